@@ -1,0 +1,27 @@
+import { z } from 'zod';
+import { envEnum, envInt, envString } from './env-schema.js';
+
+/** `HTTP_PORT`: the ops server (/metrics, /healthz, /readyz). */
+export const httpSettingsSchema = z.strictObject({
+  port: envInt('port for /metrics, /healthz and /readyz, e.g. 9464 (0 picks a free port)').default(9464),
+});
+
+/** `LOG_LEVEL`. */
+export const logSettingsSchema = z.strictObject({
+  level: envEnum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const, 'one of fatal, error, warn, info, debug, trace, silent').default(
+    'info',
+  ),
+});
+
+/** `TOPICS_*`: topic names, so several pipelines can share one cluster. */
+export const topicSettingsSchema = z.strictObject({
+  listeningEvents: envString('topic of ListeningEvent records').default('listening-events'),
+  tracks: envString('compacted topic of Track records').default('tracks'),
+  dlq: envString('dead-letter topic').default('listening-events.dlq'),
+  stagedFiles: envString('manifest topic of staged objects').default('pipeline.staged-files'),
+  lakeFiles: envString('manifest topic of lake Parquet files').default('pipeline.lake-files'),
+  partitions: envInt('partition count used when a topic must be created', 1).default(6),
+  replicationFactor: envInt('replication factor used when a topic must be created (3 on MSK/Confluent Cloud)', 1).default(1),
+});
+
+export type TopicSettings = z.output<typeof topicSettingsSchema>;

@@ -1,0 +1,96 @@
+import KafkaJs from '@confluentinc/kafka-javascript';
+import type { KafkaConsumer, LibrdKafkaError, Message, TopicPartition, TopicPartitionOffset } from '@confluentinc/kafka-javascript';
+import { callback } from './kafka-error.js';
+import { connect } from './producer.js';
+import { type KafkaSettings, type LibrdkafkaConfig, librdkafkaConfig } from './settings.js';
+
+export type { KafkaConsumer, Message, TopicPartition, TopicPartitionOffset } from '@confluentinc/kafka-javascript';
+
+export const ERR_ASSIGN_PARTITIONS = -175;
+export const ERR_REVOKE_PARTITIONS = -174;
+
+export interface RebalanceListener {
+  /** Called before the partitions are taken away: drop their uncommitted state here. */
+  onRevoke?(partitions: TopicPartition[], lost: boolean): void;
+  onAssign?(partitions: TopicPartition[]): void;
+}
+
+export interface ConsumerOptions {
+  clientId: string;
+  groupId: string;
+  rebalance?: RebalanceListener;
+  overrides?: LibrdkafkaConfig;
+}
+
+/**
+ * A group consumer for exactly-once pipelines: `read_committed` (aborted transactions are never
+ * seen), no auto-commit and no auto offset store (offsets move only through our transactions),
+ * cooperative-sticky so a rebalance revokes only the partitions that move.
+ */
+export async function createConsumer(settings: KafkaSettings, options: ConsumerOptions): Promise<KafkaConsumer> {
+  let consumer: KafkaConsumer;
+  const onRebalance = (err: LibrdKafkaError, assignment: TopicPartition[]): void => {
+    const cooperative = consumer.rebalanceProtocol() === 'COOPERATIVE';
+    if (err.code === ERR_ASSIGN_PARTITIONS) {
+      options.rebalance?.onAssign?.(assignment);
+      if (cooperative) consumer.incrementalAssign(assignment);
+      else consumer.assign(assignment);
+    } else if (err.code === ERR_REVOKE_PARTITIONS) {
+      options.rebalance?.onRevoke?.(assignment, consumer.assignmentLost());
+      if (cooperative) consumer.incrementalUnassign(assignment);
+      else consumer.unassign();
+    }
+  };
+  consumer = new KafkaJs.KafkaConsumer({
+    ...librdkafkaConfig(settings, options.clientId),
+    'group.id': options.groupId,
+    'isolation.level': 'read_committed',
+    'enable.auto.commit': false,
+    'enable.auto.offset.store': false,
+    'auto.offset.reset': 'earliest',
+    'partition.assignment.strategy': 'cooperative-sticky',
+    'session.timeout.ms': 10_000,
+    'heartbeat.interval.ms': 1_000,
+    'fetch.wait.max.ms': 100,
+    rebalance_cb: onRebalance,
+    ...options.overrides,
+  } as never);
+  await connect(consumer as never, settings.requestTimeoutMs);
+  return consumer;
+}
+
+// The runtime has these (cooperative rebalancing); the bundled typings do not declare them.
+declare module '@confluentinc/kafka-javascript' {
+  interface KafkaConsumer {
+    rebalanceProtocol(): string;
+    incrementalAssign(assignments: TopicPartition[]): void;
+    incrementalUnassign(assignments: TopicPartition[]): void;
+    assignmentLost(): boolean;
+  }
+}
+
+/** Fetches up to `max` messages, waiting at most the consumer's consume timeout. */
+export function consumeBatch(consumer: KafkaConsumer, max: number): Promise<Message[]> {
+  return callback<Message[]>('consume', 'KAFKA_UNAVAILABLE', (done) => consumer.consume(max, done));
+}
+
+export function committedOffsets(consumer: KafkaConsumer, partitions: TopicPartition[], timeoutMs = 10_000): Promise<TopicPartitionOffset[]> {
+  return callback<TopicPartitionOffset[]>('committed', 'KAFKA_UNAVAILABLE', (done) =>
+    consumer.committed(partitions, timeoutMs, done as never),
+  );
+}
+
+export function seek(consumer: KafkaConsumer, target: TopicPartitionOffset, timeoutMs = 5_000): Promise<void> {
+  return callback<void>('seek', 'KAFKA_UNAVAILABLE', (done) => consumer.seek(target, timeoutMs, done));
+}
+
+/** Leaves the group (its partitions move to the others at once) and closes the client. */
+export function closeConsumer(consumer: KafkaConsumer): Promise<void> {
+  return new Promise((resolve) => {
+    if (!consumer.isConnected()) {
+      resolve();
+      return;
+    }
+    consumer.disconnect(() => resolve());
+  });
+}

@@ -1,0 +1,18 @@
+export { kafkaSettingsSchema, librdkafkaConfig, type KafkaSettings, type LibrdkafkaConfig } from './settings.js';
+export { classifyKafkaError } from './kafka-error.js';
+export { createIdempotentProducer, flush, disconnect, type Producer, type ProducerOptions } from './producer.js';
+export { TransactionalProducer, type OutgoingRecord, type TransactionalProducerOptions } from './transactional-producer.js';
+export {
+  createConsumer,
+  consumeBatch,
+  committedOffsets,
+  seek,
+  closeConsumer,
+  type ConsumerOptions,
+  type RebalanceListener,
+  type KafkaConsumer,
+  type Message,
+  type TopicPartition,
+  type TopicPartitionOffset,
+} from './consumer.js';
+export { KafkaAdmin, type TopicSpec } from './admin.js';

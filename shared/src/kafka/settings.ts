@@ -1,0 +1,60 @@
+import { z } from 'zod';
+import { envEnum, envInt, envList, envString } from '../config/env-schema.js';
+
+/**
+ * Connection settings common to every Kafka client, read from `KAFKA_*` variables.
+ * Confluent Cloud: SASL_SSL + PLAIN with an API key/secret. MSK: SASL_SSL + SCRAM-SHA-512
+ * (secret from Secrets Manager), or SSL for mTLS.
+ */
+export const kafkaSettingsSchema = z
+  .strictObject({
+    brokers: envList('comma-separated Kafka bootstrap servers, e.g. localhost:9092'),
+    clientId: envString('client id reported to the broker, e.g. consumer-service-0').optional(),
+    securityProtocol: envEnum(
+      ['PLAINTEXT', 'SSL', 'SASL_PLAINTEXT', 'SASL_SSL'] as const,
+      'one of PLAINTEXT, SSL, SASL_PLAINTEXT, SASL_SSL (SASL_SSL for Confluent Cloud and MSK SCRAM)',
+    ).default('PLAINTEXT'),
+    saslMechanism: envEnum(
+      ['PLAIN', 'SCRAM-SHA-256', 'SCRAM-SHA-512'] as const,
+      'PLAIN (Confluent Cloud API key) or SCRAM-SHA-512 (MSK)',
+    ).optional(),
+    saslUsername: envString('SASL user name (Confluent Cloud: the API key)').optional(),
+    saslPassword: envString('SASL password (Confluent Cloud: the API secret)').optional(),
+    sslCaLocation: envString('path to a PEM CA bundle, when the broker certificate is not publicly trusted').optional(),
+    requestTimeoutMs: envInt('socket and request timeout in milliseconds', 1000).default(30_000),
+  })
+  .superRefine((s, ctx) => {
+    const usesSasl = s.securityProtocol.startsWith('SASL');
+    if (usesSasl && !s.saslMechanism) {
+      ctx.addIssue({ code: 'custom', path: ['saslMechanism'], message: `required when the security protocol is ${s.securityProtocol}` });
+    }
+    if (usesSasl && !s.saslUsername) {
+      ctx.addIssue({ code: 'custom', path: ['saslUsername'], message: `required when the security protocol is ${s.securityProtocol}` });
+    }
+    if (usesSasl && !s.saslPassword) {
+      ctx.addIssue({ code: 'custom', path: ['saslPassword'], message: `required when the security protocol is ${s.securityProtocol}` });
+    }
+  });
+
+export type KafkaSettings = z.output<typeof kafkaSettingsSchema>;
+
+export type LibrdkafkaConfig = Record<string, string | number | boolean | ((...args: never[]) => unknown)>;
+
+/** The librdkafka global properties every client shares: connection and security only. */
+export function librdkafkaConfig(settings: KafkaSettings, clientId: string): LibrdkafkaConfig {
+  const config: LibrdkafkaConfig = {
+    'bootstrap.servers': settings.brokers.join(','),
+    'client.id': settings.clientId ?? clientId,
+    'security.protocol': settings.securityProtocol.toLowerCase(),
+    'socket.timeout.ms': settings.requestTimeoutMs,
+    // Clients outlive broker restarts: keep reconnecting with backoff rather than failing.
+    'reconnect.backoff.ms': 100,
+    'reconnect.backoff.max.ms': 5_000,
+    'log.connection.close': false,
+  };
+  if (settings.saslMechanism) config['sasl.mechanisms'] = settings.saslMechanism;
+  if (settings.saslUsername) config['sasl.username'] = settings.saslUsername;
+  if (settings.saslPassword) config['sasl.password'] = settings.saslPassword;
+  if (settings.sslCaLocation) config['ssl.ca.location'] = settings.sslCaLocation;
+  return config;
+}

@@ -1,0 +1,3 @@
+export { runShutdown, type ShutdownStep } from './shutdown-steps.js';
+export { onTerminationSignal, type SignalSource } from './signals.js';
+export { runService, EXIT_CONFIG, type ServiceApp, type ServiceContext, type ServiceSpec, type ProcessLike } from './run-service.js';

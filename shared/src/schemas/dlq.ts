@@ -1,0 +1,33 @@
+import { z } from 'zod';
+import { ERROR_CODES } from '../errors/index.js';
+
+export const PIPELINE_STAGES = ['producer', 'sink', 'etl', 'catalog'] as const;
+
+/**
+ * Headers of a `*.dlq` record. The value is the original bytes untouched, so a fixed consumer can
+ * replay it; these headers say why it is there and where it came from.
+ */
+export const dlqHeadersV1 = z.object({
+  'error.code': z.enum(ERROR_CODES),
+  'error.message': z.string().max(2000),
+  'source.topic': z.string(),
+  'source.partition': z.coerce.number().int().min(0),
+  'source.offset': z.coerce.number().int().min(0),
+  'failed.stage': z.enum(PIPELINE_STAGES),
+});
+
+export type DlqHeaders = z.output<typeof dlqHeadersV1>;
+
+/** Header list in the shape the Kafka client takes. */
+export function toKafkaHeaders(headers: DlqHeaders): Array<Record<string, string>> {
+  return Object.entries(headers).map(([key, value]) => ({ [key]: String(value).slice(0, 2000) }));
+}
+
+/** Reads DLQ headers back from a consumed record (values arrive as Buffers). */
+export function fromKafkaHeaders(headers: Array<Record<string, string | Buffer>> | undefined): DlqHeaders {
+  const flat: Record<string, string> = {};
+  for (const header of headers ?? []) {
+    for (const [key, value] of Object.entries(header)) flat[key] = value.toString();
+  }
+  return dlqHeadersV1.parse(flat);
+}

@@ -1,0 +1,149 @@
+import { z } from 'zod';
+import { loadConfig } from '@spotify-pipeline/shared/config';
+import { kafkaSettingsSchema, type KafkaSettings } from '@spotify-pipeline/shared/kafka';
+import type { S3Settings } from '@spotify-pipeline/shared/s3';
+import { startMinio, startRedpanda } from './docker/containers.js';
+import { kafkaReady, prepareKafka } from './local/kafka.js';
+import { readRecord, restartLocal, startOrReuse, stopLocal } from './local/local-process.js';
+import { defaultStateDir } from './local/paths.js';
+import { freePort } from './local/processes.js';
+import { LOCAL_S3_CREDENTIALS, prepareS3Proxy, s3Ready } from './local/s3proxy.js';
+import { chooseMode, type StackMode } from './mode.js';
+
+export type { StackMode } from './mode.js';
+export { chooseMode, dockerReachable } from './mode.js';
+export { defaultStateDir } from './local/paths.js';
+
+export interface StartOptions {
+  stateDir?: string;
+  /** 'cli' stacks outlive the process that started them; 'test' stacks of a dead run are replaced. */
+  owner?: 'cli' | 'test';
+  env?: NodeJS.ProcessEnv;
+}
+
+export interface KafkaEndpoint {
+  mode: StackMode;
+  settings: KafkaSettings;
+  /** Stops what this call started; a reused or external broker is left running. */
+  stop(): Promise<void>;
+  /** Kills the broker, keeps it down for `downMs`, brings it back on the same address. */
+  restart(downMs: number): Promise<void>;
+}
+
+export interface S3Endpoint {
+  mode: StackMode;
+  settings: S3Settings & { endpoint: string; accessKeyId: string; secretAccessKey: string };
+  stop(): Promise<void>;
+  restart(downMs: number): Promise<void>;
+}
+
+function localRestart(stateDir: string, component: 'kafka' | 's3', ready: typeof kafkaReady) {
+  return async (downMs: number): Promise<void> => {
+    if (!(await readRecord(stateDir, component))) throw new Error(`restart needs a local ${component} recorded in ${stateDir}`);
+    await restartLocal(stateDir, component, downMs, ready);
+  };
+}
+
+export async function startKafka(options: StartOptions = {}): Promise<KafkaEndpoint> {
+  const env = options.env ?? process.env;
+  const stateDir = options.stateDir ?? defaultStateDir();
+  const mode = await chooseMode('kafka', env);
+  if (mode === 'external') {
+    const settings = loadConfig(z.strictObject({ kafka: kafkaSettingsSchema }), env).kafka;
+    return {
+      mode: (env.TESTKIT_MODE as StackMode | undefined) ?? 'external',
+      settings,
+      stop: async () => undefined,
+      restart: localRestart(stateDir, 'kafka', kafkaReady),
+    };
+  }
+  if (mode === 'docker') {
+    const port = await freePort();
+    const container = await startRedpanda(port);
+    return {
+      mode,
+      settings: { brokers: [`127.0.0.1:${port}`], securityProtocol: 'PLAINTEXT', requestTimeoutMs: 30_000 },
+      stop: async () => void (await container.stop()),
+      restart: async (downMs) => {
+        await container.stop({ remove: false });
+        await new Promise((r) => setTimeout(r, downMs));
+        await container.restart();
+      },
+    };
+  }
+  const { record, started } = await startOrReuse({
+    component: 'kafka',
+    stateDir,
+    owner: options.owner ?? 'test',
+    prepare: () => prepareKafka(stateDir),
+    ready: kafkaReady,
+    startTimeoutMs: 120_000,
+  });
+  return {
+    mode,
+    settings: { brokers: [`127.0.0.1:${record.port}`], securityProtocol: 'PLAINTEXT', requestTimeoutMs: 30_000 },
+    stop: async () => (started ? stopLocal(stateDir, 'kafka') : undefined),
+    restart: localRestart(stateDir, 'kafka', kafkaReady),
+  };
+}
+
+export async function startS3(options: StartOptions = {}): Promise<S3Endpoint> {
+  const env = options.env ?? process.env;
+  const stateDir = options.stateDir ?? defaultStateDir();
+  const mode = await chooseMode('s3', env);
+  if (mode === 'external') {
+    return {
+      mode: (env.TESTKIT_MODE as StackMode | undefined) ?? 'external',
+      settings: {
+        endpoint: env.S3_ENDPOINT!,
+        region: env.S3_REGION ?? 'us-east-1',
+        forcePathStyle: (env.S3_FORCE_PATH_STYLE ?? 'true') === 'true',
+        accessKeyId: env.S3_ACCESS_KEY_ID ?? LOCAL_S3_CREDENTIALS.accessKeyId,
+        secretAccessKey: env.S3_SECRET_ACCESS_KEY ?? LOCAL_S3_CREDENTIALS.secretAccessKey,
+      },
+      stop: async () => undefined,
+      restart: localRestart(stateDir, 's3', s3Ready),
+    };
+  }
+  if (mode === 'docker') {
+    const port = await freePort();
+    const container = await startMinio(port, LOCAL_S3_CREDENTIALS.accessKeyId, LOCAL_S3_CREDENTIALS.secretAccessKey);
+    return {
+      mode,
+      settings: { endpoint: `http://127.0.0.1:${port}`, region: 'us-east-1', forcePathStyle: true, ...LOCAL_S3_CREDENTIALS },
+      stop: async () => void (await container.stop()),
+      restart: async (downMs) => {
+        await container.stop({ remove: false });
+        await new Promise((r) => setTimeout(r, downMs));
+        await container.restart();
+      },
+    };
+  }
+  const { record, started } = await startOrReuse({
+    component: 's3',
+    stateDir,
+    owner: options.owner ?? 'test',
+    prepare: () => prepareS3Proxy(stateDir),
+    ready: s3Ready,
+    startTimeoutMs: 120_000,
+  });
+  return {
+    mode,
+    settings: { endpoint: `http://127.0.0.1:${record.port}`, region: 'us-east-1', forcePathStyle: true, ...LOCAL_S3_CREDENTIALS },
+    stop: async () => (started ? stopLocal(stateDir, 's3') : undefined),
+    restart: localRestart(stateDir, 's3', s3Ready),
+  };
+}
+
+/** The environment a service needs to reach this stack, in the variable names of shared/config. */
+export function stackEnv(kafka: KafkaEndpoint, s3: S3Endpoint): Record<string, string> {
+  return {
+    KAFKA_BROKERS: kafka.settings.brokers.join(','),
+    S3_ENDPOINT: s3.settings.endpoint,
+    S3_REGION: s3.settings.region,
+    S3_FORCE_PATH_STYLE: String(s3.settings.forcePathStyle),
+    S3_ACCESS_KEY_ID: s3.settings.accessKeyId,
+    S3_SECRET_ACCESS_KEY: s3.settings.secretAccessKey,
+  };
+}
+export { waitUntil, uniqueName } from './wait.js';
