@@ -2,6 +2,7 @@
  * `npm run stack -- up|down|status`: the same local Kafka and S3 server the tests use, for people.
  * `up` prints the endpoints and the env to export; the processes keep running until `down`.
  */
+import { ensureJars } from './local/jars.js';
 import { readRecord, stopLocal } from './local/local-process.js';
 import { isAlive, portOpen } from './local/processes.js';
 import { defaultStateDir, stackEnv, startKafka, startS3 } from './index.js';
@@ -14,6 +15,11 @@ async function up(): Promise<void> {
   console.log(`s3:    ${s3.settings.endpoint} (access key ${s3.settings.accessKeyId})`);
   console.log('\n# export these to point services and tools at the stack:');
   for (const [name, value] of Object.entries(stackEnv(kafka, s3))) console.log(`export ${name}=${value}`);
+}
+
+/** Fetches the jars only (CI does this up front so test time is test time). */
+async function fetchJars(): Promise<void> {
+  for (const set of ['kafka', 's3proxy'] as const) console.log(`${set}: ${await ensureJars(set)}`);
 }
 
 async function down(): Promise<void> {
@@ -50,10 +56,13 @@ async function main(): Promise<number> {
     case 'down':
       await down();
       return 0;
+    case 'fetch':
+      await fetchJars();
+      return 0;
     case 'status':
       return (await status()) ? 0 : 1;
     default:
-      console.error('usage: npm run stack -- up|down|status');
+      console.error('usage: npm run stack -- up|down|status|fetch');
       return 2;
   }
 }
