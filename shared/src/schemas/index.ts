@@ -3,3 +3,17 @@ export { trackV1, type Track } from './track.js';
 export { dlqHeadersV1, toKafkaHeaders, fromKafkaHeaders, PIPELINE_STAGES, type DlqHeaders } from './dlq.js';
 export { stagedFileManifestV1, lakeFileManifestV1, type StagedFileManifest, type LakeFileManifest } from './manifests.js';
 export { pipelineTopics } from './topics.js';
+export {
+  columnsFromContract,
+  lakeTypeOf,
+  toDuckDbType,
+  toGlueType,
+  DERIVED_LISTENING_COLUMNS,
+  PARTITION_KEYS,
+  LISTENING_EVENTS_TABLE,
+  LISTENING_EVENTS_COLUMNS,
+  TRACKS_TABLE,
+  TRACKS_COLUMNS,
+  type LakeColumn,
+  type LakeType,
+} from './lake-columns.js';
