@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { httpSettingsSchema, loadConfig, logSettingsSchema, topicSettingsSchema, type Env } from '@spotify-pipeline/shared/config';
+import { httpSettingsSchema, loadConfig, logSettingsSchema, storageSettingsSchema, topicSettingsSchema, type Env } from '@spotify-pipeline/shared/config';
 import { kafkaSettingsSchema } from '@spotify-pipeline/shared/kafka';
 import { s3SettingsSchema } from '@spotify-pipeline/shared/s3';
 
@@ -8,6 +8,7 @@ export const configSchema = z.strictObject({
   kafka: kafkaSettingsSchema,
   s3: s3SettingsSchema,
   topics: topicSettingsSchema.prefault({}),
+  storage: storageSettingsSchema.prefault({}),
   http: httpSettingsSchema.prefault({ port: '9463' }),
   log: logSettingsSchema.prefault({}),
 });

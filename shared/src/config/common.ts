@@ -25,3 +25,12 @@ export const topicSettingsSchema = z.strictObject({
 });
 
 export type TopicSettings = z.output<typeof topicSettingsSchema>;
+
+/** `STORAGE_*`: where staged objects, lake tables and quarantine live. */
+export const storageSettingsSchema = z.strictObject({
+  stagingBucket: envString('bucket for raw NDJSON.gz staged by the sink').default('spotify-staging'),
+  stagingPrefix: envString('key prefix of staged objects inside the staging bucket').default('staging'),
+  lakeBucket: envString('bucket of the Parquet data lake (tables, quarantine, local catalog)').default('spotify-lake'),
+});
+
+export type StorageSettings = z.output<typeof storageSettingsSchema>;

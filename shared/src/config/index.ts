@@ -1,3 +1,3 @@
 export { loadConfig, envName, type Env } from './load-config.js';
 export { envBool, envEnum, envInt, envList, envString } from './env-schema.js';
-export { httpSettingsSchema, logSettingsSchema, topicSettingsSchema, type TopicSettings } from './common.js';
+export { httpSettingsSchema, logSettingsSchema, storageSettingsSchema, topicSettingsSchema, type StorageSettings, type TopicSettings } from './common.js';

@@ -33,25 +33,39 @@ export const stagedFileManifestV1 = z.object({
 export type StagedFileManifest = z.output<typeof stagedFileManifestV1>;
 
 /**
- * `pipeline.lake-files`, v1: one message per Parquet file the ETL wrote or swapped in.
- * `operation: compact` replaces `replaces` keys with this one, atomically for readers of the catalog.
+ * `pipeline.lake-files`, v1: one message per object the ETL wrote, in the transaction that commits
+ * the staged manifests it consumed.
+ * - `add`: a Parquet file of `table`, partition `dt`/`hour` of event time.
+ * - `compact`: a Parquet file that replaces the `replaces` keys of the same partition; catalogs
+ *   switch the partition to it in one step, so readers see the old files or the new, never both.
+ * - `quarantine`: an NDJSON object under `_quarantine/<table>/reason=<code>/` with rejected records
+ *   (partition null: a rejected record may have no valid time).
+ * `input` describes the whole staged object the file came from (the same on each of its files), so
+ * the ledger reconciles: staged records = rows added + rejected + duplicates dropped.
  */
 export const lakeFileManifestV1 = z.object({
   schema_version: z.literal(1),
-  operation: z.enum(['add', 'compact']),
+  operation: z.enum(['add', 'compact', 'quarantine']),
   table: z.string(),
   bucket: z.string(),
   key: z.string(),
-  partition: z.object({ dt: z.string().regex(/^\d{4}-\d{2}-\d{2}$/), hour: z.string().regex(/^\d{2}$/) }),
+  partition: z.object({ dt: z.string().regex(/^\d{4}-\d{2}-\d{2}$/), hour: z.string().regex(/^\d{2}$/) }).nullable(),
   size_bytes: z.number().int().min(0),
   sha256,
   row_count: z.number().int().min(0),
   /** Offsets of the source topic whose records this file holds (the staged object's range). */
   source: offsetRange,
   staged_key: z.string().nullable(),
+  input: z
+    .object({
+      staged_record_count: z.number().int().min(0),
+      rejected_count: z.number().int().min(0),
+      duplicate_count: z.number().int().min(0),
+    })
+    .nullable(),
   event_time_min_ms: epochMs,
   event_time_max_ms: epochMs,
-  /** Per Kafka source partition, the highest event time seen so far: drives partition completeness. */
+  /** Highest event time the ETL has seen so far on this source partition: drives partition completeness. */
   watermark_ms: epochMs,
   /** Columns this file adds to the table (schema evolution); empty when the schema is unchanged. */
   new_columns: z.array(z.object({ name: z.string(), type: z.string() })),
