@@ -1,0 +1,148 @@
+import type { ListeningEvent } from '@spotify-pipeline/shared/schemas';
+import type { Catalog, CatalogTrack } from './catalog.js';
+import { localTime } from './daily-cycle.js';
+import { pickEpisode, type PodcastCatalog } from './podcasts.js';
+import type { Prng } from './prng.js';
+import { episodeOutcome, musicOutcome, nextReasonStart, SESSION_START_REASONS, SESSION_START_WEIGHTS, type PlaybackOutcome } from './skips.js';
+import type { SimulatedUser } from './users.js';
+import { isMobile } from './vocabulary.js';
+
+/** One generated stream, with what the model knew about it (tests check the model through these). */
+export interface SimulatedPlay {
+  event: ListeningEvent;
+  /** `ts` as epoch ms: the Kafka timestamp. */
+  eventTimeMs: number;
+  /** When the client reports it: the event time, or later for plays made offline. */
+  deliverAtMs: number;
+  durationMs: number;
+  kind: 'music' | 'podcast' | 'unknown';
+  mobile: boolean;
+}
+
+/** Session model parameters; the means are exported so the rate calibration stays in step. */
+export const MUSIC_CONTINUE_PROBABILITY = 0.93;
+export const MAX_PLAYS_PER_SESSION = 150;
+export const PODCAST_SESSION_SHARE = 0.25;
+export const PODCAST_LISTENER_SHARE = 0.3;
+export const OFFLINE_SESSION_SHARE_MOBILE = 0.07;
+/** Share of rows with every content field null (a track since removed), as real exports have. */
+const UNKNOWN_CONTENT_SHARE = 0.002;
+
+const meanMusicPlays = 1 / (1 - MUSIC_CONTINUE_PROBABILITY);
+const meanPodcastPlays = 1.6;
+const podcastShare = PODCAST_SESSION_SHARE * PODCAST_LISTENER_SHARE;
+export const MEAN_PLAYS_PER_SESSION = (1 - podcastShare) * meanMusicPlays + podcastShare * meanPodcastPlays;
+
+export interface SessionIds {
+  sessionId: string;
+  nextEventId(): string;
+}
+
+export interface World {
+  catalog: Catalog;
+  podcasts: PodcastCatalog;
+}
+
+function pickTrack(rng: Prng, world: World, user: SimulatedUser, previous: CatalogTrack | undefined, albumMode: boolean, lateNight: boolean): CatalogTrack {
+  const tracks = world.catalog.tracks;
+  if (albumMode && previous && previous.nextOnAlbum >= 0) return tracks[previous.nextOnAlbum]!;
+  if (rng.chance(0.3)) return tracks[rng.pick(user.favouriteTracks)]!;
+  let track = tracks[world.catalog.popularity.sample(rng)]!;
+  for (let attempt = 0; attempt < 3; attempt++) {
+    const liked = user.favouriteGenres.includes(track.genre);
+    // Late at night listeners lean to calmer music.
+    if ((liked || rng.chance(0.35)) && (!lateNight || track.calm || rng.chance(0.7))) break;
+    track = tracks[world.catalog.popularity.sample(rng)]!;
+  }
+  return track;
+}
+
+const NULL_CONTENT = {
+  track_uri: null, track_name: null, artist_name: null, album_name: null,
+  episode_name: null, episode_show_name: null, episode_uri: null,
+  audiobook_title: null, audiobook_uri: null, audiobook_chapter_uri: null, audiobook_chapter_title: null,
+} as const;
+
+/**
+ * Builds every play of one listening session starting at `startMs`, in order. Plays at or after
+ * `endMs` are cut (a backfill window ends there). Offline sessions are delivered together when the
+ * device reconnects, minutes to days later: the late data the lake must place by event time.
+ */
+export function buildSession(rng: Prng, world: World, user: SimulatedUser, startMs: number, endMs: number, ids: SessionIds): SimulatedPlay[] {
+  const platform = rng.chance(0.8) ? user.platform : user.secondaryPlatform;
+  const mobile = isMobile(platform);
+  const local = localTime(startMs, user.utcOffsetHours);
+  const podcast = user.listensToPodcasts && rng.chance(PODCAST_SESSION_SHARE);
+  const shuffle = !podcast && rng.chance(mobile ? 0.55 : 0.35);
+  const albumMode = !shuffle && !podcast && rng.chance(0.3);
+  const offline = mobile && rng.chance(OFFLINE_SESSION_SHARE_MOBILE);
+  const incognito = rng.chance(0.015);
+  const lateNight = local.hour < 5;
+  const morning = local.hour >= 6 && local.hour < 11;
+  const plays: SimulatedPlay[] = [];
+  let clock = startMs;
+  let reasonStart: string = rng.weighted(SESSION_START_REASONS, SESSION_START_WEIGHTS);
+  let previous: CatalogTrack | undefined;
+  for (let n = 0; n < MAX_PLAYS_PER_SESSION; n++) {
+    const last = podcast ? !rng.chance(0.375) : !rng.chance(MUSIC_CONTINUE_PROBABILITY) || n === MAX_PLAYS_PER_SESSION - 1;
+    let outcome: PlaybackOutcome;
+    let durationMs: number;
+    let kind: SimulatedPlay['kind'];
+    let content: Pick<ListeningEvent, keyof typeof NULL_CONTENT>;
+    if (podcast) {
+      const episode = pickEpisode(rng, world.podcasts);
+      durationMs = episode.durationMs;
+      outcome = episodeOutcome(rng, durationMs);
+      kind = 'podcast';
+      content = { ...NULL_CONTENT, episode_name: episode.name, episode_show_name: episode.showName, episode_uri: episode.uri };
+    } else {
+      const track = pickTrack(rng, world, user, previous, albumMode, lateNight);
+      previous = track;
+      durationMs = track.durationMs;
+      outcome = musicOutcome(rng, durationMs, { mobile, morning, weekend: local.weekend, ageGroup: user.ageGroup, lastInSession: last });
+      kind = 'music';
+      content = { ...NULL_CONTENT, track_uri: track.uri, track_name: track.name, artist_name: track.artistName, album_name: track.albumName };
+      if (rng.chance(UNKNOWN_CONTENT_SHARE)) {
+        content = NULL_CONTENT;
+        kind = 'unknown';
+      }
+    }
+    const playStartMs = clock;
+    const eventTimeMs = playStartMs + outcome.msPlayed;
+    if (eventTimeMs >= endMs) break;
+    plays.push({
+      event: {
+        schema_version: 1,
+        event_id: ids.nextEventId(),
+        ts: new Date(eventTimeMs).toISOString(),
+        user_id: user.id,
+        platform,
+        ms_played: outcome.msPlayed,
+        conn_country: user.country,
+        ...content,
+        reason_start: reasonStart,
+        reason_end: outcome.reasonEnd,
+        shuffle: podcast ? null : shuffle,
+        skipped: outcome.skipped,
+        offline,
+        offline_timestamp: playStartMs,
+        incognito_mode: incognito,
+        session_id: ids.sessionId,
+      },
+      eventTimeMs,
+      deliverAtMs: eventTimeMs,
+      durationMs,
+      kind,
+      mobile,
+    });
+    if (last) break;
+    reasonStart = nextReasonStart(outcome.reasonEnd);
+    // Gaps between tracks are short; now and then the listener pauses for a few minutes.
+    clock = eventTimeMs + 200 + rng.int(1_500) + (rng.chance(0.03) ? Math.floor(rng.exponential(120_000)) : 0);
+  }
+  if (offline && plays.length > 0) {
+    const reconnectMs = plays[plays.length - 1]!.eventTimeMs + Math.floor(Math.min(48 * 3_600_000, Math.max(120_000, rng.exponential(2 * 3_600_000))));
+    for (const play of plays) play.deliverAtMs = reconnectMs;
+  }
+  return plays;
+}
