@@ -1,22 +1,154 @@
+import { hostname } from 'node:os';
 import type { ServiceApp, ServiceContext } from '@spotify-pipeline/shared/lifecycle';
 import { runShutdown } from '@spotify-pipeline/shared/lifecycle';
+import { KafkaAdmin, TransactionalProducer } from '@spotify-pipeline/shared/kafka';
 import { startOpsServer, type OpsServer } from '@spotify-pipeline/shared/metrics';
+import { createS3Client, ensureBucket } from '@spotify-pipeline/shared/s3';
+import { TransactionCommitter } from './commit/transaction-committer.js';
 import type { Config } from './config.js';
+import { SinkHealth } from './http/sink-health.js';
+import { createSinkMetrics } from './metrics.js';
+import { PartitionBatcher } from './pipeline/partition-batcher.js';
+import { BatchStager } from './sink/batch-stager.js';
+import { StagingUploader } from './sink/staging-uploader.js';
+import { PartitionSource } from './source/partition-source.js';
+import { StagingSink } from './staging-sink.js';
+
+const LAG_REPORT_INTERVAL_MS = 5_000;
 
 /** consumer-service: batching Kafka → S3 staging sink. Builds the object graph; nothing connects until start(). */
 export function buildApp(config: Config, { logger, registry }: ServiceContext): ServiceApp {
-  let ready = false;
+  const { sink: settings } = config;
+  const now = (): number => Date.now();
+  const instance = `consumer-service-${hostname()}`;
+  const transactionalId = settings.transactionalId ?? instance;
+  const topics = settings.sourceTopics ?? [config.topics.listeningEvents];
+  const metrics = createSinkMetrics(registry);
+  // Liveness budget: longer than the worst upload retry sequence, so an S3 outage is not a restart loop.
+  const health = new SinkHealth(now, Math.max(300_000, settings.uploadMaxAttempts * settings.uploadMaxBackoffMs * 2));
+  const abort = new AbortController();
+  const batcher = new PartitionBatcher({
+    policy: {
+      maxRecords: settings.maxBatchRecords,
+      maxBytes: settings.maxBatchBytes,
+      maxTimeSpanMs: settings.maxRecordTimeSpanMs,
+      idleMs: settings.flushIdleMs,
+      intervalMs: settings.flushIntervalMs,
+    },
+    format: settings.format,
+    maxRecordBytes: settings.maxRecordBytes,
+    now,
+  });
+
   let ops: OpsServer | undefined;
+  let source: PartitionSource | undefined;
+  let txn: TransactionalProducer | undefined;
+  let sink: StagingSink | undefined;
+  let loop: Promise<void> | undefined;
+  let lagTimer: NodeJS.Timeout | undefined;
+
+  async function prepareStorage(): Promise<StagingUploader> {
+    if (settings.createTopics) {
+      const admin = KafkaAdmin.create(config.kafka, `${instance}-admin`);
+      try {
+        const spec = { partitions: config.topics.partitions, replicationFactor: config.topics.replicationFactor };
+        await admin.ensureTopics([...topics, config.topics.dlq, config.topics.stagedFiles].map((name) => ({ name, ...spec })));
+      } finally {
+        admin.close();
+      }
+    }
+    const s3 = createS3Client(config.s3);
+    await ensureBucket(s3, config.storage.stagingBucket);
+    return new StagingUploader(
+      s3,
+      {
+        bucket: config.storage.stagingBucket,
+        partBytes: settings.uploadPartBytes,
+        maxAttempts: settings.uploadMaxAttempts,
+        maxBackoffMs: settings.uploadMaxBackoffMs,
+        signal: abort.signal,
+        onRetry: (err) => {
+          metrics.uploadRetries.inc({ error_code: err.code });
+          // S3 is failing: stop fetching everything so memory stays where it is until it answers.
+          source?.pause(source.assignedIds());
+        },
+      },
+      logger.child({ component: 'uploader' }),
+    );
+  }
+
   return {
     async start() {
-      ops = await startOpsServer(registry, { live: () => true, ready: () => ready }, config.http.port);
-      ready = true;
+      ops = await startOpsServer(registry, health, config.http.port);
       logger.info({ port: ops.port }, 'OpsServerListening');
+      const uploader = await prepareStorage();
+      // The producer first: with a stable transactional.id its init fences a crashed predecessor
+      // and aborts its open transaction before we read any offset.
+      txn = await TransactionalProducer.create(config.kafka, {
+        clientId: instance,
+        transactionalId,
+        transactionTimeoutMs: settings.transactionTimeoutMs,
+      });
+      source = await PartitionSource.open(
+        config.kafka,
+        {
+          groupId: settings.groupId,
+          clientId: instance,
+          topics,
+          sessionTimeoutMs: settings.sessionTimeoutMs,
+          pollTimeoutMs: settings.pollTimeoutMs,
+          onRevoke: (ids) => batcher.drop(ids),
+        },
+        logger.child({ component: 'source' }),
+      );
+      const openSource = source;
+      sink = new StagingSink(
+        {
+          source: openSource,
+          batcher,
+          stager: new BatchStager(uploader, { bucket: config.storage.stagingBucket, prefix: config.storage.stagingPrefix, gzipLevel: settings.gzipLevel }, metrics),
+          committer: new TransactionCommitter(
+            txn,
+            () => openSource.client,
+            { stagedFilesTopic: config.topics.stagedFiles, dlqTopic: config.topics.dlq, format: settings.format, now },
+            logger.child({ component: 'committer' }),
+          ),
+          metrics,
+          logger: logger.child({ component: 'sink' }),
+          onRound: () => health.roundCompleted(),
+        },
+        { pollMaxRecords: settings.pollMaxRecords, maxBufferedBytes: settings.maxBufferedBytes, maxInflightUploads: settings.maxInflightUploads },
+      );
+      loop = sink.run();
+      this.done = loop;
+      const running = sink;
+      lagTimer = setInterval(() => running.reportLag(now()), LAG_REPORT_INTERVAL_MS);
+      lagTimer.unref();
+      health.markStarted();
+      logger.info({ topics, groupId: settings.groupId, transactionalId, bucket: config.storage.stagingBucket }, 'SinkStarted');
     },
+    done: undefined,
     close() {
       return runShutdown(
         [
-          { name: 'readiness off', run: () => void (ready = false) },
+          { name: 'readiness off', run: () => health.markDraining() },
+          {
+            name: 'stop fetching, flush open batches, commit',
+            run: async () => {
+              clearInterval(lagTimer);
+              sink?.stop();
+              // An S3 outage must not hold the pod past its grace period: abandon, the records are re-read.
+              const deadline = setTimeout(() => abort.abort(), 20_000);
+              try {
+                await loop?.catch(() => undefined);
+              } finally {
+                clearTimeout(deadline);
+              }
+            },
+            timeoutMs: 25_000,
+          },
+          { name: 'leave the group', run: () => source?.close() },
+          { name: 'close the transactional producer', run: () => txn?.close() },
           { name: 'ops server', run: () => ops?.close() },
         ],
         logger,

@@ -1,7 +1,50 @@
 import { z } from 'zod';
-import { httpSettingsSchema, loadConfig, logSettingsSchema, storageSettingsSchema, topicSettingsSchema, type Env } from '@spotify-pipeline/shared/config';
+import {
+  envBool,
+  envEnum,
+  envInt,
+  envList,
+  envString,
+  httpSettingsSchema,
+  loadConfig,
+  logSettingsSchema,
+  storageSettingsSchema,
+  topicSettingsSchema,
+  type Env,
+} from '@spotify-pipeline/shared/config';
 import { kafkaSettingsSchema } from '@spotify-pipeline/shared/kafka';
 import { s3SettingsSchema } from '@spotify-pipeline/shared/s3';
+
+const MIB = 1024 * 1024;
+
+/** `SINK_*`: batching, encoding, backpressure and transactions of the staging sink. */
+export const sinkSettingsSchema = z.strictObject({
+  sourceTopics: envList('comma-separated topics to stage (default: TOPICS_LISTENING_EVENTS)').optional(),
+  groupId: envString('consumer group id; every replica of the sink joins the same group').default('consumer-service'),
+  transactionalId: envString(
+    'transactional.id, stable per instance slot (e.g. the pod name) so a restart fences its crashed predecessor at once; default consumer-service-<hostname>',
+  ).optional(),
+  transactionTimeoutMs: envInt('transaction.timeout.ms: how long a crashed process can hold read_committed readers back', 1000).default(30_000),
+  sessionTimeoutMs: envInt('consumer group session timeout in milliseconds (how fast a dead member loses its partitions)', 6000).default(10_000),
+  maxBatchRecords: envInt('flush a partition batch at this many records', 1).default(50_000),
+  maxBatchBytes: envInt('flush a partition batch at this many uncompressed NDJSON bytes', 1024).default(32 * MIB),
+  maxRecordTimeSpanMs: envInt('flush when the Kafka timestamps in a batch span this many milliseconds', 1).default(15 * 60_000),
+  flushIdleMs: envInt('flush a batch that received no record for this many wall-clock milliseconds', 1).default(5_000),
+  flushIntervalMs: envInt('flush a batch open for this many wall-clock milliseconds, however busy', 1).default(60_000),
+  maxRecordBytes: envInt('records larger than this go to the DLQ as RECORD_TOO_LARGE', 1).default(1 * MIB),
+  gzipLevel: envInt('gzip level 1 (fastest) .. 9 (smallest)', 1).max(9).default(1),
+  format: envEnum(['ndjson', 'ndjson-envelope'] as const, 'ndjson (raw values, byte for byte) or ndjson-envelope (key, headers, partition, offset, timestamp, value)').default('ndjson'),
+  maxBufferedBytes: envInt('cap on bytes held in open batches; past it the biggest partitions pause', MIB).default(256 * MIB),
+  maxInflightUploads: envInt('uploads running at once', 1).default(4),
+  uploadPartBytes: envInt('multipart part size for large objects (S3 minimum 5 MiB)', 5 * MIB).default(8 * MIB),
+  uploadMaxAttempts: envInt('attempts per upload before the round is abandoned and its records re-read', 1).default(30),
+  uploadMaxBackoffMs: envInt('longest wait between upload attempts', 10).default(5_000),
+  pollMaxRecords: envInt('records fetched per poll', 1).default(5_000),
+  pollTimeoutMs: envInt('longest wait for records in one poll', 1).default(100),
+  createTopics: envBool('create the source, DLQ and manifest topics at start when missing').default(true),
+});
+
+export type SinkSettings = z.output<typeof sinkSettingsSchema>;
 
 /** consumer-service configuration: every field from one env variable (see shared/config envName). */
 export const configSchema = z.strictObject({
@@ -9,6 +52,7 @@ export const configSchema = z.strictObject({
   s3: s3SettingsSchema,
   topics: topicSettingsSchema.prefault({}),
   storage: storageSettingsSchema.prefault({}),
+  sink: sinkSettingsSchema.prefault({}),
   http: httpSettingsSchema.prefault({ port: '9462' }),
   log: logSettingsSchema.prefault({}),
 });

@@ -1,0 +1,66 @@
+import type { ErrorCode } from '@spotify-pipeline/shared/errors';
+import type { SourceRecord } from './source-record.js';
+
+export const FLUSH_REASONS = ['max_records', 'max_bytes', 'time_span', 'idle', 'interval', 'buffer_full', 'shutdown'] as const;
+export type FlushReason = (typeof FLUSH_REASONS)[number];
+
+/** A record that cannot be staged: it leaves through the DLQ in the same transaction as its offset. */
+export interface DeadLetter {
+  record: SourceRecord;
+  code: ErrorCode;
+  reason: string;
+}
+
+/**
+ * The open (or closed, awaiting upload) batch of one partition: one contiguous offset range, the
+ * NDJSON lines of its good records and the dead letters found inside the range.
+ */
+export class PartitionBatch {
+  readonly lines: Buffer[] = [];
+  readonly deadLetters: DeadLetter[] = [];
+  /** Offsets in the range: staged records plus dead letters. */
+  size = 0;
+  stagedCount = 0;
+  /** Uncompressed NDJSON bytes, plus the bytes of held dead letters (all of it sits in memory). */
+  bytes = 0;
+  lastOffset: number;
+  eventTimeMinMs = Number.POSITIVE_INFINITY;
+  eventTimeMaxMs = Number.NEGATIVE_INFINITY;
+  lastAddedAtMs: number;
+  closedBy: FlushReason | undefined;
+
+  constructor(
+    readonly topic: string,
+    readonly partition: number,
+    readonly firstOffset: number,
+    /** Kafka timestamp of the first record: names the object's dt/hour. */
+    readonly firstTimestampMs: number,
+    readonly openedAtMs: number,
+  ) {
+    this.lastOffset = firstOffset - 1;
+    this.lastAddedAtMs = openedAtMs;
+  }
+
+  addLine(record: SourceRecord, line: Buffer[], nowMs: number): void {
+    for (const part of line) {
+      this.lines.push(part);
+      this.bytes += part.length;
+    }
+    this.stagedCount += 1;
+    this.track(record, nowMs);
+  }
+
+  addDeadLetter(letter: DeadLetter, nowMs: number): void {
+    this.deadLetters.push(letter);
+    this.bytes += letter.record.value?.length ?? 0;
+    this.track(letter.record, nowMs);
+  }
+
+  private track(record: SourceRecord, nowMs: number): void {
+    this.size += 1;
+    this.lastOffset = record.offset;
+    this.lastAddedAtMs = nowMs;
+    if (record.timestamp < this.eventTimeMinMs) this.eventTimeMinMs = record.timestamp;
+    if (record.timestamp > this.eventTimeMaxMs) this.eventTimeMaxMs = record.timestamp;
+  }
+}

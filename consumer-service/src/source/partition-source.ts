@@ -1,0 +1,171 @@
+import {
+  closeConsumer,
+  committedOffsets,
+  consumeBatch,
+  createConsumer,
+  type KafkaConsumer,
+  type KafkaSettings,
+  type Message,
+  seek,
+  type TopicPartition,
+} from '@spotify-pipeline/shared/kafka';
+import type { Logger } from '@spotify-pipeline/shared/logging';
+import { partitionId, type SourceRecord } from '../pipeline/source-record.js';
+
+/** librdkafka's logical offset "beginning": where a partition without a committed offset starts. */
+const OFFSET_BEGINNING = -2;
+
+export interface SourceOptions {
+  groupId: string;
+  clientId: string;
+  topics: string[];
+  sessionTimeoutMs: number;
+  pollTimeoutMs: number;
+  /** Called before partitions leave us: their open batches must be dropped, not committed. */
+  onRevoke(ids: string[]): void;
+}
+
+export interface PartitionLag {
+  topic: string;
+  partition: number;
+  records: number;
+  newestTimestampMs: number | undefined;
+}
+
+function toSourceRecord(message: Message): SourceRecord {
+  return {
+    topic: message.topic,
+    partition: message.partition,
+    offset: message.offset,
+    timestamp: message.timestamp ?? 0,
+    key: message.key === undefined || message.key === null ? null : Buffer.isBuffer(message.key) ? message.key : Buffer.from(String(message.key)),
+    value: message.value,
+    ...(message.headers ? { headers: message.headers as Array<Record<string, string | Buffer>> } : {}),
+  };
+}
+
+/**
+ * The sink's side of the consumer group: read_committed, no auto-commit, cooperative-sticky
+ * (from shared/kafka). Tracks what is assigned and paused, and rewinds to the committed offsets
+ * when a flush round is abandoned.
+ */
+export class PartitionSource {
+  private readonly assigned = new Map<string, TopicPartition>();
+  private readonly paused = new Set<string>();
+  private readonly newestTimestamp = new Map<string, number>();
+
+  private constructor(
+    private readonly logger: Logger,
+    private readonly options: SourceOptions,
+    private consumer: KafkaConsumer | undefined,
+  ) {}
+
+  static async open(settings: KafkaSettings, options: SourceOptions, logger: Logger): Promise<PartitionSource> {
+    const source = new PartitionSource(logger, options, undefined);
+    const consumer = await createConsumer(settings, {
+      clientId: options.clientId,
+      groupId: options.groupId,
+      overrides: {
+        'session.timeout.ms': options.sessionTimeoutMs,
+        // Bounds what librdkafka prefetches, so memory stays near the sink's own cap.
+        'queued.max.messages.kbytes': 16_384,
+        'fetch.max.bytes': 16 * 1024 * 1024,
+      },
+      rebalance: {
+        onAssign: (partitions) => source.assign(partitions),
+        onRevoke: (partitions, lost) => source.revoke(partitions, lost),
+      },
+    });
+    consumer.setDefaultConsumeTimeout(options.pollTimeoutMs);
+    consumer.subscribe(options.topics);
+    source.consumer = consumer;
+    return source;
+  }
+
+  /** The group member, for `sendOffsetsToTransaction` (its generation fences zombie commits). */
+  get client(): KafkaConsumer {
+    if (!this.consumer) throw new Error('source not open');
+    return this.consumer;
+  }
+
+  async poll(max: number): Promise<SourceRecord[]> {
+    const messages = await consumeBatch(this.client, max);
+    const records = messages.map(toSourceRecord);
+    for (const r of records) this.newestTimestamp.set(partitionId(r.topic, r.partition), r.timestamp);
+    return records;
+  }
+
+  isAssigned(id: string): boolean {
+    return this.assigned.has(id);
+  }
+
+  assignedIds(): string[] {
+    return [...this.assigned.keys()];
+  }
+
+  get pausedCount(): number {
+    return this.paused.size;
+  }
+
+  pause(ids: Iterable<string>): void {
+    const partitions = [...ids].filter((id) => this.assigned.has(id) && !this.paused.has(id));
+    if (partitions.length === 0) return;
+    this.client.pause(partitions.map((id) => this.assigned.get(id)!));
+    for (const id of partitions) this.paused.add(id);
+  }
+
+  resumeAll(): void {
+    const partitions = [...this.paused].filter((id) => this.assigned.has(id));
+    this.paused.clear();
+    if (partitions.length > 0) this.client.resume(partitions.map((id) => this.assigned.get(id)!));
+  }
+
+  /** Seeks every assigned partition back to its committed offset: the records of an abandoned round are read again. */
+  async rewind(): Promise<void> {
+    const partitions = [...this.assigned.values()];
+    if (partitions.length === 0) return;
+    const committed = await committedOffsets(this.client, partitions);
+    for (const tp of committed) {
+      const offset = tp.offset >= 0 ? tp.offset : OFFSET_BEGINNING;
+      await seek(this.client, { topic: tp.topic, partition: tp.partition, offset });
+    }
+    this.logger.info({ partitions: committed.map((tp) => `${partitionId(tp.topic, tp.partition)}@${tp.offset}`) }, 'PartitionsRewound');
+  }
+
+  /** Lag per assigned partition, from librdkafka's cached watermarks (no broker round trip). */
+  lag(): PartitionLag[] {
+    const partitions = [...this.assigned.values()];
+    if (partitions.length === 0) return [];
+    const positions = this.client.position(partitions);
+    return positions.map((tp) => {
+      let high = -1;
+      try {
+        high = this.client.getWatermarkOffsets(tp.topic, tp.partition).highOffset;
+      } catch {
+        // No fetch response cached yet for this partition: lag unknown, reported as 0.
+      }
+      const id = partitionId(tp.topic, tp.partition);
+      return { topic: tp.topic, partition: tp.partition, records: high >= 0 && tp.offset >= 0 ? Math.max(0, high - tp.offset) : 0, newestTimestampMs: this.newestTimestamp.get(id) };
+    });
+  }
+
+  async close(): Promise<void> {
+    if (this.consumer) await closeConsumer(this.consumer);
+  }
+
+  private assign(partitions: TopicPartition[]): void {
+    for (const tp of partitions) this.assigned.set(partitionId(tp.topic, tp.partition), { topic: tp.topic, partition: tp.partition });
+    this.logger.info({ partitions: partitions.map((tp) => partitionId(tp.topic, tp.partition)) }, 'PartitionsAssigned');
+  }
+
+  private revoke(partitions: TopicPartition[], lost: boolean): void {
+    const ids = partitions.map((tp) => partitionId(tp.topic, tp.partition));
+    for (const id of ids) {
+      this.assigned.delete(id);
+      this.paused.delete(id);
+      this.newestTimestamp.delete(id);
+    }
+    this.options.onRevoke(ids);
+    this.logger.info({ partitions: ids, lost }, 'PartitionsRevoked');
+  }
+}

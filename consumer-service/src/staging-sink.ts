@@ -1,0 +1,139 @@
+import { isPipelineError, type PipelineError } from '@spotify-pipeline/shared/errors';
+import type { Logger } from '@spotify-pipeline/shared/logging';
+import type { FlushedBatch, TransactionCommitter } from './commit/transaction-committer.js';
+import type { SinkMetrics } from './metrics.js';
+import { partitionsOverCap } from './pipeline/backpressure.js';
+import type { PartitionBatch } from './pipeline/partition-batch.js';
+import type { PartitionBatcher } from './pipeline/partition-batcher.js';
+import { partitionId, type SourceRecord } from './pipeline/source-record.js';
+import type { BatchStager } from './sink/batch-stager.js';
+import { forEachLimited } from './sink/staging-uploader.js';
+import type { PartitionSource } from './source/partition-source.js';
+
+export interface SinkLoopOptions {
+  pollMaxRecords: number;
+  maxBufferedBytes: number;
+  maxInflightUploads: number;
+}
+
+export interface SinkParts {
+  source: PartitionSource;
+  batcher: PartitionBatcher;
+  stager: BatchStager;
+  committer: TransactionCommitter;
+  metrics: SinkMetrics;
+  logger: Logger;
+  /** Told after every round: liveness is "the loop is turning". */
+  onRound?: () => void;
+}
+
+/**
+ * The sink's loop, as DESIGN.md "Delivery semantics" writes it:
+ *   poll → batcher.add → batcher.ready → upload each (retried; paused while S3 is down)
+ *   → one transaction (manifests + dead letters + offsets) → on failure: abort, drop state, rewind.
+ * Rounds run one after another, so nothing is committed that a later failure could undo.
+ */
+export class StagingSink {
+  private stopping = false;
+
+  constructor(
+    private readonly parts: SinkParts,
+    private readonly options: SinkLoopOptions,
+  ) {}
+
+  /** Runs until `stop()`; then flushes what is open (reason `shutdown`). Rejects only on a fatal error. */
+  async run(): Promise<void> {
+    const { source, batcher } = this.parts;
+    while (!this.stopping) {
+      const records = await source.poll(this.options.pollMaxRecords);
+      this.receive(records);
+      this.relieveMemory();
+      const ready = batcher.ready();
+      if (ready.length > 0) await this.flush(ready);
+      source.resumeAll();
+      this.report();
+      this.parts.onRound?.();
+    }
+    batcher.closeAll('shutdown');
+    const ready = batcher.ready();
+    if (ready.length > 0) await this.flush(ready);
+  }
+
+  stop(): void {
+    this.stopping = true;
+  }
+
+  private receive(records: SourceRecord[]): void {
+    if (records.length === 0) return;
+    const { batcher, metrics } = this.parts;
+    let bytes = 0;
+    for (const record of records) {
+      bytes += record.value?.length ?? 0;
+      batcher.add(record);
+    }
+    metrics.recordsIn.inc({ topic: records[0]!.topic }, records.length);
+    metrics.bytesIn.inc({ topic: records[0]!.topic }, bytes);
+  }
+
+  /** Past the buffered-bytes cap: close the biggest batches now and stop fetching them for this round. */
+  private relieveMemory(): void {
+    const { batcher, source } = this.parts;
+    const over = partitionsOverCap(batcher.bufferedBytes, this.options.maxBufferedBytes, batcher.openBySize());
+    if (over.length === 0) return;
+    batcher.closeAll('buffer_full', over);
+    source.pause(over);
+  }
+
+  private async flush(ready: PartitionBatch[]): Promise<void> {
+    const { stager, committer, source, batcher, metrics, logger } = this.parts;
+    try {
+      const flushed: FlushedBatch[] = [];
+      await forEachLimited(ready, this.options.maxInflightUploads, async (batch) => {
+        flushed.push(await stager.stage(batch));
+      });
+      // A partition revoked meanwhile belongs to its new owner now: its object stays an orphan.
+      const owned = flushed.filter(({ batch }) => source.isAssigned(partitionId(batch.topic, batch.partition)));
+      const started = performance.now();
+      await committer.commit(owned);
+      metrics.commitLatency.observe((performance.now() - started) / 1000);
+      this.counted(owned);
+      logger.debug({ objects: owned.length, partitions: owned.map(({ batch }) => `${partitionId(batch.topic, batch.partition)}@${batch.lastOffset + 1}`) }, 'OffsetsCommitted');
+    } catch (err) {
+      if (!isPipelineError(err) || err.code === 'KAFKA_FENCED' || err.code === 'SHUTDOWN' || err.code === 'INTERNAL') throw err;
+      metrics.roundsAbandoned.inc({ error_code: err.code });
+      logger.warn({ err, code: (err as PipelineError).code }, 'RoundAbandoned');
+      batcher.dropAll();
+      await source.rewind();
+    }
+  }
+
+  private counted(flushed: FlushedBatch[]): void {
+    const { metrics } = this.parts;
+    for (const { batch, object } of flushed) {
+      metrics.batches.inc({ reason: batch.closedBy ?? 'shutdown' });
+      for (const letter of batch.deadLetters) metrics.dlqRecords.inc({ error_code: letter.code });
+      if (!object) continue;
+      metrics.recordsOut.inc({ topic: batch.topic }, object.recordCount);
+      metrics.bytesOut.inc({ topic: batch.topic }, object.body.length);
+    }
+  }
+
+  private report(): void {
+    const { source, batcher, metrics } = this.parts;
+    metrics.bufferedBytes.set(batcher.bufferedBytes);
+    metrics.pausedPartitions.set(source.pausedCount);
+  }
+
+  /** Lag gauges; called on a timer by the app rather than per round (position lookups are not free). */
+  reportLag(nowMs: number): void {
+    const { source, metrics } = this.parts;
+    metrics.lagRecords.reset();
+    metrics.lagSeconds.reset();
+    for (const lag of source.lag()) {
+      const labels = { topic: lag.topic, partition: String(lag.partition) };
+      metrics.lagRecords.set(labels, lag.records);
+      const behind = lag.records > 0 && lag.newestTimestampMs !== undefined;
+      metrics.lagSeconds.set(labels, behind ? Math.max(0, (nowMs - lag.newestTimestampMs!) / 1000) : 0);
+    }
+  }
+}

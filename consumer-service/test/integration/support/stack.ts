@@ -1,0 +1,149 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createWriteStream, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { S3Client } from '@aws-sdk/client-s3';
+import {
+  closeConsumer,
+  committedOffsets,
+  createConsumer,
+  createIdempotentProducer,
+  disconnect,
+  flush,
+  KafkaAdmin,
+  type KafkaSettings,
+  type Producer,
+} from '@spotify-pipeline/shared/kafka';
+import { createS3Client, ensureBucket } from '@spotify-pipeline/shared/s3';
+import { stackEnv, startKafka, startS3, uniqueName, type KafkaEndpoint, type S3Endpoint } from '@spotify-pipeline/testkit';
+
+export const REPO_ROOT = resolve(__dirname, '..', '..', '..', '..');
+const MAIN = join(REPO_ROOT, 'consumer-service', 'dist', 'main.js');
+
+/** Names of one test's world: unique topics, group and bucket, so tests never see each other. */
+export interface SinkWorld {
+  kafka: KafkaEndpoint;
+  s3Endpoint: S3Endpoint;
+  s3: S3Client;
+  sourceTopic: string;
+  stagedTopic: string;
+  dlqTopic: string;
+  group: string;
+  bucket: string;
+  partitions: number;
+  /** Env for the sink (child process or readConfig) pointing at this world. */
+  env(extra?: Record<string, string>): Record<string, string>;
+}
+
+export async function createWorld(prefix: string, partitions: number): Promise<SinkWorld> {
+  const [kafka, s3Endpoint] = await Promise.all([startKafka(), startS3()]);
+  const world = {
+    kafka,
+    s3Endpoint,
+    s3: createS3Client(s3Endpoint.settings, 1),
+    sourceTopic: uniqueName(`${prefix}-events`),
+    stagedTopic: uniqueName(`${prefix}-staged`),
+    dlqTopic: uniqueName(`${prefix}-dlq`),
+    group: uniqueName(`${prefix}-sink`),
+    bucket: uniqueName(`${prefix}-staging`),
+    partitions,
+  };
+  const admin = KafkaAdmin.create(kafka.settings, 'test-admin');
+  try {
+    await admin.ensureTopics([world.sourceTopic, world.stagedTopic, world.dlqTopic].map((name) => ({ name, partitions, replicationFactor: 1 })));
+  } finally {
+    admin.close();
+  }
+  await ensureBucket(world.s3, world.bucket);
+  return {
+    ...world,
+    env: (extra = {}) => ({
+      ...stackEnv(kafka, s3Endpoint),
+      TOPICS_LISTENING_EVENTS: world.sourceTopic,
+      TOPICS_STAGED_FILES: world.stagedTopic,
+      TOPICS_DLQ: world.dlqTopic,
+      TOPICS_PARTITIONS: String(partitions),
+      STORAGE_STAGING_BUCKET: world.bucket,
+      SINK_GROUP_ID: world.group,
+      SINK_TRANSACTIONAL_ID: uniqueName('sink-txn'),
+      SINK_SESSION_TIMEOUT_MS: '6000',
+      SINK_FLUSH_IDLE_MS: '500',
+      HTTP_PORT: '0',
+      LOG_LEVEL: 'info',
+      ...extra,
+    }),
+  };
+}
+
+/** A tiny ListeningEvent-shaped JSON value (the sink stages bytes; it does not validate the schema). */
+export function eventValue(id: string, tsMs: number, padBytes = 0): Buffer {
+  return Buffer.from(JSON.stringify({ event_id: id, ts: new Date(tsMs).toISOString(), user_id: `u${id.length}`, ms_played: 1000, pad: 'x'.repeat(padBytes) }));
+}
+
+/** Produces with the shared idempotent producer, retrying when its local queue is full. */
+export async function produceValues(producer: Producer, topic: string, values: Array<{ value: Buffer; key: string; timestamp: number }>): Promise<void> {
+  for (const v of values) {
+    for (;;) {
+      try {
+        producer.produce(topic, null, v.value, v.key, v.timestamp);
+        break;
+      } catch {
+        await new Promise((r) => setTimeout(r, 5));
+      }
+    }
+  }
+}
+
+export async function produceEvents(settings: KafkaSettings, topic: string, ids: string[], startMs = Date.UTC(2024, 0, 1)): Promise<void> {
+  const producer = await createIdempotentProducer(settings, { clientId: 'test-producer' });
+  try {
+    await produceValues(
+      producer,
+      topic,
+      ids.map((id, i) => ({ value: eventValue(id, startMs + i), key: `k${i % 97}`, timestamp: startMs + i })),
+    );
+    await flush(producer, 60_000);
+  } finally {
+    await disconnect(producer);
+  }
+}
+
+/** Sum of the group's committed offsets on the topic (read without joining the group). */
+export async function committedTotal(settings: KafkaSettings, group: string, topic: string, partitions: number): Promise<number[]> {
+  const reader = await createConsumer(settings, { clientId: 'offset-reader', groupId: group });
+  try {
+    const committed = await committedOffsets(reader, Array.from({ length: partitions }, (_, partition) => ({ topic, partition })));
+    return committed.sort((a, b) => a.partition - b.partition).map((tp) => Math.max(0, tp.offset));
+  } finally {
+    await closeConsumer(reader);
+  }
+}
+
+/** The sink as a real process: `node consumer-service/dist/main.js`, logs appended to a file. */
+export class SinkProcess {
+  readonly child: ChildProcess;
+  readonly exited: Promise<number | null>;
+
+  constructor(env: Record<string, string>, readonly logFile: string) {
+    const log = createWriteStream(logFile, { flags: 'a' });
+    this.child = spawn(process.execPath, [MAIN], { env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    this.child.stdout!.pipe(log);
+    this.child.stderr!.pipe(log);
+    this.exited = new Promise((r) => this.child.once('exit', (code) => r(code)));
+  }
+
+  /** Resident set size in bytes, from /proc (Linux). */
+  rssBytes(): number {
+    const status = readFileSync(`/proc/${this.child.pid}/status`, 'utf8');
+    const kb = /VmRSS:\s+(\d+)/.exec(status);
+    return kb ? Number(kb[1]) * 1024 : 0;
+  }
+
+  kill(signal: NodeJS.Signals = 'SIGKILL'): Promise<number | null> {
+    if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill(signal);
+    return this.exited;
+  }
+
+  logText(): string {
+    return readFileSync(this.logFile, 'utf8');
+  }
+}
