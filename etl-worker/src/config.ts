@@ -1,7 +1,40 @@
 import { z } from 'zod';
-import { httpSettingsSchema, loadConfig, logSettingsSchema, storageSettingsSchema, topicSettingsSchema, type Env } from '@spotify-pipeline/shared/config';
+import {
+  envInt,
+  envString,
+  httpSettingsSchema,
+  loadConfig,
+  logSettingsSchema,
+  storageSettingsSchema,
+  topicSettingsSchema,
+  type Env,
+} from '@spotify-pipeline/shared/config';
 import { kafkaSettingsSchema } from '@spotify-pipeline/shared/kafka';
 import { s3SettingsSchema } from '@spotify-pipeline/shared/s3';
+
+/** `ETL_*`: how the worker consumes, writes Parquet and compacts. */
+export const etlSettingsSchema = z.strictObject({
+  groupId: envString('consumer group of the ETL on the staged-files manifest topic').default('etl-worker'),
+  transactionalId: envString('transactional id, unique per live process (default etl-worker-<hostname>)').optional(),
+  transactionTimeoutMs: envInt('Kafka transaction timeout in milliseconds', 1_000).default(60_000),
+  maxManifestsPerBatch: envInt('staged manifests processed per Kafka transaction', 1).default(8),
+  pollTimeoutMs: envInt('how long one poll of the manifest topic waits, in milliseconds', 10).default(200),
+  rowGroupRows: envInt('Parquet row group size in rows (Athena reads row groups in parallel)', 1_000).default(122_880),
+  tmpDir: envString('directory for the temporary NDJSON and Parquet files DuckDB reads and writes (tmpfs is best)').optional(),
+  duckdbThreads: envInt('DuckDB worker threads (0 = one per core)', 0).default(0),
+  duckdbMemoryLimitMb: envInt('DuckDB memory limit in MiB', 64).default(1_024),
+  allowedLatenessMs: envInt('event-time lateness after which an hour partition is closed and compacted, in milliseconds', 0).default(2 * 3_600_000),
+  compactionTargetBytes: envInt('target size of a compacted Parquet file in bytes', 1_024).default(128 * 1024 * 1024),
+  compactionMinFiles: envInt('files a closed partition must have before it is compacted', 2).default(4),
+  compactionIntervalMs: envInt('how often closed partitions are checked for compaction, in milliseconds (0 = never)', 0).default(60_000),
+  compactionGroupId: envString('consumer group the compactor reads pipeline.lake-files with (never commits: state is rebuilt on start)').default(
+    'etl-compactor',
+  ),
+  tracksSnapshotIntervalMs: envInt('how long tracks changes settle before a new tracks snapshot is written, in milliseconds', 0).default(30_000),
+  tracksGroupId: envString('consumer group the tracks dimension reads the tracks topic with (never commits)').default('etl-tracks'),
+});
+
+export type EtlSettings = z.output<typeof etlSettingsSchema>;
 
 /** etl-worker configuration: every field from one env variable (see shared/config envName). */
 export const configSchema = z.strictObject({
@@ -9,6 +42,7 @@ export const configSchema = z.strictObject({
   s3: s3SettingsSchema,
   topics: topicSettingsSchema.prefault({}),
   storage: storageSettingsSchema.prefault({}),
+  etl: etlSettingsSchema.prefault({}),
   http: httpSettingsSchema.prefault({ port: '9463' }),
   log: logSettingsSchema.prefault({}),
 });

@@ -1,0 +1,25 @@
+import { Counter, Gauge, Histogram, LATENCY_BUCKETS_SECONDS, SIZE_BUCKETS_BYTES, type Registry } from '@spotify-pipeline/shared/metrics';
+
+/** Every metric of the ETL, registered on the injected registry (never the global one). */
+export function createEtlMetrics(registry: Registry) {
+  const registers = [registry];
+  return {
+    stagedObjects: new Counter({ name: 'pipeline_etl_worker_staged_objects_total', help: 'staged objects processed (committed or not)', registers }),
+    rowsIn: new Counter({ name: 'pipeline_etl_worker_rows_in_total', help: 'lines read from staged objects', registers }),
+    rowsOut: new Counter({ name: 'pipeline_etl_worker_rows_out_total', help: 'rows written to lake Parquet files', labelNames: ['table'], registers }),
+    rowsRejected: new Counter({ name: 'pipeline_etl_worker_rows_rejected_total', help: 'lines quarantined, by reason', labelNames: ['reason'], registers }),
+    rowsDuplicate: new Counter({ name: 'pipeline_etl_worker_rows_duplicate_total', help: 'lines dropped as a repeated event_id within one staged object', registers }),
+    filesWritten: new Counter({ name: 'pipeline_etl_worker_files_written_total', help: 'lake objects written, by operation', labelNames: ['operation'], registers }),
+    bytesWritten: new Counter({ name: 'pipeline_etl_worker_bytes_written_total', help: 'bytes of lake objects written, by operation', labelNames: ['operation'], registers }),
+    fileSize: new Histogram({ name: 'pipeline_etl_worker_file_size_bytes', help: 'size of written Parquet files', buckets: SIZE_BUCKETS_BYTES, registers }),
+    parquetWrite: new Histogram({ name: 'pipeline_etl_worker_parquet_write_seconds', help: 'DuckDB NDJSON to Parquet time per file', buckets: LATENCY_BUCKETS_SECONDS, registers }),
+    commit: new Histogram({ name: 'pipeline_etl_worker_commit_seconds', help: 'Kafka transaction time (manifests + offsets)', buckets: LATENCY_BUCKETS_SECONDS, registers }),
+    dlq: new Counter({ name: 'pipeline_etl_worker_dlq_records_total', help: 'records produced to the DLQ topic', registers }),
+    lagRecords: new Gauge({ name: 'pipeline_etl_worker_consumer_lag_records', help: 'staged manifests not yet processed', labelNames: ['partition'], registers }),
+    freshness: new Gauge({ name: 'pipeline_etl_worker_event_time_lag_seconds', help: 'now minus the newest event time committed to the lake', registers }),
+    compactions: new Counter({ name: 'pipeline_etl_worker_compactions_total', help: 'hour partitions compacted', registers }),
+    trackSnapshots: new Counter({ name: 'pipeline_etl_worker_tracks_snapshots_total', help: 'tracks dimension snapshots written', registers }),
+  };
+}
+
+export type EtlMetrics = ReturnType<typeof createEtlMetrics>;

@@ -1,0 +1,153 @@
+import { rm } from 'node:fs/promises';
+import { gzipSync } from 'node:zlib';
+import type { Logger } from 'pino';
+import { toKafkaHeaders, LISTENING_EVENTS_TABLE, type LakeFileManifest } from '@spotify-pipeline/shared/schemas';
+import type { OutgoingRecord } from '@spotify-pipeline/shared/kafka';
+import type { EtlMetrics } from '../metrics.js';
+import type { DuckDbEncoder } from '../parquet/duckdb-encoder.js';
+import { putFile, type LakeStore } from '../sink/lake-store.js';
+import { REJECT_REASONS, type RejectReason } from '../validate/reasons.js';
+import { lakeFileKey, manifestKey, quarantineKey } from './lake-keys.js';
+import type { PreparedObject, RejectedLine } from './staged-object-preparer.js';
+
+/** What one staged object turns into: the objects are durable, the records are not yet produced. */
+export interface ObjectOutcome {
+  /** `pipeline.lake-files` manifests (add + quarantine). */
+  manifests: LakeFileManifest[];
+  /** The rejected lines as DLQ records. */
+  dlq: OutgoingRecord[];
+  rowsOut: number;
+}
+
+export interface WriterTopics {
+  dlq: string;
+}
+
+/**
+ * Writes a prepared staged object to the lake: one Parquet file per event hour, one quarantine
+ * object per reject reason, all at deterministic keys, then describes them as manifests. Nothing
+ * here is visible to readers until the manifests are committed.
+ */
+export class LakeObjectWriter {
+  /** Highest event time seen per source partition: the manifests' watermark. */
+  private readonly watermarks = new Map<string, number>();
+
+  constructor(
+    private readonly encoder: DuckDbEncoder,
+    private readonly store: LakeStore,
+    private readonly topics: WriterTopics,
+    private readonly metrics: EtlMetrics,
+    private readonly logger: Logger,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  async write(prepared: PreparedObject): Promise<ObjectOutcome> {
+    const { manifest: staged } = prepared;
+    const watermarkKey = `${staged.source.topic}:${staged.source.partition}`;
+    const objectMaxMs = Math.max(staged.event_time_max_ms, ...prepared.buckets.map((b) => b.eventTimeMaxMs));
+    const watermarkMs = Math.max(this.watermarks.get(watermarkKey) ?? objectMaxMs, objectMaxMs);
+    this.watermarks.set(watermarkKey, watermarkMs);
+    const base = {
+      schema_version: 1 as const,
+      table: LISTENING_EVENTS_TABLE,
+      bucket: this.store.bucket,
+      source: staged.source,
+      staged_key: staged.key,
+      input: { staged_record_count: prepared.lineCount, rejected_count: prepared.rejected.length, duplicate_count: prepared.duplicateCount },
+      watermark_ms: watermarkMs,
+      replaces: [],
+    };
+    const manifests: LakeFileManifest[] = [];
+    let rowsOut = 0;
+
+    for (const bucket of prepared.buckets) {
+      const key = lakeFileKey(LISTENING_EVENTS_TABLE, bucket.partition, staged.source);
+      const tmp = this.encoder.tempPath('.parquet');
+      try {
+        const started = performance.now();
+        const rows = await this.encoder.encodeListeningEvents(bucket.lines, prepared.extras, tmp);
+        this.metrics.parquetWrite.observe((performance.now() - started) / 1000);
+        const stored = await putFile(this.store, key, tmp);
+        rowsOut += rows;
+        this.metrics.fileSize.observe(stored.sizeBytes);
+        this.count('add', stored.sizeBytes);
+        manifests.push({
+          ...base,
+          operation: 'add',
+          key,
+          partition: bucket.partition,
+          size_bytes: stored.sizeBytes,
+          sha256: stored.sha256,
+          row_count: rows,
+          event_time_min_ms: bucket.eventTimeMinMs,
+          event_time_max_ms: bucket.eventTimeMaxMs,
+          new_columns: prepared.extras.map((c) => ({ name: c.name, type: c.type })),
+          written_at_ms: this.now(),
+        });
+      } finally {
+        await rm(tmp, { force: true });
+      }
+    }
+
+    const byReason = new Map<RejectReason, RejectedLine[]>();
+    for (const r of prepared.rejected) byReason.set(r.reason, [...(byReason.get(r.reason) ?? []), r]);
+    for (const [reason, lines] of [...byReason].sort(([a], [b]) => a.localeCompare(b))) {
+      const key = quarantineKey(LISTENING_EVENTS_TABLE, reason, staged.source);
+      const body = gzipSync(
+        lines
+          .map((r) =>
+            JSON.stringify({ reason, message: r.message, source: { topic: staged.source.topic, partition: staged.source.partition, offset: r.offset }, line: r.line }),
+          )
+          .join('\n') + '\n',
+      );
+      const stored = await this.store.put(key, body, 'application/x-ndjson');
+      this.count('quarantine', stored.sizeBytes);
+      this.metrics.rowsRejected.inc({ reason }, lines.length);
+      manifests.push({
+        ...base,
+        operation: 'quarantine',
+        key,
+        partition: null,
+        size_bytes: stored.sizeBytes,
+        sha256: stored.sha256,
+        row_count: lines.length,
+        event_time_min_ms: staged.event_time_min_ms,
+        event_time_max_ms: staged.event_time_max_ms,
+        new_columns: [],
+        written_at_ms: this.now(),
+      });
+    }
+
+    const dlq = prepared.rejected.map((r) => this.dlqRecord(prepared, r));
+    this.metrics.stagedObjects.inc();
+    this.metrics.rowsIn.inc(prepared.lineCount);
+    this.metrics.rowsOut.inc({ table: LISTENING_EVENTS_TABLE }, rowsOut);
+    this.metrics.rowsDuplicate.inc(prepared.duplicateCount);
+    this.logger.debug({ staged: staged.key, files: manifests.length, rowsOut, rejected: prepared.rejected.length }, 'StagedObjectWritten');
+    return { manifests, dlq, rowsOut };
+  }
+
+  private count(operation: string, bytes: number): void {
+    this.metrics.filesWritten.inc({ operation });
+    this.metrics.bytesWritten.inc({ operation }, bytes);
+  }
+
+  private dlqRecord(prepared: PreparedObject, rejected: RejectedLine): OutgoingRecord {
+    const { source } = prepared.manifest;
+    return {
+      topic: this.topics.dlq,
+      value: Buffer.from(rejected.line),
+      key: null,
+      headers: toKafkaHeaders({
+        'error.code': REJECT_REASONS[rejected.reason],
+        'error.message': `${rejected.reason}: ${rejected.message}`,
+        'source.topic': source.topic,
+        'source.partition': source.partition,
+        'source.offset': rejected.offset,
+        'failed.stage': 'etl',
+      }),
+    };
+  }
+}
+
+export { manifestKey };

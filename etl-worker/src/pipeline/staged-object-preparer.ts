@@ -1,0 +1,112 @@
+import type { StagedFileManifest } from '@spotify-pipeline/shared/schemas';
+import { readStagedLines, type StagedObjectSource } from '../source/staged-object-reader.js';
+import type { ExtraColumn } from '../transform/listening-events-sql.js';
+import type { EventValidator, ExtraColumnType } from '../validate/event-validator.js';
+import type { RejectReason } from '../validate/reasons.js';
+import { hourPartitionOf, type HourPartition } from './lake-keys.js';
+
+export interface RejectedLine {
+  reason: RejectReason;
+  message: string;
+  line: string;
+  /** Kafka offset of the record, exact when the staged object's offsets are contiguous. */
+  offset: number;
+}
+
+export interface HourBucket {
+  partition: HourPartition;
+  lines: string[];
+  eventTimeMinMs: number;
+  eventTimeMaxMs: number;
+}
+
+/** One staged object, downloaded, checked and validated: everything the writer needs, nothing written yet. */
+export interface PreparedObject {
+  manifest: StagedFileManifest;
+  buckets: HourBucket[];
+  extras: ExtraColumn[];
+  rejected: RejectedLine[];
+  duplicateCount: number;
+  lineCount: number;
+}
+
+/**
+ * Download → sha256 → gunzip → validate → de-duplicate → bucket by event hour. Types of new
+ * columns are remembered for the life of the process: a field first seen as a number and later
+ * as text is a breaking change and is quarantined, never coerced.
+ */
+export class StagedObjectPreparer {
+  private readonly extraTypes = new Map<string, ExtraColumnType>();
+
+  constructor(
+    private readonly source: StagedObjectSource,
+    private readonly validator: EventValidator,
+  ) {}
+
+  async prepare(manifest: StagedFileManifest): Promise<PreparedObject> {
+    const { source } = manifest;
+    const contiguous = manifest.record_count === source.last_offset - source.first_offset + 1;
+    const buckets = new Map<string, HourBucket>();
+    const rejected: RejectedLine[] = [];
+    const seen = new Set<string>();
+    const objectExtras = new Map<string, ExtraColumnType>();
+    let duplicateCount = 0;
+    let index = 0;
+    const reject = (reason: RejectReason, message: string, line: string, lineIndex: number): void => {
+      rejected.push({ reason, message, line, offset: contiguous ? source.first_offset + lineIndex : source.first_offset });
+    };
+
+    await readStagedLines(this.source, manifest, (line) => {
+      const lineIndex = index++;
+      if (manifest.format !== 'ndjson') {
+        reject('unsupported_format', `staged format ${manifest.format} is not read by this worker`, line, lineIndex);
+        return;
+      }
+      const verdict = this.validator.check(line);
+      if (!verdict.ok) {
+        reject(verdict.reason, verdict.message, line, lineIndex);
+        return;
+      }
+      if (verdict.extras) {
+        const conflict = verdict.extras.find(([name, type]) => (this.extraTypes.get(name) ?? type) !== type);
+        if (conflict) {
+          reject('breaking_change', `field ${conflict[0]} is ${conflict[1]}, earlier rows made it ${this.extraTypes.get(conflict[0])}`, line, lineIndex);
+          return;
+        }
+        for (const [name, type] of verdict.extras) {
+          this.extraTypes.set(name, type);
+          objectExtras.set(name, type);
+        }
+      }
+      const event = verdict.event;
+      const eventId = event.event_id as string;
+      if (seen.has(eventId)) {
+        duplicateCount++;
+        return;
+      }
+      seen.add(eventId);
+      const ts = event.ts as string;
+      const hourKey = ts.slice(0, 13);
+      const eventTimeMs = Date.parse(ts);
+      let bucket = buckets.get(hourKey);
+      if (!bucket) {
+        bucket = { partition: hourPartitionOf(ts), lines: [], eventTimeMinMs: eventTimeMs, eventTimeMaxMs: eventTimeMs };
+        buckets.set(hourKey, bucket);
+      }
+      // The raw line goes to DuckDB (it parses faster than we can re-serialise), but a lower-case
+      // country was fixed on the parsed copy only; SQL upper() repeats that normalisation.
+      bucket.lines.push(line);
+      if (eventTimeMs < bucket.eventTimeMinMs) bucket.eventTimeMinMs = eventTimeMs;
+      if (eventTimeMs > bucket.eventTimeMaxMs) bucket.eventTimeMaxMs = eventTimeMs;
+    });
+
+    return {
+      manifest,
+      buckets: [...buckets.keys()].sort().map((k) => buckets.get(k)!),
+      extras: [...objectExtras].sort(([a], [b]) => a.localeCompare(b)).map(([name, type]) => ({ name, type })),
+      rejected,
+      duplicateCount,
+      lineCount: index,
+    };
+  }
+}

@@ -1,0 +1,31 @@
+import { copyFile, mkdir, readdir, writeFile } from 'node:fs/promises';
+import { dirname, join, relative } from 'node:path';
+import { sha256Hex, type LakeStore, type StoredObject } from './lake-store.js';
+
+/** A lake in a local directory: the benchmark and unit tests measure the worker without S3. */
+export class DirectoryLakeStore implements LakeStore {
+  constructor(
+    private readonly root: string,
+    readonly bucket = 'local-lake',
+  ) {}
+
+  async put(key: string, body: Buffer): Promise<StoredObject> {
+    const path = join(this.root, key);
+    await mkdir(dirname(path), { recursive: true });
+    await writeFile(path, body);
+    return { key, sizeBytes: body.length, sha256: sha256Hex(body) };
+  }
+
+  async download(key: string, path: string): Promise<void> {
+    await copyFile(join(this.root, key), path);
+  }
+
+  async list(prefix: string): Promise<string[]> {
+    const entries = await readdir(this.root, { recursive: true, withFileTypes: true }).catch(() => []);
+    return entries
+      .filter((e) => e.isFile())
+      .map((e) => relative(this.root, join(e.parentPath, e.name)))
+      .filter((key) => key.startsWith(prefix))
+      .sort();
+  }
+}

@@ -1,0 +1,74 @@
+import { createHash } from 'node:crypto';
+import { Readable, Transform } from 'node:stream';
+import { StringDecoder } from 'node:string_decoder';
+import { createGunzip } from 'node:zlib';
+import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { PipelineError } from '@spotify-pipeline/shared/errors';
+import { classifyS3Error } from '@spotify-pipeline/shared/s3';
+import type { StagedFileManifest } from '@spotify-pipeline/shared/schemas';
+
+/** Where staged objects come from: S3 in the worker, local files in the benchmark. */
+export interface StagedObjectSource {
+  open(manifest: StagedFileManifest): Promise<Readable>;
+}
+
+export class S3StagedObjectSource implements StagedObjectSource {
+  constructor(private readonly s3: S3Client) {}
+
+  async open(manifest: StagedFileManifest): Promise<Readable> {
+    try {
+      const response = await this.s3.send(new GetObjectCommand({ Bucket: manifest.bucket, Key: manifest.key }));
+      return response.Body as Readable;
+    } catch (err) {
+      throw classifyS3Error(err, `get staged object ${manifest.key}`);
+    }
+  }
+}
+
+/**
+ * Streams a staged object's lines to `onLine` while it downloads: bytes are hashed as they arrive
+ * and gunzipped on the fly, so validation overlaps the transfer. The caller must not publish
+ * anything before this resolves: a sha256 mismatch (a torn or replaced object) rejects at the end.
+ */
+export async function readStagedLines(source: StagedObjectSource, manifest: StagedFileManifest, onLine: (line: string) => void): Promise<void> {
+  const hash = createHash('sha256');
+  let size = 0;
+  const tap = new Transform({
+    transform(chunk: Buffer, _encoding, done) {
+      hash.update(chunk);
+      size += chunk.length;
+      done(null, chunk);
+    },
+  });
+  const body = await source.open(manifest);
+  const gunzip = createGunzip();
+  body.on('error', (err) => gunzip.destroy(err));
+  body.pipe(tap).pipe(gunzip);
+  const decoder = new StringDecoder('utf8');
+  let carry = '';
+  try {
+    for await (const chunk of gunzip as AsyncIterable<Buffer>) {
+      const text = carry + decoder.write(chunk);
+      let start = 0;
+      for (let end = text.indexOf('\n'); end !== -1; end = text.indexOf('\n', start)) {
+        if (end > start) onLine(text.slice(start, end));
+        start = end + 1;
+      }
+      carry = text.slice(start);
+    }
+  } catch (err) {
+    if (err instanceof PipelineError) throw err;
+    const code = (err as { code?: string }).code ?? '';
+    if (code.startsWith('Z_')) throw new PipelineError('CHECKSUM_MISMATCH', `staged object ${manifest.key} is not valid gzip: ${(err as Error).message}`, { cause: err });
+    throw classifyS3Error(err, `read staged object ${manifest.key}`);
+  }
+  const tail = carry + decoder.end();
+  if (tail.length > 0) onLine(tail);
+  const digest = hash.digest('hex');
+  if (digest !== manifest.sha256 || size !== manifest.size_bytes) {
+    // Retriable: a sink replay may be rewriting the same key right now; a lasting mismatch exhausts the retries.
+    throw new PipelineError('CHECKSUM_MISMATCH', `staged object ${manifest.key}: sha256 ${digest} (${size} B), manifest says ${manifest.sha256} (${manifest.size_bytes} B)`, {
+      retriable: true,
+    });
+  }
+}

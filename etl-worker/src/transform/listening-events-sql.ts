@@ -1,0 +1,69 @@
+import { columnsFromContract, listeningEventV1, toDuckDbType, type LakeType } from '@spotify-pipeline/shared/schemas';
+import type { ExtraColumnType } from '../validate/event-validator.js';
+import { platformFamilySql } from './platform-family.js';
+
+/** The contract's own columns (typed for read_ndjson) — the derived ones are computed below. */
+export const CONTRACT_COLUMNS = columnsFromContract(listeningEventV1);
+
+export const TRACK_DURATIONS_TABLE = 'track_durations';
+
+const quoteIdent = (name: string): string => `"${name.replaceAll('"', '""')}"`;
+const sqlString = (text: string): string => `'${text.replaceAll("'", "''")}'`;
+
+export interface ExtraColumn {
+  name: string;
+  type: ExtraColumnType;
+}
+
+/** Per-column expressions that normalise a contract field on its way into the lake. */
+const NORMALISED: Record<string, string> = {
+  conn_country: 'upper(e.conn_country)',
+};
+
+/** Derived columns, in DERIVED_LISTENING_COLUMNS order. */
+const DERIVED_SQL: Array<[string, string]> = [
+  ['platform_family', platformFamilySql('e.platform')],
+  ['event_date', 'CAST(e.ts AS DATE)'],
+  ['event_hour', 'CAST(hour(e.ts) AS INTEGER)'],
+  ['seconds_played', 'e.ms_played / 1000.0'],
+  // Known only when the tracks dimension has the track; never a guess.
+  ['completion_ratio', 'CASE WHEN d.duration_ms > 0 THEN e.ms_played / d.duration_ms::DOUBLE END'],
+  ['is_skip', "coalesce(e.skipped, false) OR coalesce(e.reason_end IN ('fwdbtn', 'backbtn', 'endplay'), false)"],
+  [
+    'content_type',
+    "CASE WHEN e.track_uri IS NOT NULL THEN 'track' WHEN e.episode_uri IS NOT NULL THEN 'episode' " +
+      "WHEN e.audiobook_uri IS NOT NULL OR e.audiobook_chapter_uri IS NOT NULL THEN 'audiobook' ELSE 'unknown' END",
+  ],
+];
+
+export const extraColumnDuckDbType = (type: ExtraColumnType): string => toDuckDbType(type as LakeType);
+
+/**
+ * The SELECT that turns validated NDJSON lines into lake rows. Every column is typed explicitly
+ * (no sampling, no inference): the types come from the zod contract, so the Parquet schema is the
+ * contract's. Fields not listed (personal data, unknown fields without a column) are never read.
+ */
+export function listeningEventsSelect(ndjsonPath: string, extras: ExtraColumn[]): string {
+  const columns = [...CONTRACT_COLUMNS.map((c) => [c.name, toDuckDbType(c.type)]), ...extras.map((c) => [c.name, extraColumnDuckDbType(c.type)])];
+  const columnsArg = `{${columns.map(([name, type]) => `${quoteIdent(name!)}: ${sqlString(type!)}`).join(', ')}}`;
+  const select = [
+    ...CONTRACT_COLUMNS.map((c) => `${NORMALISED[c.name] ?? `e.${quoteIdent(c.name)}`} AS ${quoteIdent(c.name)}`),
+    ...DERIVED_SQL.map(([name, sql]) => `${sql} AS ${quoteIdent(name)}`),
+    ...extras.map((c) => `e.${quoteIdent(c.name)} AS ${quoteIdent(c.name)}`),
+  ];
+  return (
+    `SELECT ${select.join(', ')} FROM read_ndjson(${sqlString(ndjsonPath)}, columns = ${columnsArg}, format = 'newline_delimited', ` +
+    `maximum_object_size = 16777216) e LEFT JOIN ${TRACK_DURATIONS_TABLE} d ON d.track_uri = e.track_uri`
+  );
+}
+
+export interface ParquetOptions {
+  rowGroupRows: number;
+}
+
+/** `COPY ... TO` with the lake's Parquet settings: ZSTD, dictionary on (DuckDB default), µs timestamps. */
+export function copyToParquet(select: string, parquetPath: string, options: ParquetOptions): string {
+  return `COPY (${select}) TO ${sqlString(parquetPath)} (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE ${options.rowGroupRows})`;
+}
+
+export { quoteIdent, sqlString };

@@ -1,0 +1,129 @@
+import { Ajv2020 } from 'ajv/dist/2020.js';
+import type { ValidateFunction } from 'ajv';
+import { z } from 'zod';
+import { DERIVED_LISTENING_COLUMNS, listeningEventV1, PARTITION_KEYS } from '@spotify-pipeline/shared/schemas';
+import type { RejectReason } from './reasons.js';
+
+type JsonType = 'string' | 'number' | 'integer' | 'boolean' | 'null' | 'object' | 'array';
+
+/** Type of a new column found in the data; mirrors the lake types a JSON scalar can become. */
+export type ExtraColumnType = 'string' | 'bigint' | 'double' | 'boolean';
+
+/** Fields of real Spotify exports that are personal data: dropped on sight, never a new column. */
+export const DROPPED_FIELDS: ReadonlySet<string> = new Set(['ip_addr', 'ip_addr_decrypted', 'user_agent_decrypted', 'username']);
+
+const COLUMN_NAME = /^[a-z][a-z0-9_]{0,62}$/;
+const RESERVED_NAMES = new Set([...DERIVED_LISTENING_COLUMNS, ...PARTITION_KEYS].map((c) => c.name));
+
+export type LineVerdict =
+  | { ok: true; event: Record<string, unknown>; extras: Array<[string, ExtraColumnType]> | null }
+  | { ok: false; reason: RejectReason; message: string };
+
+interface JsonSchemaNode {
+  type?: JsonType | JsonType[];
+  anyOf?: JsonSchemaNode[];
+  properties?: Record<string, JsonSchemaNode>;
+  required?: string[];
+}
+
+function allowedTypes(node: JsonSchemaNode): Set<JsonType> {
+  const own = node.type === undefined ? [] : Array.isArray(node.type) ? node.type : [node.type];
+  const nested = (node.anyOf ?? []).flatMap((n) => [...allowedTypes(n)]);
+  return new Set([...own, ...nested]);
+}
+
+function jsonTypeOf(value: unknown): JsonType {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'array';
+  if (typeof value === 'number') return Number.isInteger(value) ? 'integer' : 'number';
+  return typeof value as JsonType;
+}
+
+function typeMatches(actual: JsonType, allowed: Set<JsonType>): boolean {
+  return allowed.has(actual) || (actual === 'integer' && allowed.has('number'));
+}
+
+/** The JSON Schema of the contract, as zod itself exports it (input side: unknown keys are allowed, as zod strips them). */
+export function listeningEventJsonSchema(): JsonSchemaNode & Record<string, unknown> {
+  return z.toJSONSchema(listeningEventV1, { io: 'input' }) as JsonSchemaNode & Record<string, unknown>;
+}
+
+/** Compiles the zod contract to an ajv validator: same verdicts as `safeParse` (see the parity test), ~3× faster. */
+export function compileListeningEventValidator(): ValidateFunction {
+  const ajv = new Ajv2020({ allErrors: false, strict: true });
+  // zod emits `format: date-time` next to a `pattern` that is the real rule; the pattern is checked.
+  ajv.addFormat('date-time', true);
+  return ajv.compile(listeningEventJsonSchema());
+}
+
+/**
+ * Validates one staged line against the ListeningEvent contract. Hot path: JSON.parse + a compiled
+ * ajv function; the slower classification of *why* a line failed runs only for rejected lines.
+ */
+export class EventValidator {
+  private readonly validate = compileListeningEventValidator();
+  private readonly fieldTypes: Map<string, Set<JsonType>>;
+  private readonly required: string[];
+
+  constructor() {
+    const schema = listeningEventJsonSchema();
+    this.fieldTypes = new Map(Object.entries(schema.properties ?? {}).map(([name, node]) => [name, allowedTypes(node)]));
+    this.required = schema.required ?? [];
+  }
+
+  check(line: string): LineVerdict {
+    let event: unknown;
+    try {
+      event = JSON.parse(line);
+    } catch (err) {
+      return { ok: false, reason: 'not_json', message: (err as Error).message };
+    }
+    if (event === null || typeof event !== 'object' || Array.isArray(event)) {
+      return { ok: false, reason: 'not_object', message: `a ${jsonTypeOf(event)}, not an object` };
+    }
+    const record = event as Record<string, unknown>;
+    // Country codes arrive lower-case from some clients: normalised, not rejected (DuckDB upper-cases too).
+    const country = record.conn_country;
+    if (typeof country === 'string' && country.length === 2) record.conn_country = country.toUpperCase();
+    if (!this.validate(record)) return this.explain(record);
+    let extras: Array<[string, ExtraColumnType]> | null = null;
+    for (const name in record) {
+      if (this.fieldTypes.has(name) || DROPPED_FIELDS.has(name)) continue;
+      const value = record[name];
+      if (value === null) continue;
+      const type = extraColumnType(value);
+      if (!type || !COLUMN_NAME.test(name) || RESERVED_NAMES.has(name)) {
+        return { ok: false, reason: 'unsupported_field', message: `unknown field ${name.slice(0, 64)} (${jsonTypeOf(value)}) cannot become a column` };
+      }
+      (extras ??= []).push([name, type]);
+    }
+    return { ok: true, event: record, extras };
+  }
+
+  private explain(record: Record<string, unknown>): LineVerdict {
+    for (const name of this.required) {
+      if (!(name in record)) return { ok: false, reason: 'breaking_change', message: `required field ${name} is missing` };
+    }
+    for (const [name, allowed] of this.fieldTypes) {
+      const actual = jsonTypeOf(record[name]);
+      if (!typeMatches(actual, allowed)) {
+        return { ok: false, reason: 'breaking_change', message: `field ${name} is ${actual}, the contract says ${[...allowed].join(' or ')}` };
+      }
+    }
+    const error = this.validate.errors?.[0];
+    return { ok: false, reason: 'schema_invalid', message: `${error?.instancePath || '/'} ${error?.message ?? 'invalid'}` };
+  }
+}
+
+function extraColumnType(value: unknown): ExtraColumnType | undefined {
+  switch (typeof value) {
+    case 'string':
+      return 'string';
+    case 'boolean':
+      return 'boolean';
+    case 'number':
+      return Number.isInteger(value) ? 'bigint' : 'double';
+    default:
+      return undefined;
+  }
+}

@@ -1,0 +1,24 @@
+import type { ErrorCode } from '@spotify-pipeline/shared/errors';
+
+/**
+ * Why the ETL rejected a line. Each reason is a quarantine prefix (`reason=<code>`) and maps to the
+ * DLQ `error.code` header, so an operator can replay one class of records after a fix.
+ */
+export const REJECT_REASONS = {
+  /** The line is not JSON at all (truncated, binary, a log line). */
+  not_json: 'RECORD_NOT_JSON',
+  /** JSON, but not an object (an array, a string, null). */
+  not_object: 'RECORD_INVALID',
+  /** Every field has its type, but a value breaks a rule of the contract (pattern, range, version). */
+  schema_invalid: 'RECORD_INVALID',
+  /** A required field is missing or a known field changed type: never coerced, never guessed. */
+  breaking_change: 'RECORD_SCHEMA_BREAKING',
+  /** An unknown field the lake cannot hold as a new column (nested value, bad name, clash). */
+  unsupported_field: 'RECORD_SCHEMA_BREAKING',
+  /** The staged object's format is one this worker does not read. */
+  unsupported_format: 'RECORD_INVALID',
+} as const satisfies Record<string, ErrorCode>;
+
+export type RejectReason = keyof typeof REJECT_REASONS;
+
+export const REJECT_REASON_CODES = Object.keys(REJECT_REASONS) as RejectReason[];

@@ -1,0 +1,122 @@
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { gunzipSync } from 'node:zlib';
+import pino from 'pino';
+import { createRegistry } from '@spotify-pipeline/shared/metrics';
+import { fromKafkaHeaders, lakeFileManifestV1, type StagedFileManifest } from '@spotify-pipeline/shared/schemas';
+import { createEtlMetrics } from '../../../src/metrics';
+import { DuckDbEncoder } from '../../../src/parquet/duckdb-encoder';
+import { LakeObjectWriter } from '../../../src/pipeline/lake-object-writer';
+import { StagedObjectPreparer } from '../../../src/pipeline/staged-object-preparer';
+import { DirectoryLakeStore } from '../../../src/sink/directory-lake-store';
+import type { StagedObjectSource } from '../../../src/source/staged-object-reader';
+import { EventValidator } from '../../../src/validate/event-validator';
+import { listeningEvent, stagedObject } from '../../fixtures/listening-events';
+
+class MemorySource implements StagedObjectSource {
+  readonly objects = new Map<string, Buffer>();
+  async open(manifest: StagedFileManifest): Promise<Readable> {
+    return Readable.from([this.objects.get(manifest.key)!]);
+  }
+}
+
+describe('staged object → lake files (no network)', () => {
+  let dir: string;
+  let encoder: DuckDbEncoder;
+  const source = new MemorySource();
+  const metrics = createEtlMetrics(createRegistry('etl-unit', false));
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'etl-pipeline-'));
+    encoder = await DuckDbEncoder.create({ threads: 1, memoryLimitMb: 256, rowGroupRows: 1000 });
+  });
+  afterAll(async () => {
+    await encoder.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  function stage(lines: string[], firstOffset = 100, format: StagedFileManifest['format'] = 'ndjson'): StagedFileManifest {
+    const { body, manifest } = stagedObject({ bucket: 'staging', topic: 'listening-events', partition: 2, firstOffset, lines, format });
+    source.objects.set(manifest.key, body);
+    return manifest;
+  }
+
+  const writer = () => new LakeObjectWriter(encoder, new DirectoryLakeStore(join(dir, 'lake'), 'lake'), { dlq: 'dlq' }, metrics, pino({ level: 'silent' }), () => 42);
+
+  it('splits by event hour, drops duplicates, quarantines rejects with reasons, and reconciles', async () => {
+    const good = [0, 1, 2, 3, 4, 5].map((i) => listeningEvent(i, { ts: `2026-11-20T${i % 2 ? '10' : '11'}:0${i}:00Z` }));
+    const lines = [
+      ...good.map((e) => JSON.stringify(e)),
+      JSON.stringify(good[0]), // duplicate event_id
+      'not json',
+      JSON.stringify({ ...good[1], event_id: 'evt-x-000001', ms_played: 'long' }),
+      JSON.stringify({ ...good[1], event_id: 'evt-x-000002', conn_country: 'SWE' }),
+    ];
+    const manifest = stage(lines);
+    const prepared = await new StagedObjectPreparer(source, new EventValidator()).prepare(manifest);
+    expect(prepared.buckets.map((b) => [b.partition, b.lines.length])).toEqual([
+      [{ dt: '2026-11-20', hour: '10' }, 3],
+      [{ dt: '2026-11-20', hour: '11' }, 3],
+    ]);
+    expect(prepared.duplicateCount).toBe(1);
+    expect(prepared.rejected.map((r) => [r.reason, r.offset])).toEqual([
+      ['not_json', 107],
+      ['breaking_change', 108],
+      ['schema_invalid', 109],
+    ]);
+
+    const outcome = await writer().write(prepared);
+    for (const m of outcome.manifests) lakeFileManifestV1.parse(m);
+    const adds = outcome.manifests.filter((m) => m.operation === 'add');
+    expect(adds.map((m) => m.key)).toEqual([
+      'listening_events/dt=2026-11-20/hour=10/part-listening-events+2+00000000000000000100.parquet',
+      'listening_events/dt=2026-11-20/hour=11/part-listening-events+2+00000000000000000100.parquet',
+    ]);
+    const quarantined = outcome.manifests.filter((m) => m.operation === 'quarantine');
+    expect(quarantined.map((m) => [m.key, m.row_count])).toEqual([
+      ['_quarantine/listening_events/reason=breaking_change/listening-events+2+00000000000000000100.ndjson.gz', 1],
+      ['_quarantine/listening_events/reason=not_json/listening-events+2+00000000000000000100.ndjson.gz', 1],
+      ['_quarantine/listening_events/reason=schema_invalid/listening-events+2+00000000000000000100.ndjson.gz', 1],
+    ]);
+    // The ledger reconciles: staged = rows + rejected + duplicates.
+    const input = adds[0]!.input!;
+    expect(input).toEqual({ staged_record_count: 10, rejected_count: 3, duplicate_count: 1 });
+    expect(adds.reduce((s, m) => s + m.row_count, 0) + input.rejected_count + input.duplicate_count).toBe(input.staged_record_count);
+
+    const notJson = gunzipSync(await readFile(join(dir, 'lake', quarantined[1]!.key))).toString().trim();
+    expect(JSON.parse(notJson)).toMatchObject({ reason: 'not_json', line: 'not json', source: { offset: 107 } });
+    expect(outcome.dlq.map((r) => fromKafkaHeaders(r.headers as never)['error.code'])).toEqual(['RECORD_NOT_JSON', 'RECORD_SCHEMA_BREAKING', 'RECORD_INVALID']);
+    expect(outcome.dlq[0]!.value.toString()).toBe('not json');
+  });
+
+  it('writes the same bytes when the same staged object is processed again', async () => {
+    const manifest = stage([0, 1, 2].map((i) => JSON.stringify(listeningEvent(i))), 500);
+    const preparer = new StagedObjectPreparer(source, new EventValidator());
+    const first = await writer().write(await preparer.prepare(manifest));
+    const second = await writer().write(await preparer.prepare(manifest));
+    expect(second.manifests.map((m) => [m.key, m.sha256])).toEqual(first.manifests.map((m) => [m.key, m.sha256]));
+  });
+
+  it('rejects a checksum mismatch before anything is written', async () => {
+    const manifest = { ...stage([JSON.stringify(listeningEvent(1))], 900), sha256: 'f'.repeat(64) };
+    await expect(new StagedObjectPreparer(source, new EventValidator()).prepare(manifest)).rejects.toMatchObject({ code: 'CHECKSUM_MISMATCH' });
+  });
+
+  it('quarantines every line of a format it does not read, instead of guessing', async () => {
+    const manifest = stage([JSON.stringify({ key: 'u', value: listeningEvent(1) })], 950, 'ndjson-envelope');
+    const prepared = await new StagedObjectPreparer(source, new EventValidator()).prepare(manifest);
+    expect(prepared.buckets).toEqual([]);
+    expect(prepared.rejected.map((r) => r.reason)).toEqual(['unsupported_format']);
+  });
+
+  it('announces new columns, and quarantines a later change of their type as breaking', async () => {
+    const preparer = new StagedObjectPreparer(source, new EventValidator());
+    const first = await preparer.prepare(stage([JSON.stringify({ ...listeningEvent(1), volume: 3 })], 1000));
+    const outcome = await writer().write(first);
+    expect(outcome.manifests[0]!.new_columns).toEqual([{ name: 'volume', type: 'bigint' }]);
+    const second = await preparer.prepare(stage([JSON.stringify({ ...listeningEvent(2), volume: 'loud' })], 2000));
+    expect(second.rejected.map((r) => r.reason)).toEqual(['breaking_change']);
+  });
+});
