@@ -1,0 +1,79 @@
+{{/* Chart-wide names and labels. */}}
+{{- define "pipeline.chart" -}}
+{{ .Chart.Name }}-{{ .Chart.Version | replace "+" "_" }}
+{{- end -}}
+
+{{- define "pipeline.commonLabels" -}}
+helm.sh/chart: {{ include "pipeline.chart" . }}
+app.kubernetes.io/part-of: spotify-pipeline
+app.kubernetes.io/instance: {{ .Release.Name }}
+app.kubernetes.io/managed-by: {{ .Release.Service }}
+app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
+{{- end -}}
+
+{{/* Resource name of one service: <release>-<service>, capped at 63 characters. */}}
+{{- define "pipeline.serviceFullname" -}}
+{{- $root := index . 0 -}}{{- $svc := index . 1 -}}
+{{- printf "%s-%s" $root.Release.Name $svc.name | trunc 63 | trimSuffix "-" -}}
+{{- end -}}
+
+{{- define "pipeline.selectorLabels" -}}
+{{- $root := index . 0 -}}{{- $svc := index . 1 -}}
+app.kubernetes.io/name: {{ $svc.name }}
+app.kubernetes.io/instance: {{ $root.Release.Name }}
+{{- end -}}
+
+{{- define "pipeline.serviceLabels" -}}
+{{- $root := index . 0 -}}{{- $svc := index . 1 -}}
+{{ include "pipeline.commonLabels" $root }}
+app.kubernetes.io/name: {{ $svc.name }}
+app.kubernetes.io/component: {{ $svc.name }}
+{{- end -}}
+
+{{- define "pipeline.image" -}}
+{{- $root := index . 0 -}}{{- $svc := index . 1 -}}
+{{- $repo := printf "%s/%s" $root.Values.image.repositoryPrefix $svc.name -}}
+{{- if $root.Values.image.registry -}}{{- $repo = printf "%s/%s" $root.Values.image.registry $repo -}}{{- end -}}
+{{- printf "%s:%s" $repo (default $root.Chart.AppVersion $root.Values.image.tag) -}}
+{{- end -}}
+
+{{/*
+Refuses combinations the schema cannot express, with a message naming the value to fix.
+*/}}
+{{- define "pipeline.checkService" -}}
+{{- $root := index . 0 -}}{{- $key := index . 1 -}}{{- $svc := index . 2 -}}
+{{- if le (int $svc.terminationGracePeriodSeconds) (int $svc.drainSeconds) -}}
+{{- fail (printf "services.%s.terminationGracePeriodSeconds (%v) must be longer than services.%s.drainSeconds (%v), or Kubernetes kills the pod mid-drain" $key $svc.terminationGracePeriodSeconds $key $svc.drainSeconds) -}}
+{{- end -}}
+{{- if and $svc.scaling.enabled (ne $root.Values.autoscaling.mode "none") -}}
+{{- if gt (int $svc.scaling.minReplicas) (int $svc.scaling.maxReplicas) -}}
+{{- fail (printf "services.%s.scaling.minReplicas (%v) is above maxReplicas (%v)" $key $svc.scaling.minReplicas $svc.scaling.maxReplicas) -}}
+{{- end -}}
+{{- if gt (int $svc.scaling.maxReplicas) (int $root.Values.topics.partitions) -}}
+{{- fail (printf "services.%s.scaling.maxReplicas (%v) exceeds topics.partitions (%v): replicas past the partition count sit idle in the consumer group" $key $svc.scaling.maxReplicas $root.Values.topics.partitions) -}}
+{{- end -}}
+{{- if or (not $svc.scaling.consumerGroup) (not $svc.scaling.topic) -}}
+{{- fail (printf "services.%s.scaling needs consumerGroup and topic to scale on lag" $key) -}}
+{{- end -}}
+{{- if and (eq $root.Values.autoscaling.mode "hpa") (not $svc.scaling.externalMetric.name) -}}
+{{- fail (printf "services.%s.scaling.externalMetric.name is required with autoscaling.mode=hpa" $key) -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+
+{{- define "pipeline.checkKafka" -}}
+{{- if hasPrefix "SASL" .Values.kafka.securityProtocol -}}
+{{- if not .Values.kafka.saslMechanism -}}
+{{- fail (printf "kafka.saslMechanism is required with kafka.securityProtocol=%s (PLAIN for Confluent Cloud, SCRAM-SHA-512 for MSK)" .Values.kafka.securityProtocol) -}}
+{{- end -}}
+{{- if not .Values.kafka.credentialsSecret.name -}}
+{{- fail (printf "kafka.credentialsSecret.name is required with kafka.securityProtocol=%s: a Secret holding the SASL user name and password" .Values.kafka.securityProtocol) -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+
+{{/* Is lag-based scaling on for this service? Deployments then leave `replicas` to the scaler. */}}
+{{- define "pipeline.scaled" -}}
+{{- $root := index . 0 -}}{{- $svc := index . 1 -}}
+{{- if and $svc.enabled $svc.scaling.enabled (ne $root.Values.autoscaling.mode "none") -}}true{{- end -}}
+{{- end -}}

@@ -1,0 +1,89 @@
+import { execFile } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { parse } from 'yaml';
+import { finding, type Finding } from './findings.js';
+import { PIPELINE_SERVICES } from './services.js';
+
+const run = promisify(execFile);
+type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- parsed YAML is untyped
+
+/**
+ * The compose file against the compose specification's JSON schema (dclint, with the style-only
+ * ordering rules off: deploy/dclint.json), then what `docker compose up` needs to run the whole
+ * pipeline unattended: every service built, wired and gated on healthy infrastructure, the
+ * buckets the services use created at start, and Prometheus scraping every service.
+ */
+export async function checkCompose(repoRoot: string, composeFile: string): Promise<Finding[]> {
+  const findings = await runDclint(repoRoot, composeFile);
+  const check = 'compose wiring';
+  const problem = (message: string) => findings.push(finding(check, composeFile, message));
+  let compose: Obj;
+  try {
+    compose = parse(readFileSync(composeFile, 'utf8'), { merge: true }) as Obj;
+  } catch (error) {
+    problem(`does not parse: ${(error as Error).message}`);
+    return findings;
+  }
+  const services: Obj = compose?.services ?? {};
+  const initCommand = JSON.stringify(services['buckets-init']?.command ?? '');
+
+  for (const { name, port } of PIPELINE_SERVICES) {
+    const service: Obj | undefined = services[name];
+    if (!service) {
+      problem(`service ${name} is missing`);
+      continue;
+    }
+    const dockerfile = service.build?.dockerfile;
+    if (!dockerfile || !existsSync(path.join(repoRoot, service.build?.context ?? '.', dockerfile))) problem(`${name}: build.dockerfile ${dockerfile} does not exist`);
+    if (!['always', 'unless-stopped', 'on-failure'].includes(String(service.restart).split(':')[0] ?? '')) problem(`${name}: needs a restart policy`);
+    const dependsOn: Obj = service.depends_on ?? {};
+    if (dependsOn.redpanda?.condition !== 'service_healthy') problem(`${name}: must wait for redpanda to be service_healthy`);
+    for (const init of ['topics-init', 'buckets-init']) {
+      if (dependsOn[init]?.condition !== 'service_completed_successfully') problem(`${name}: must wait for ${init} to complete successfully`);
+    }
+    const env: Obj = service.environment ?? {};
+    for (const variable of ['KAFKA_BROKERS', 'S3_ENDPOINT', 'S3_FORCE_PATH_STYLE', 'STORAGE_STAGING_BUCKET', 'STORAGE_LAKE_BUCKET']) {
+      if (env[variable] === undefined) problem(`${name}: environment lacks ${variable}`);
+    }
+    if (String(env.HTTP_PORT) !== String(port)) problem(`${name}: HTTP_PORT must be ${port}`);
+    for (const bucket of [env.STORAGE_STAGING_BUCKET, env.STORAGE_LAKE_BUCKET]) {
+      if (bucket && !initCommand.includes(`local/${bucket}`)) problem(`${name}: bucket ${bucket} is not created by buckets-init`);
+    }
+  }
+  for (const infra of ['redpanda', 'minio']) {
+    if (!services[infra]?.healthcheck) problem(`${infra} needs a healthcheck for the services' depends_on`);
+  }
+  for (const observer of ['prometheus', 'grafana']) {
+    if (!(services[observer]?.profiles ?? []).includes('observability')) problem(`${observer} must be in the observability profile`);
+  }
+  findings.push(...checkPrometheusTargets(repoRoot));
+  return findings;
+}
+
+function checkPrometheusTargets(repoRoot: string): Finding[] {
+  const file = path.join(repoRoot, 'deploy/prometheus/prometheus.yml');
+  const config = parse(readFileSync(file, 'utf8')) as Obj;
+  const targets = new Set<string>(
+    (config.scrape_configs ?? []).flatMap((job: Obj) => (job.static_configs ?? []).flatMap((group: Obj) => group.targets ?? [])),
+  );
+  return PIPELINE_SERVICES.filter(({ name, port }) => !targets.has(`${name}:${port}`)).map(({ name, port }) =>
+    finding('prometheus scrape', file, `no scrape target ${name}:${port}`),
+  );
+}
+
+async function runDclint(repoRoot: string, composeFile: string): Promise<Finding[]> {
+  const require = createRequire(__filename);
+  const dclint = path.join(path.dirname(require.resolve('dclint/package.json')), 'bin', 'dclint.cjs');
+  const args = [dclint, '--config', path.join(repoRoot, 'deploy/dclint.json'), '--max-warnings', '0', '--no-color', composeFile];
+  try {
+    await run(process.execPath, args, { cwd: repoRoot });
+    return [];
+  } catch (error) {
+    const failed = error as { stdout?: string; stderr?: string };
+    const report = `${failed.stdout ?? ''}${failed.stderr ?? ''}`.trim();
+    return [finding('dclint (compose schema)', composeFile, report || 'dclint failed without output')];
+  }
+}

@@ -1,0 +1,87 @@
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { validate } from 'dockerfile-utils';
+import { finding, type Finding } from './findings.js';
+import { PIPELINE_SERVICES } from './services.js';
+
+interface Instruction {
+  keyword: string;
+  args: string;
+  line: number;
+}
+
+/**
+ * Each service's Dockerfile: syntax (dockerfile-utils, the VS Code Docker linter), then the image
+ * contract: a Node LTS slim base, production dependencies of that workspace only, a non-root user,
+ * a HEALTHCHECK on /healthz, the service's port, and node started in exec form so SIGTERM reaches it.
+ */
+export function checkDockerfiles(repoRoot: string): { covered: number; findings: Finding[] } {
+  const findings: Finding[] = [];
+  for (const { name, port } of PIPELINE_SERVICES) {
+    const file = path.join(repoRoot, name, 'Dockerfile');
+    if (!existsSync(file)) {
+      findings.push(finding('dockerfile', file, 'missing'));
+      continue;
+    }
+    findings.push(...checkDockerfile(file, readFileSync(file, 'utf8'), name, port));
+  }
+  return { covered: PIPELINE_SERVICES.length, findings };
+}
+
+export function checkDockerfile(file: string, content: string, service: string, port: number): Finding[] {
+  const findings = validate(content).map((d) => finding('dockerfile syntax', file, `line ${d.range.start.line + 1}: ${d.message}`));
+  const problem = (message: string) => findings.push(finding('dockerfile contract', file, message));
+  const instructions = parseInstructions(content);
+  const lastFrom = instructions.map((i) => i.keyword).lastIndexOf('FROM');
+  const runtime = instructions.slice(lastFrom);
+  const all = (keyword: string) => runtime.filter((i) => i.keyword === keyword);
+
+  const baseArg = instructions.find((i) => i.keyword === 'ARG' && i.args.startsWith('NODE_IMAGE='));
+  const base = /^NODE_IMAGE=node:(\d+)-[a-z]+-slim$/.exec(baseArg?.args ?? '');
+  if (!base || Number(base[1]) < 22 || Number(base[1]) % 2 !== 0) problem('base must be a current Node LTS slim image: ARG NODE_IMAGE=node:<even major ≥ 22>-<debian>-slim');
+  if (!instructions.some((i) => i.keyword === 'RUN' && /npm ci\b.*--omit=dev/.test(i.args) && i.args.includes(`-w ${service}`))) {
+    problem(`production dependencies must come from \`npm ci --omit=dev ... -w ${service}\``);
+  }
+  const user = all('USER').at(-1)?.args.split(':')[0];
+  if (!user || user === 'root' || user === '0') problem('the runtime stage must switch to a non-root USER');
+  else if (!/^\d+$/.test(user)) problem(`USER ${user} should be numeric so Kubernetes runAsNonRoot can verify it`);
+  const healthcheck = all('HEALTHCHECK').at(-1);
+  if (!healthcheck || !healthcheck.args.includes('/healthz')) problem('the runtime stage needs a HEALTHCHECK on /healthz');
+  if (!all('EXPOSE').some((i) => i.args.split(/\s+/).includes(String(port)))) problem(`must EXPOSE ${port}`);
+  if (!all('ENV').some((i) => new RegExp(`HTTP_PORT=${port}\\b`).test(i.args))) problem(`must set HTTP_PORT=${port}`);
+  const cmd = all('CMD').at(-1);
+  let argv: unknown;
+  try {
+    argv = cmd ? JSON.parse(cmd.args) : undefined;
+  } catch {
+    argv = undefined;
+  }
+  if (!Array.isArray(argv) || argv[0] !== 'node') problem('CMD must be the exec form ["node", ...] so SIGTERM reaches node, not a shell');
+  if (all('ENTRYPOINT').length > 0) problem('no ENTRYPOINT: it would wrap node and swallow SIGTERM');
+  return findings;
+}
+
+/** Instructions with continuation lines joined; comments and parser directives dropped. */
+function parseInstructions(content: string): Instruction[] {
+  const instructions: Instruction[] = [];
+  let pending: Instruction | undefined;
+  content.split('\n').forEach((raw, index) => {
+    const line = raw.trim();
+    if (pending === undefined && (line === '' || line.startsWith('#'))) return;
+    if (pending !== undefined && line.startsWith('#')) return;
+    const continued = line.endsWith('\\');
+    const text = continued ? line.slice(0, -1).trim() : line;
+    if (pending === undefined) {
+      const [keyword = '', ...rest] = text.split(/\s+/);
+      pending = { keyword: keyword.toUpperCase(), args: rest.join(' '), line: index + 1 };
+    } else {
+      pending.args = `${pending.args} ${text}`.trim();
+    }
+    if (!continued) {
+      instructions.push(pending);
+      pending = undefined;
+    }
+  });
+  if (pending) instructions.push(pending);
+  return instructions;
+}
