@@ -1,22 +1,127 @@
+import type { S3Client } from '@aws-sdk/client-s3';
+import { errorMessage, type ErrorCode } from '@spotify-pipeline/shared/errors';
+import {
+  closeConsumer,
+  createConsumer,
+  createIdempotentProducer,
+  disconnect,
+  flush,
+  KafkaAdmin,
+  type KafkaConsumer,
+  type Message,
+  type Producer,
+} from '@spotify-pipeline/shared/kafka';
 import type { ServiceApp, ServiceContext } from '@spotify-pipeline/shared/lifecycle';
 import { runShutdown } from '@spotify-pipeline/shared/lifecycle';
 import { startOpsServer, type OpsServer } from '@spotify-pipeline/shared/metrics';
+import { retry } from '@spotify-pipeline/shared/retry';
+import { createS3Client } from '@spotify-pipeline/shared/s3';
+import { pipelineTopics, toKafkaHeaders } from '@spotify-pipeline/shared/schemas';
+import { buildBackend, type Backend } from './backend.js';
 import type { Config } from './config.js';
+import { Reconciler } from './reconcile/reconciler.js';
+import { CatalogSync } from './sync/catalog-sync.js';
+import { CatalogWriter } from './sync/catalog-writer.js';
+import { createSyncMetrics } from './sync/sync-metrics.js';
+import { sourcePartitionCounts } from './sync/source-partitions.js';
 
 /** catalog-sync: keeps the catalog current and answers SQL. Builds the object graph; nothing connects until start(). */
 export function buildApp(config: Config, { logger, registry }: ServiceContext): ServiceApp {
+  const metrics = createSyncMetrics(registry);
+  const controller = new AbortController();
   let ready = false;
   let ops: OpsServer | undefined;
+  let s3: S3Client | undefined;
+  let backend: Backend | undefined;
+  let consumer: KafkaConsumer | undefined;
+  let producer: Producer | undefined;
+  let loop: Promise<void> | undefined;
+  let settle!: { resolve: () => void; reject: (err: unknown) => void };
+  const done = new Promise<void>((resolve, reject) => (settle = { resolve, reject }));
+
+  const deadLetter = async (message: Message, code: ErrorCode, reason: string): Promise<void> => {
+    producer!.produce(
+      config.topics.dlq,
+      null,
+      message.value ?? Buffer.alloc(0),
+      message.key ?? null,
+      message.timestamp ?? null,
+      undefined,
+      toKafkaHeaders({
+        'error.code': code,
+        'error.message': reason,
+        'source.topic': message.topic,
+        'source.partition': message.partition,
+        'source.offset': message.offset,
+        'failed.stage': 'catalog',
+      }),
+    );
+    // Durable before the offset of the bad manifest is committed.
+    await flush(producer!, 30_000);
+  };
+
+  async function runLoop(sync: CatalogSync): Promise<void> {
+    while (!controller.signal.aborted) {
+      // Catalog writes retry on their own; a batch that still fails is retried whole (its writes are idempotent).
+      await retry(() => sync.runOnce(), {
+        signal: controller.signal,
+        maxAttempts: 10,
+        baseDelayMs: 500,
+        maxDelayMs: 30_000,
+        onRetry: (err, attempt, delayMs) => {
+          metrics.errors.inc({ error_code: (err as { code?: string }).code ?? 'INTERNAL' });
+          logger.warn({ err, attempt, delayMs, reason: errorMessage(err) }, 'ManifestBatchRetried');
+        },
+      });
+    }
+  }
+
   return {
+    done,
     async start() {
       ops = await startOpsServer(registry, { live: () => true, ready: () => ready }, config.http.port);
+      logger.info({ port: ops.port, mode: config.catalog.mode }, 'OpsServerListening');
+      s3 = createS3Client(config.s3);
+      backend = await buildBackend(config, s3, logger, registry);
+      const admin = KafkaAdmin.create(config.kafka, 'catalog-sync-admin');
+      try {
+        await admin.ensureTopics(pipelineTopics(config.topics));
+      } finally {
+        admin.close();
+      }
+      producer = await createIdempotentProducer(config.kafka, { clientId: 'catalog-sync-dlq' });
+      consumer = await createConsumer(config.kafka, { clientId: 'catalog-sync', groupId: config.catalog.groupId });
+      consumer.setDefaultConsumeTimeout(config.catalog.pollIdleMs);
+      consumer.subscribe([config.topics.lakeFiles, config.topics.stagedFiles]);
+      const sync = new CatalogSync({
+        consumer,
+        writer: new CatalogWriter(backend.catalog, metrics, logger.child({ component: 'catalog' })),
+        state: backend.state,
+        reconciler: new Reconciler(backend.engine, registry, logger.child({ component: 'reconcile' })),
+        deadLetter,
+        topics: config.topics,
+        plan: { lakeBucket: config.storage.lakeBucket, allowedLatenessMs: config.catalog.allowedLatenessMs },
+        batchSize: config.catalog.pollBatchSize,
+        metrics,
+        logger: logger.child({ component: 'sync' }),
+      });
+      await sync.seedSourcePartitions(await sourcePartitionCounts(consumer, [config.topics.listeningEvents, config.topics.tracks]));
+      loop = runLoop(sync).then(
+        () => settle.resolve(),
+        (err: unknown) => (controller.signal.aborted ? settle.resolve() : settle.reject(err)),
+      );
       ready = true;
-      logger.info({ port: ops.port }, 'OpsServerListening');
     },
     close() {
       return runShutdown(
         [
           { name: 'readiness off', run: () => void (ready = false) },
+          { name: 'stop polling', run: () => controller.abort() },
+          { name: 'finish the batch in flight', run: () => loop },
+          { name: 'leave the group', run: () => (consumer ? closeConsumer(consumer) : undefined) },
+          { name: 'close DLQ producer', run: () => (producer ? disconnect(producer) : undefined) },
+          { name: 'close catalog and engine', run: () => backend?.close() },
+          { name: 'close S3 client', run: () => s3?.destroy() },
           { name: 'ops server', run: () => ops?.close() },
         ],
         logger,

@@ -1,0 +1,86 @@
+import type { Env } from '@spotify-pipeline/shared/config';
+import { errorMessage, isPipelineError, PipelineError } from '@spotify-pipeline/shared/errors';
+import { createLogger } from '@spotify-pipeline/shared/logging';
+import { createRegistry } from '@spotify-pipeline/shared/metrics';
+import { createS3Client } from '@spotify-pipeline/shared/s3';
+import { buildBackend } from '../backend.js';
+import { readCliConfig } from '../config.js';
+import { Reconciler } from '../reconcile/reconciler.js';
+import { SAVED_QUERIES, savedQuery } from '../queries/saved-queries.js';
+import { catalogStatus } from './catalog-status.js';
+import { formatResult, OUTPUT_FORMATS, type OutputFormat } from './format.js';
+
+export interface CliIo {
+  env: Env;
+  stdout: { write(text: string): unknown };
+  stderr: { write(text: string): unknown };
+}
+
+export const USAGE = `usage:
+  catalog-sync                                   run the sync service (CATALOG_MODE=local|glue|crawler|projection)
+  catalog-sync query "<SQL>" [--format table|csv|json]
+  catalog-sync report <saved-query> [--format table|csv|json]
+  catalog-sync report --list
+  catalog-sync catalog status [--format table|csv|json]
+saved queries: ${SAVED_QUERIES.map((q) => q.name).join(', ')}
+`;
+
+function parseArgs(argv: string[]): { positional: string[]; format: OutputFormat; list: boolean } {
+  const positional: string[] = [];
+  let format: OutputFormat = 'table';
+  let list = false;
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (arg === '--list') list = true;
+    else if (arg === '--format' || arg.startsWith('--format=')) {
+      const value = arg.includes('=') ? arg.slice('--format='.length) : argv[++i];
+      if (!OUTPUT_FORMATS.includes(value as OutputFormat)) throw new PipelineError('CONFIG_INVALID', `--format must be one of ${OUTPUT_FORMATS.join(', ')}, got ${value}`);
+      format = value as OutputFormat;
+    } else positional.push(arg);
+  }
+  return { positional, format, list };
+}
+
+/** The query/report/status commands; returns the exit code. Logs go to stderr, results to stdout. */
+export async function runCli(argv: string[], io: CliIo): Promise<number> {
+  let args: ReturnType<typeof parseArgs>;
+  try {
+    args = parseArgs(argv);
+  } catch (err) {
+    io.stderr.write(`${errorMessage(err)}\n${USAGE}`);
+    return 2;
+  }
+  const [command, ...rest] = args.positional;
+  if (command === 'report' && args.list) {
+    for (const q of SAVED_QUERIES) io.stdout.write(`${q.name.padEnd(28)} ${q.description}\n`);
+    return 0;
+  }
+  const valid = (command === 'query' && rest.length === 1) || (command === 'report' && rest.length === 1) || (command === 'catalog' && rest[0] === 'status' && rest.length === 1);
+  if (!valid) {
+    io.stderr.write(USAGE);
+    return 2;
+  }
+  const config = readCliConfig(io.env);
+  const logger = createLogger({ service: 'catalog-sync', level: config.log.level === 'info' ? 'warn' : config.log.level }, { write: (line: string) => void io.stderr.write(line) });
+  const registry = createRegistry('catalog-sync', false);
+  const s3 = createS3Client(config.s3);
+  const backend = await buildBackend(config, s3, logger, registry);
+  try {
+    if (command === 'catalog') {
+      const state = (await backend.state.read()).value;
+      const status = await catalogStatus(backend.catalog, state, new Reconciler(backend.engine, registry, logger));
+      if (args.format === 'json') io.stdout.write(JSON.stringify({ mode: backend.catalog.mode, tables: status.tables.rows, partitions: status.partitions.rows }, null, 2) + '\n');
+      else io.stdout.write(`${formatResult(status.tables, args.format)}\n${formatResult(status.partitions, args.format)}`);
+    } else {
+      const sql = command === 'report' ? savedQuery(rest[0]!).sql : rest[0]!;
+      io.stdout.write(formatResult(await backend.engine.query(sql), args.format));
+    }
+    return 0;
+  } catch (err) {
+    io.stderr.write(`catalog-sync ${command}: ${isPipelineError(err) ? `${err.code}: ` : ''}${errorMessage(err)}\n`);
+    return 1;
+  } finally {
+    await backend.close();
+    s3.destroy();
+  }
+}

@@ -1,0 +1,147 @@
+import {
+  CreateCrawlerCommand,
+  GetCrawlerCommand,
+  StartCrawlerCommand,
+  UpdateCrawlerCommand,
+  type Crawler,
+  type CreateCrawlerCommandInput,
+  type GlueClient,
+} from '@aws-sdk/client-glue';
+import { PipelineError } from '@spotify-pipeline/shared/errors';
+import type { Logger } from '@spotify-pipeline/shared/logging';
+import { retry, sleep, type RetryOptions } from '@spotify-pipeline/shared/retry';
+import { classifyAwsError, errorName } from '../glue/glue-error.js';
+
+export interface CrawlerSpec {
+  name: string;
+  roleArn: string;
+  database: string;
+  /** s3:// prefixes, one per table. */
+  targets: string[];
+  updateBehavior: 'UPDATE_IN_DATABASE' | 'LOG';
+  deleteBehavior: 'LOG' | 'DELETE_FROM_DATABASE' | 'DEPRECATE_IN_DATABASE';
+}
+
+export interface CrawlOutcome {
+  status: string;
+  errorMessage?: string;
+  durationMs: number;
+}
+
+export interface GlueCrawlerOptions {
+  logger: Logger;
+  retry?: Partial<RetryOptions>;
+  pollIntervalMs?: number;
+  waitTimeoutMs: number;
+  sleep?: (ms: number) => Promise<void>;
+  now?: () => number;
+}
+
+/** One Glue crawler over the lake: created or updated to match the spec, started only when idle. */
+export class GlueCrawler {
+  private readonly pause: (ms: number) => Promise<void>;
+  private readonly now: () => number;
+
+  constructor(
+    private readonly glue: GlueClient,
+    private readonly spec: CrawlerSpec,
+    private readonly options: GlueCrawlerOptions,
+  ) {
+    this.pause = options.sleep ?? ((ms) => sleep(ms));
+    this.now = options.now ?? Date.now;
+  }
+
+  private call<T>(operation: string, fn: () => Promise<T>): Promise<T> {
+    return retry(async () => {
+      try {
+        return await fn();
+      } catch (err) {
+        throw classifyAwsError(err, operation);
+      }
+    }, this.options.retry);
+  }
+
+  /** Creates the crawler, or updates it when it exists (a changed role, target or policy is applied). */
+  async ensure(): Promise<void> {
+    // AWS accepts CRAWL_NEW_FOLDERS_ONLY only with LOG for both schema change behaviours; a policy
+    // that updates the catalog needs full crawls.
+    const incremental = this.spec.updateBehavior === 'LOG' && this.spec.deleteBehavior === 'LOG';
+    if (!incremental) this.options.logger.warn({ crawler: this.spec.name, ...this.spec }, 'CrawlerRecrawlsEverything');
+    const definition: CreateCrawlerCommandInput = {
+      Name: this.spec.name,
+      Role: this.spec.roleArn,
+      DatabaseName: this.spec.database,
+      Targets: { S3Targets: this.spec.targets.map((Path) => ({ Path, Exclusions: ['_catalog/**', '_quarantine/**'] })) },
+      // Only folders new since the last crawl: hours already catalogued are not re-read.
+      RecrawlPolicy: { RecrawlBehavior: incremental ? 'CRAWL_NEW_FOLDERS_ONLY' : 'CRAWL_EVERYTHING' },
+      SchemaChangePolicy: { UpdateBehavior: this.spec.updateBehavior, DeleteBehavior: this.spec.deleteBehavior },
+      Configuration: JSON.stringify({ Version: 1.0, Grouping: { TableGroupingPolicy: 'CombineCompatibleSchemas' } }),
+    };
+    const existing = await this.get();
+    if (!existing) {
+      try {
+        await this.call('CreateCrawler', () => this.glue.send(new CreateCrawlerCommand(definition)));
+        this.options.logger.info({ crawler: this.spec.name }, 'CrawlerCreated');
+        return;
+      } catch (err) {
+        if (nameOf(err) !== 'AlreadyExistsException') throw err;
+      }
+    }
+    await this.call('UpdateCrawler', () => this.glue.send(new UpdateCrawlerCommand(definition)));
+  }
+
+  async get(): Promise<Crawler | undefined> {
+    try {
+      return (await this.call('GetCrawler', () => this.glue.send(new GetCrawlerCommand({ Name: this.spec.name })))).Crawler;
+    } catch (err) {
+      if (nameOf(err) === 'EntityNotFoundException') return undefined;
+      throw err;
+    }
+  }
+
+  /**
+   * Runs one crawl that starts after now: waits for a running crawl to end first (its start may
+   * predate the folders we want crawled), treats CrawlerRunningException as "wait and try again",
+   * then waits for the crawl to finish and returns its outcome.
+   */
+  async crawl(): Promise<CrawlOutcome> {
+    const started = this.now();
+    const deadline = started + this.options.waitTimeoutMs;
+    for (;;) {
+      await this.waitUntilReady(deadline);
+      try {
+        await this.call('StartCrawler', () => this.glue.send(new StartCrawlerCommand({ Name: this.spec.name })));
+        break;
+      } catch (err) {
+        if (nameOf(err) !== 'CrawlerRunningException') throw err;
+        this.options.logger.info({ crawler: this.spec.name }, 'CrawlerAlreadyRunning');
+      }
+    }
+    const finished = await this.waitUntilReady(deadline);
+    const last = finished.LastCrawl;
+    const outcome: CrawlOutcome = { status: last?.Status ?? 'UNKNOWN', durationMs: this.now() - started, ...(last?.ErrorMessage ? { errorMessage: last.ErrorMessage } : {}) };
+    if (outcome.status !== 'SUCCEEDED') {
+      throw new PipelineError('CATALOG_UNAVAILABLE', `crawler ${this.spec.name} ended ${outcome.status}: ${outcome.errorMessage ?? 'no reason given'}`, {
+        retriable: true,
+        details: { ...outcome },
+      });
+    }
+    return outcome;
+  }
+
+  private async waitUntilReady(deadline: number): Promise<Crawler> {
+    let delay = this.options.pollIntervalMs ?? 5_000;
+    for (;;) {
+      const crawler = await this.get();
+      if (!crawler) throw new PipelineError('CATALOG_UNAVAILABLE', `crawler ${this.spec.name} does not exist`, { retriable: false });
+      if (crawler.State === 'READY') return crawler;
+      if (this.now() > deadline) {
+        throw new PipelineError('TIMEOUT', `crawler ${this.spec.name} still ${crawler.State} after ${this.options.waitTimeoutMs} ms`, { retriable: true });
+      }
+      await this.pause(delay);
+      delay = Math.min(delay * 2, 60_000);
+    }
+  }
+}
+
+const nameOf = (err: unknown): string => (err instanceof PipelineError ? String(err.details.name) : errorName(err));

@@ -1,0 +1,52 @@
+import { PipelineError } from '@spotify-pipeline/shared/errors';
+
+interface AwsLikeError {
+  name?: string;
+  code?: string;
+  message?: string;
+  $metadata?: { httpStatusCode?: number };
+  $retryable?: unknown;
+}
+
+const THROTTLE_NAMES = new Set(['ThrottlingException', 'Throttling', 'TooManyRequestsException', 'RequestLimitExceeded']);
+/** Server-side trouble or a lost race with another writer: a later attempt can succeed. */
+const TRANSIENT_NAMES = new Set([
+  'InternalServiceException',
+  'OperationTimeoutException',
+  'ConcurrentModificationException',
+  'ServiceUnavailableException',
+  'CrawlerRunningException',
+  'TimeoutError',
+  'ECONNRESET',
+  'ECONNREFUSED',
+  'ETIMEDOUT',
+]);
+
+export const errorName = (err: unknown): string => {
+  const e = (err ?? {}) as AwsLikeError;
+  return e.name ?? e.code ?? 'Error';
+};
+
+/** Whether a Glue/Athena error code (thrown, or a per-entry ErrorCode of a batch call) is worth retrying. */
+export function isTransientAwsCode(name: string): boolean {
+  return THROTTLE_NAMES.has(name) || TRANSIENT_NAMES.has(name);
+}
+
+/**
+ * Sorts a Glue or Athena SDK error at the adapter boundary: throttling and server trouble are
+ * retriable, everything else (access denied, invalid input, limits) is not — retrying those only
+ * delays the page to the operator.
+ */
+export function classifyAwsError(err: unknown, operation: string): PipelineError {
+  if (err instanceof PipelineError) return err;
+  const e = (err ?? {}) as AwsLikeError;
+  const name = errorName(err);
+  const status = e.$metadata?.httpStatusCode;
+  const message = `${operation} failed: ${name}${status ? ` (HTTP ${status})` : ''}: ${e.message ?? String(err)}`;
+  const details = { name, status };
+  if (THROTTLE_NAMES.has(name) || status === 429) {
+    return new PipelineError('CATALOG_THROTTLED', message, { cause: err, retriable: true, details });
+  }
+  const transient = TRANSIENT_NAMES.has(name) || (status !== undefined && status >= 500) || status === undefined || e.$retryable !== undefined;
+  return new PipelineError('CATALOG_UNAVAILABLE', message, { cause: err, retriable: transient, details });
+}
