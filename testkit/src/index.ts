@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { loadConfig } from '@spotify-pipeline/shared/config';
 import { kafkaSettingsSchema, type KafkaSettings } from '@spotify-pipeline/shared/kafka';
 import type { S3Settings } from '@spotify-pipeline/shared/s3';
+import type { StartedTestContainer } from 'testcontainers';
 import { startMinio, startRedpanda } from './docker/containers.js';
 import { kafkaReady, prepareKafka } from './local/kafka.js';
 import { readRecord, restartLocal, startOrReuse, stopLocal } from './local/local-process.js';
@@ -37,10 +38,31 @@ export interface S3Endpoint {
   restart(downMs: number): Promise<void>;
 }
 
-function localRestart(stateDir: string, component: 'kafka' | 's3', ready: typeof kafkaReady) {
+type Control = Pick<KafkaEndpoint, 'stop' | 'restart'>;
+
+function localRestart(stateDir: string, component: 'kafka' | 's3', ready: typeof kafkaReady): Control['restart'] {
   return async (downMs: number): Promise<void> => {
     if (!(await readRecord(stateDir, component))) throw new Error(`restart needs a local ${component} recorded in ${stateDir}`);
     await restartLocal(stateDir, component, downMs, ready);
+  };
+}
+
+/** Stops only what this call started: a reused stack (`npm run stack -- up`) keeps running. */
+function localControl(stateDir: string, component: 'kafka' | 's3', started: boolean, ready: typeof kafkaReady): Control {
+  return {
+    stop: async () => (started ? stopLocal(stateDir, component) : undefined),
+    restart: localRestart(stateDir, component, ready),
+  };
+}
+
+function containerControl(container: StartedTestContainer): Control {
+  return {
+    stop: async () => void (await container.stop()),
+    restart: async (downMs) => {
+      await container.stop({ remove: false });
+      await new Promise((r) => setTimeout(r, downMs));
+      await container.restart();
+    },
   };
 }
 
@@ -63,12 +85,7 @@ export async function startKafka(options: StartOptions = {}): Promise<KafkaEndpo
     return {
       mode,
       settings: { brokers: [`127.0.0.1:${port}`], securityProtocol: 'PLAINTEXT', requestTimeoutMs: 30_000 },
-      stop: async () => void (await container.stop()),
-      restart: async (downMs) => {
-        await container.stop({ remove: false });
-        await new Promise((r) => setTimeout(r, downMs));
-        await container.restart();
-      },
+      ...containerControl(container),
     };
   }
   const { record, started } = await startOrReuse({
@@ -82,8 +99,7 @@ export async function startKafka(options: StartOptions = {}): Promise<KafkaEndpo
   return {
     mode,
     settings: { brokers: [`127.0.0.1:${record.port}`], securityProtocol: 'PLAINTEXT', requestTimeoutMs: 30_000 },
-    stop: async () => (started ? stopLocal(stateDir, 'kafka') : undefined),
-    restart: localRestart(stateDir, 'kafka', kafkaReady),
+    ...localControl(stateDir, 'kafka', started, kafkaReady),
   };
 }
 
@@ -111,12 +127,7 @@ export async function startS3(options: StartOptions = {}): Promise<S3Endpoint> {
     return {
       mode,
       settings: { endpoint: `http://127.0.0.1:${port}`, region: 'us-east-1', forcePathStyle: true, ...LOCAL_S3_CREDENTIALS },
-      stop: async () => void (await container.stop()),
-      restart: async (downMs) => {
-        await container.stop({ remove: false });
-        await new Promise((r) => setTimeout(r, downMs));
-        await container.restart();
-      },
+      ...containerControl(container),
     };
   }
   const { record, started } = await startOrReuse({
@@ -130,8 +141,7 @@ export async function startS3(options: StartOptions = {}): Promise<S3Endpoint> {
   return {
     mode,
     settings: { endpoint: `http://127.0.0.1:${record.port}`, region: 'us-east-1', forcePathStyle: true, ...LOCAL_S3_CREDENTIALS },
-    stop: async () => (started ? stopLocal(stateDir, 's3') : undefined),
-    restart: localRestart(stateDir, 's3', s3Ready),
+    ...localControl(stateDir, 's3', started, s3Ready),
   };
 }
 
