@@ -6,6 +6,7 @@ interface AwsLikeError {
   message?: string;
   $metadata?: { httpStatusCode?: number };
   $retryable?: unknown;
+  $fault?: 'client' | 'server';
 }
 
 const THROTTLE_NAMES = new Set(['ThrottlingException', 'Throttling', 'TooManyRequestsException', 'RequestLimitExceeded']);
@@ -15,7 +16,6 @@ const TRANSIENT_NAMES = new Set([
   'OperationTimeoutException',
   'ConcurrentModificationException',
   'ServiceUnavailableException',
-  'CrawlerRunningException',
   'TimeoutError',
   'ECONNRESET',
   'ECONNREFUSED',
@@ -47,6 +47,8 @@ export function classifyAwsError(err: unknown, operation: string): PipelineError
   if (THROTTLE_NAMES.has(name) || status === 429) {
     return new PipelineError('CATALOG_THROTTLED', message, { cause: err, retriable: true, details });
   }
-  const transient = TRANSIENT_NAMES.has(name) || (status !== undefined && status >= 500) || status === undefined || e.$retryable !== undefined;
+  // A modelled service exception says whose fault it was; an error without one never got an
+  // answer from the service (socket, DNS, timeout) and may well succeed next time.
+  const transient = TRANSIENT_NAMES.has(name) || e.$fault === 'server' || (status !== undefined && status >= 500) || (e.$fault === undefined && (status === undefined || e.$retryable !== undefined));
   return new PipelineError('CATALOG_UNAVAILABLE', message, { cause: err, retriable: transient, details });
 }

@@ -1,0 +1,98 @@
+import {
+  CrawlerRunningException,
+  CreateCrawlerCommand,
+  EntityNotFoundException,
+  GetCrawlerCommand,
+  GlueClient,
+  StartCrawlerCommand,
+  UpdateCrawlerCommand,
+} from '@aws-sdk/client-glue';
+import { mockClient } from 'aws-sdk-client-mock';
+import { createLogger } from '@spotify-pipeline/shared/logging';
+import { GlueCrawler, type CrawlerSpec } from '../../../src/crawler/glue-crawler';
+
+const logger = createLogger({ service: 'test', level: 'silent' });
+const meta = { $metadata: {} };
+const spec: CrawlerSpec = {
+  name: 'lake-crawler',
+  roleArn: 'arn:aws:iam::123456789012:role/crawler',
+  database: 'lake_db',
+  targets: ['s3://lake/listening_events/', 's3://lake/tracks/'],
+  updateBehavior: 'LOG',
+  deleteBehavior: 'LOG',
+};
+
+describe('GlueCrawler', () => {
+  const glue = mockClient(GlueClient);
+  const sleeps: number[] = [];
+  const build = (overrides: Partial<CrawlerSpec> = {}) =>
+    new GlueCrawler(new GlueClient({ region: 'eu-west-1' }), { ...spec, ...overrides }, {
+      logger,
+      retry: { sleep: async () => undefined, random: () => 0 },
+      pollIntervalMs: 1_000,
+      waitTimeoutMs: 3_600_000,
+      sleep: async (ms) => void sleeps.push(ms),
+    });
+
+  beforeEach(() => {
+    glue.reset();
+    sleeps.length = 0;
+  });
+
+  it('creates the crawler on the lake prefixes, crawling new folders only, when it does not exist', async () => {
+    glue.on(GetCrawlerCommand).rejects(new EntityNotFoundException({ message: 'none', ...meta }));
+    glue.on(CreateCrawlerCommand).resolves({});
+
+    await build().ensure();
+
+    const input = glue.commandCalls(CreateCrawlerCommand)[0]!.args[0].input;
+    expect(input.RecrawlPolicy).toEqual({ RecrawlBehavior: 'CRAWL_NEW_FOLDERS_ONLY' });
+    expect(input.SchemaChangePolicy).toEqual({ UpdateBehavior: 'LOG', DeleteBehavior: 'LOG' });
+    expect(input.Targets?.S3Targets?.map((t) => t.Path)).toEqual(spec.targets);
+    expect(glue.commandCalls(UpdateCrawlerCommand)).toHaveLength(0);
+  });
+
+  it('updates an existing crawler, and recrawls everything when the schema policy updates the catalog', async () => {
+    glue.on(GetCrawlerCommand).resolves({ Crawler: { Name: 'lake-crawler', State: 'READY' } });
+    glue.on(UpdateCrawlerCommand).resolves({});
+
+    await build({ updateBehavior: 'UPDATE_IN_DATABASE' }).ensure();
+
+    expect(glue.commandCalls(CreateCrawlerCommand)).toHaveLength(0);
+    const input = glue.commandCalls(UpdateCrawlerCommand)[0]!.args[0].input;
+    expect(input.SchemaChangePolicy?.UpdateBehavior).toBe('UPDATE_IN_DATABASE');
+    expect(input.RecrawlPolicy).toEqual({ RecrawlBehavior: 'CRAWL_EVERYTHING' });
+  });
+
+  it('never starts while a crawl runs: CrawlerRunningException waits for READY, starts again, and reports the outcome', async () => {
+    glue
+      .on(GetCrawlerCommand)
+      .resolvesOnce({ Crawler: { State: 'READY' } }) // looks idle...
+      .resolvesOnce({ Crawler: { State: 'RUNNING' } }) // ...but someone started it meanwhile
+      .resolvesOnce({ Crawler: { State: 'STOPPING' } })
+      .resolvesOnce({ Crawler: { State: 'READY' } })
+      .resolvesOnce({ Crawler: { State: 'RUNNING' } })
+      .resolves({ Crawler: { State: 'READY', LastCrawl: { Status: 'SUCCEEDED' } } });
+    glue
+      .on(StartCrawlerCommand)
+      .rejectsOnce(new CrawlerRunningException({ message: 'already running', ...meta }))
+      .resolves({});
+
+    const outcome = await build().crawl();
+
+    expect(outcome.status).toBe('SUCCEEDED');
+    expect(glue.commandCalls(StartCrawlerCommand)).toHaveLength(2);
+    // Polling backs off between looks at a busy crawler.
+    expect(sleeps).toEqual([1_000, 2_000, 1_000]);
+  });
+
+  it('surfaces a failed crawl with its error message', async () => {
+    glue
+      .on(GetCrawlerCommand)
+      .resolvesOnce({ Crawler: { State: 'READY' } })
+      .resolves({ Crawler: { State: 'READY', LastCrawl: { Status: 'FAILED', ErrorMessage: 'Access denied to s3://lake' } } });
+    glue.on(StartCrawlerCommand).resolves({});
+
+    await expect(build().crawl()).rejects.toMatchObject({ code: 'CATALOG_UNAVAILABLE', message: expect.stringContaining('Access denied to s3://lake') });
+  });
+});
