@@ -1,26 +1,116 @@
+import { createIdempotentProducer, disconnect, KafkaAdmin, type Producer } from '@spotify-pipeline/shared/kafka';
 import type { ServiceApp, ServiceContext } from '@spotify-pipeline/shared/lifecycle';
 import { runShutdown } from '@spotify-pipeline/shared/lifecycle';
 import { startOpsServer, type OpsServer } from '@spotify-pipeline/shared/metrics';
+import { retry } from '@spotify-pipeline/shared/retry';
+import { pipelineTopics } from '@spotify-pipeline/shared/schemas';
+import { replayCommand } from './cli/replay-command.js';
+import { simulateCommand, type CommandDeps } from './cli/simulate-command.js';
 import type { Config } from './config.js';
+import { createProducerMetrics } from './publish/producer-metrics.js';
+import { RecordPublisher } from './publish/record-publisher.js';
+import { RunSummary } from './publish/run-summary.js';
+import type { ProgressSink } from './replay/replay-progress.js';
 
-/** producer-service: streams Spotify listening events into Kafka. Builds the object graph; nothing connects until start(). */
-export function buildApp(config: Config, { logger, registry }: ServiceContext): ServiceApp {
+export interface AppIo {
+  /** The replay progress line (main.ts passes stderr when it is a TTY). */
+  progress?: ProgressSink;
+  now?: () => number;
+}
+
+/**
+ * producer-service: simulates or replays Spotify listening events into Kafka. Builds the object
+ * graph; nothing connects until start(). `done` settles when the run ends on its own (a backfill
+ * or replay finished, or failed); close() stops a running one, flushes what was accepted and
+ * writes the summary, so SIGTERM loses nothing the producer took.
+ */
+export function buildApp(config: Config, { logger, registry }: ServiceContext, io: AppIo = {}): ServiceApp & { done: Promise<void> } {
+  const settings = config.producer;
+  const topics = { listeningEvents: config.topics.listeningEvents, tracks: config.topics.tracks };
+  const metrics = createProducerMetrics(registry);
+  const summary = new RunSummary(settings.command, topics.listeningEvents);
+  const stop = new AbortController();
   let ready = false;
   let ops: OpsServer | undefined;
+  let producer: Producer | undefined;
+  let publisher: RecordPublisher | undefined;
+  let running: Promise<void> | undefined;
+  let completed = false;
+  let settle: { resolve: () => void; reject: (err: unknown) => void } | undefined;
+  const done = new Promise<void>((resolve, reject) => (settle = { resolve, reject }));
+
+  async function ensureTopics(): Promise<void> {
+    const admin = KafkaAdmin.create(config.kafka, 'producer-service-admin');
+    try {
+      const wanted = new Set([topics.listeningEvents, topics.tracks]);
+      await admin.ensureTopics(pipelineTopics(config.topics).filter((spec) => wanted.has(spec.name)));
+    } finally {
+      admin.close();
+    }
+  }
+
+  async function run(activePublisher: RecordPublisher): Promise<void> {
+    const deps: CommandDeps = { publisher: activePublisher, metrics, summary, logger, topics, signal: stop.signal, now: io.now ?? Date.now };
+    if (settings.command === 'simulate') await simulateCommand(settings, deps);
+    else await replayCommand(settings, { ...deps, progress: io.progress });
+    completed = !stop.signal.aborted;
+    logger.info({ command: settings.command, valid: summary.valid, malformed: summary.malformed, late: summary.late, completed }, 'RunFinished');
+  }
+
   return {
+    done,
     async start() {
       ops = await startOpsServer(registry, { live: () => true, ready: () => ready }, config.http.port);
-      ready = true;
       logger.info({ port: ops.port }, 'OpsServerListening');
+      const connectRetry = {
+        maxAttempts: 6,
+        signal: stop.signal,
+        onRetry: (err: unknown, attempt: number, delayMs: number) => logger.warn({ err, attempt, delayMs }, 'KafkaConnectRetried'),
+      };
+      if (settings.ensureTopics) await retry(ensureTopics, connectRetry);
+      producer = await retry(
+        () =>
+          createIdempotentProducer(config.kafka, {
+            clientId: 'producer-service',
+            overrides: { 'compression.codec': settings.compression, 'message.timeout.ms': settings.deliveryTimeoutMs },
+          }),
+        connectRetry,
+      );
+      publisher = new RecordPublisher(producer, metrics, logger.child({ component: 'publisher' }));
+      ready = true;
+      running = run(publisher);
+      running.then(() => settle?.resolve(), (err: unknown) => settle?.reject(err));
     },
     close() {
       return runShutdown(
         [
           { name: 'readiness off', run: () => void (ready = false) },
+          {
+            name: 'stop the run',
+            run: async () => {
+              stop.abort();
+              // The run's own failure is reported through `done`; here we only wait for it to stop.
+              await running?.catch(() => undefined);
+            },
+          },
+          { name: 'flush accepted records', run: () => publisher?.flush(settings.flushTimeoutMs), timeoutMs: settings.flushTimeoutMs + 5_000 },
+          {
+            name: 'write summary',
+            run: async () => {
+              if (!settings.summaryFile) return;
+              await summary.write(settings.summaryFile, metrics.counters, completed);
+              logger.info({ path: settings.summaryFile }, 'RunSummaryWritten');
+            },
+          },
+          { name: 'disconnect producer', run: () => (producer ? disconnect(producer, 5_000) : undefined) },
           { name: 'ops server', run: () => ops?.close() },
         ],
         logger,
-      );
+      ).then((clean) => {
+        if (!clean) logger.warn({ delivered: metrics.counters.delivered, accepted: metrics.counters.accepted }, 'ShutdownIncomplete');
+        return clean;
+      });
     },
   };
 }
+

@@ -1,0 +1,92 @@
+import { parseArgs } from 'node:util';
+
+/**
+ * The command line is a front end to the env config: every option sets the PRODUCER_* variable of
+ * the same name, so one schema validates both and a bad value is reported the same way.
+ */
+export const USAGE = `Usage:
+  producer-service [simulate] [options]          generate listening events (real time by default)
+  producer-service replay <file|folder|zip>...   replay Spotify export files (extended or account-data)
+
+Simulate options:
+  --rate <n>              real time: mean events/s over a day                 PRODUCER_RATE (100)
+  --users <n>             simulated users                                     PRODUCER_USERS (10000)
+  --tracks <n>            catalog size                                        PRODUCER_TRACKS (50000)
+  --seed <n>              seed; same seed and start give the same events      PRODUCER_SEED (42)
+  --backfill              generate history as fast as the broker takes it     PRODUCER_BACKFILL
+  --days <n>              backfill: days of history                           PRODUCER_DAYS (1)
+  --start <iso>           backfill: UTC start, e.g. 2024-01-01T00:00:00Z      PRODUCER_START_TIME
+  --events <n>            stop after exactly n valid events                   PRODUCER_EVENTS
+  --malformed-ratio <r>   share of deliberately bad records (tests)           PRODUCER_MALFORMED_RATIO (0)
+  --no-tracks             do not publish the catalog to the tracks topic      PRODUCER_PUBLISH_TRACKS=false
+Replay options:
+  --strict                stop at the first bad record                        PRODUCER_STRICT
+  --user-id <id>          user_id of every replayed record                    PRODUCER_REPLAY_USER_ID
+Both:
+  --max-rate <n>          cap on events/s (0: unlimited)                      PRODUCER_MAX_RATE (0)
+  --summary-file <path>   write a JSON summary of the run                     PRODUCER_SUMMARY_FILE
+  -h, --help
+
+Kafka, topics, ops port and log level come from KAFKA_*, TOPICS_*, HTTP_PORT, LOG_LEVEL.
+`;
+
+const OPTION_ENV = {
+  rate: 'PRODUCER_RATE',
+  users: 'PRODUCER_USERS',
+  tracks: 'PRODUCER_TRACKS',
+  seed: 'PRODUCER_SEED',
+  days: 'PRODUCER_DAYS',
+  start: 'PRODUCER_START_TIME',
+  events: 'PRODUCER_EVENTS',
+  'malformed-ratio': 'PRODUCER_MALFORMED_RATIO',
+  'max-rate': 'PRODUCER_MAX_RATE',
+  'summary-file': 'PRODUCER_SUMMARY_FILE',
+  'user-id': 'PRODUCER_REPLAY_USER_ID',
+} as const;
+
+export type CommandLine = { help: true } | { help: false; env: Record<string, string> } | { help: false; error: string };
+
+export function parseCommandLine(argv: readonly string[]): CommandLine {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: [...argv],
+      allowPositionals: true,
+      strict: true,
+      options: {
+        ...Object.fromEntries(Object.keys(OPTION_ENV).map((name) => [name, { type: 'string' as const }])),
+        backfill: { type: 'boolean' },
+        'no-tracks': { type: 'boolean' },
+        strict: { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    });
+  } catch (err) {
+    return { help: false, error: (err as Error).message };
+  }
+  const { values, positionals } = parsed;
+  if (values.help) return { help: true };
+  // No command: the environment decides (PRODUCER_COMMAND), so `npm start` and Docker just work.
+  const [command, ...inputs] = positionals;
+  if (command === undefined) return { help: false, env: flagsToEnv(values) };
+  if (command !== 'simulate' && command !== 'replay') return { help: false, error: `unknown command ${JSON.stringify(command)}` };
+  if (command === 'simulate' && inputs.length > 0) return { help: false, error: `simulate takes no file arguments (got ${inputs.join(' ')})` };
+  if (command === 'replay' && inputs.length === 0) return { help: false, error: 'replay needs at least one export file, folder or zip' };
+  const env: Record<string, string> = { PRODUCER_COMMAND: command, ...flagsToEnv(values) };
+  // Paths may contain commas; the list variable splits on them, so reject rather than mangle.
+  if (inputs.some((path) => path.includes(','))) return { help: false, error: 'replay paths must not contain commas' };
+  if (inputs.length > 0) env.PRODUCER_REPLAY_INPUTS = inputs.join(',');
+  return { help: false, env };
+}
+
+function flagsToEnv(values: Record<string, unknown>): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [option, name] of Object.entries(OPTION_ENV)) {
+    const value = values[option];
+    if (typeof value === 'string') env[name] = value;
+  }
+  if (values.backfill) env.PRODUCER_BACKFILL = 'true';
+  if (values['no-tracks']) env.PRODUCER_PUBLISH_TRACKS = 'false';
+  if (values.strict) env.PRODUCER_STRICT = 'true';
+  return env;
+}

@@ -1,0 +1,74 @@
+import type { Logger } from 'pino';
+import type { ProducerMetrics } from '../publish/producer-metrics.js';
+import { RateLimiter } from '../publish/rate-limiter.js';
+import type { RecordPublisher } from '../publish/record-publisher.js';
+import type { RunSummary } from '../publish/run-summary.js';
+import type { ProducerSettings } from '../config.js';
+import { buildWorld, ListeningSimulator, sessionsForEventRate, sessionsForUsers, type SimulationWindow } from '../simulator/listening-simulator.js';
+import { MalformedInjector } from '../simulator/malformed-injector.js';
+import { runSimulation } from '../simulator/simulation-run.js';
+import { publishTracks } from '../tracks/track-publisher.js';
+
+const HOUR_MS = 3_600_000;
+const DAY_MS = 24 * HOUR_MS;
+
+export interface CommandDeps {
+  publisher: RecordPublisher;
+  metrics: ProducerMetrics;
+  summary: RunSummary;
+  logger: Logger;
+  topics: { listeningEvents: string; tracks: string };
+  signal: AbortSignal;
+  now: () => number;
+}
+
+/**
+ * Backfill: `days` of history ending at the current hour (or from `startTime`), volume from the
+ * population. Real time: from now on, session starts calibrated to the mean event rate.
+ */
+export function simulationWindow(settings: ProducerSettings, nowMs: number): SimulationWindow {
+  if (!settings.backfill) {
+    return { seed: settings.seed, startMs: nowMs, endMs: Number.POSITIVE_INFINITY, sessionsPerSecond: sessionsForEventRate(settings.rate) };
+  }
+  const startMs = settings.startTime ? Date.parse(settings.startTime) : Math.floor(nowMs / HOUR_MS) * HOUR_MS - settings.days * DAY_MS;
+  return {
+    seed: settings.seed,
+    startMs,
+    endMs: startMs + settings.days * DAY_MS,
+    sessionsPerSecond: sessionsForUsers(settings.users, settings.sessionsPerUserPerDay),
+  };
+}
+
+export async function simulateCommand(settings: ProducerSettings, deps: CommandDeps): Promise<void> {
+  const { logger, signal } = deps;
+  const world = buildWorld({ seed: settings.seed, users: settings.users, tracks: settings.tracks });
+  logger.info({ seed: settings.seed, users: settings.users, tracks: settings.tracks }, 'SimulationWorldBuilt');
+  if (settings.publishTracks) {
+    await publishTracks(
+      world.catalog.tracks.map((entry) => entry.track),
+      deps.publisher,
+      deps.topics.tracks,
+      { metrics: deps.metrics, logger, signal },
+    );
+  }
+  const window = simulationWindow(settings, deps.now());
+  logger.info(
+    { mode: settings.backfill ? 'backfill' : 'real-time', start: new Date(window.startMs).toISOString(), days: settings.backfill ? settings.days : null, rate: settings.backfill ? null : settings.rate, maxEvents: settings.events ?? null },
+    'SimulationStarted',
+  );
+  await runSimulation(
+    {
+      simulator: new ListeningSimulator(world, window),
+      publisher: deps.publisher,
+      summary: deps.summary,
+      metrics: deps.metrics,
+      injector: new MalformedInjector(settings.malformedRatio, settings.seed),
+      limiter: settings.maxRate > 0 ? new RateLimiter(settings.maxRate) : undefined,
+      logger,
+    },
+    { topic: deps.topics.listeningEvents, realTime: !settings.backfill, maxEvents: settings.events, signal, now: deps.now },
+  );
+  if (settings.events !== undefined && deps.summary.valid < settings.events && !signal.aborted) {
+    logger.warn({ wanted: settings.events, produced: deps.summary.valid }, 'SimulationWindowExhausted');
+  }
+}

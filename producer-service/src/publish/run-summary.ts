@@ -1,0 +1,78 @@
+import { writeFile } from 'node:fs/promises';
+import type { PublishCounters } from './producer-metrics.js';
+
+/**
+ * What a run produced, written as JSON with `--summary-file` so a test can reconcile the lake
+ * against the source: valid events per event hour ("YYYY-MM-DDTHH", UTC) must equal the lake's
+ * COUNT(*) per partition hour, and malformed records the DLQ's count.
+ */
+export interface RunSummaryJson {
+  command: 'simulate' | 'replay';
+  topic: string;
+  valid: number;
+  malformed: { total: number; not_json: number; schema_invalid: number };
+  /** Offline plays delivered after their event time. */
+  late: number;
+  /** Replay only: source records skipped, by reason. */
+  badRecords: { total: number; byReason: Record<string, number> };
+  /** Records of this run's topic the broker acknowledged (valid + malformed when nothing failed). */
+  delivery: { delivered: number; failed: number };
+  validByEventHour: Record<string, number>;
+  firstEventTime: string | null;
+  lastEventTime: string | null;
+  completed: boolean;
+}
+
+export class RunSummary {
+  valid = 0;
+  late = 0;
+  readonly malformed = { not_json: 0, schema_invalid: 0 };
+  readonly badRecords = new Map<string, number>();
+  private readonly byHour = new Map<string, number>();
+  private first: string | null = null;
+  private last: string | null = null;
+
+  constructor(private readonly command: RunSummaryJson['command'], private readonly topic: string) {}
+
+  /** One valid event sent; `ts` is its ISO event time. */
+  addValid(ts: string, late: boolean): void {
+    this.valid++;
+    if (late) this.late++;
+    const hour = ts.slice(0, 13);
+    this.byHour.set(hour, (this.byHour.get(hour) ?? 0) + 1);
+    if (this.first === null || ts < this.first) this.first = ts;
+    if (this.last === null || ts > this.last) this.last = ts;
+  }
+
+  addMalformed(kind: keyof RunSummary['malformed']): void {
+    this.malformed[kind]++;
+  }
+
+  addBadRecord(reason: string): void {
+    this.badRecords.set(reason, (this.badRecords.get(reason) ?? 0) + 1);
+  }
+
+  toJSON(counters: PublishCounters, completed: boolean): RunSummaryJson {
+    let failed = 0;
+    for (const count of counters.failed.values()) failed += count;
+    let badTotal = 0;
+    for (const count of this.badRecords.values()) badTotal += count;
+    return {
+      command: this.command,
+      topic: this.topic,
+      valid: this.valid,
+      malformed: { total: this.malformed.not_json + this.malformed.schema_invalid, ...this.malformed },
+      late: this.late,
+      badRecords: { total: badTotal, byReason: Object.fromEntries([...this.badRecords].sort()) },
+      delivery: { delivered: counters.deliveredByTopic.get(this.topic) ?? 0, failed },
+      validByEventHour: Object.fromEntries([...this.byHour].sort(([a], [b]) => (a < b ? -1 : 1))),
+      firstEventTime: this.first,
+      lastEventTime: this.last,
+      completed,
+    };
+  }
+
+  async write(path: string, counters: PublishCounters, completed: boolean): Promise<void> {
+    await writeFile(path, `${JSON.stringify(this.toJSON(counters, completed), null, 2)}\n`);
+  }
+}
