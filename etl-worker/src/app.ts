@@ -39,6 +39,7 @@ export function buildApp(config: Config, { logger, registry }: ServiceContext): 
   let rejectDone!: (err: unknown) => void;
   const done = new Promise<void>((resolve, reject) => ((resolveDone = resolve), (rejectDone = reject)));
   let running: Promise<void> | undefined;
+  let closing: Promise<boolean> | undefined;
 
   async function run(loop: EtlLoop, compactor: Compactor | undefined): Promise<void> {
     let nextTracksMs = 0;
@@ -72,7 +73,8 @@ export function buildApp(config: Config, { logger, registry }: ServiceContext): 
       txn = await TransactionalProducer.create(config.kafka, {
         clientId: 'etl-worker',
         transactionalId: config.etl.transactionalId ?? `etl-worker-${hostname()}`,
-        transactionTimeoutMs: config.etl.transactionTimeoutMs,
+        // librdkafka refuses a transaction timeout below the socket timeout.
+        transactionTimeoutMs: Math.max(config.etl.transactionTimeoutMs, config.kafka.requestTimeoutMs),
       });
       const common = { encoder, store, txn, transactions, lakeFilesTopic: config.topics.lakeFiles, metrics };
       tracks = new TracksDimension({
@@ -132,7 +134,8 @@ export function buildApp(config: Config, { logger, registry }: ServiceContext): 
       ready = true;
     },
     close() {
-      return runShutdown(
+      // Idempotent: a signal and a fatal error may both ask for it.
+      return (closing ??= runShutdown(
         [
           { name: 'readiness off', run: () => void (ready = false) },
           { name: 'stop the loop', run: async () => (abort.abort(), await running) },
@@ -145,7 +148,7 @@ export function buildApp(config: Config, { logger, registry }: ServiceContext): 
           { name: 'ops server', run: () => ops?.close() },
         ],
         logger,
-      );
+      ));
     },
   };
 }
