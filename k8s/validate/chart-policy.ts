@@ -1,3 +1,4 @@
+import { parse } from 'yaml';
 import { finding, type Finding } from './findings.js';
 import type { RenderedObject } from './render-chart.js';
 
@@ -44,6 +45,19 @@ export function checkChartPolicy(objects: readonly RenderedObject[], label: stri
       selector !== undefined && Object.entries(selector).every(([key, value]) => labels[key] === value);
     if (!byKind('PodDisruptionBudget').some((p) => matches((p.object as Obj).spec?.selector?.matchLabels))) problem('no PodDisruptionBudget selects its pods');
     if (!byKind('Service').some((s) => matches((s.object as Obj).spec?.selector))) problem('no Service selects its pods for metrics');
+  }
+
+  // Config files carried in ConfigMaps (the CloudWatch agent's JSON, its Prometheus YAML) must parse:
+  // the agent would otherwise crash-loop with nothing in the chart's own output to say why.
+  for (const { source, object } of byKind('ConfigMap')) {
+    for (const [key, value] of Object.entries(((object as Obj).data ?? {}) as Record<string, string>)) {
+      try {
+        if (key.endsWith('.json')) JSON.parse(value);
+        if (key.endsWith('.yaml') || key.endsWith('.yml')) parse(value);
+      } catch (error) {
+        findings.push(finding(check, source, `ConfigMap/${object.metadata.name} ${key} does not parse: ${(error as Error).message}`));
+      }
+    }
   }
 
   const common = byKind('ConfigMap').find((c) => (c.object as Obj).data?.TOPICS_PARTITIONS !== undefined);

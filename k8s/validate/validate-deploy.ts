@@ -6,8 +6,19 @@ import { checkDockerfiles } from './dockerfile-check.js';
 import { finding, type CheckResult } from './findings.js';
 import { helmBinary } from './helm-binary.js';
 import { checkIamPolicies } from './iam-check.js';
+import { checkMetricReferences } from './metric-names.js';
 import { validateAgainstSchemas } from './kube-schemas.js';
 import { parseManifests, renderChart } from './render-chart.js';
+
+/** Files that name service metrics: the dashboard, the CloudWatch agent's EMF rules, scalers, alarms. */
+const METRIC_REFERENCING_FILES = [
+  'deploy/grafana/dashboards/pipeline.json',
+  'k8s/spotify-pipeline/templates/cloudwatch-agent.yaml',
+  'k8s/spotify-pipeline/values.yaml',
+  'k8s/values/eks.yaml',
+  'deploy/cloudwatch/dashboard.json',
+  'docs/deploy.md',
+];
 
 export interface ValuesSet {
   label: string;
@@ -69,6 +80,9 @@ export async function validateDeploy(options: ValidateOptions): Promise<CheckRes
   results.push({ check: 'docker compose', covered: path.relative(repoRoot, composeFile) || composeFile, findings: await checkCompose(repoRoot, composeFile) });
   const dockerfiles = checkDockerfiles(repoRoot);
   results.push({ check: 'dockerfiles', covered: `${dockerfiles.covered} Dockerfiles`, findings: dockerfiles.findings });
+  const metricFiles = METRIC_REFERENCING_FILES.map((file) => path.join(repoRoot, file));
+  const metrics = checkMetricReferences(repoRoot, metricFiles);
+  results.push({ check: 'metric names', covered: `${metrics.covered} references in ${metricFiles.length} files`, findings: metrics.findings });
   const iam = checkIamPolicies(path.join(repoRoot, 'k8s/iam'));
   results.push({ check: 'iam policies', covered: `${iam.covered} documents`, findings: iam.findings });
   return results;

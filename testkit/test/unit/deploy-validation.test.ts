@@ -5,6 +5,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { checkDockerfile } from '../../../k8s/validate/dockerfile-check';
 import { checkIamPolicies } from '../../../k8s/validate/iam-check';
+import { checkMetricReferences, registeredMetricNames } from '../../../k8s/validate/metric-names';
 
 /**
  * The deployment validation (k8s/validate) run as CI runs it: the CLI renders the Helm chart with
@@ -43,6 +44,7 @@ describe('deploy validation CLI', () => {
     expect(output).toMatch(/^ok {4}chart \(eks example, hpa scaling\): [1-9]\d* manifests$/m);
     expect(output).toMatch(/^ok {4}docker compose: docker-compose\.yml$/m);
     expect(output).toMatch(/^ok {4}dockerfiles: 4 Dockerfiles$/m);
+    expect(output).toMatch(/^ok {4}metric names: [1-9]\d* references in 6 files$/m);
     expect(output).toMatch(/^ok {4}iam policies: [1-9]\d* documents$/m);
     expect(code).toBe(0);
   }, 120_000);
@@ -116,7 +118,7 @@ describe('IAM policy documents', () => {
   it('keep every service to least privilege', () => {
     const { covered, findings } = checkIamPolicies(path.join(repoRoot, 'k8s/iam'));
     expect(findings).toEqual([]);
-    expect(covered).toBeGreaterThanOrEqual(4);
+    expect(covered).toBeGreaterThanOrEqual(3);
   });
 
   it('reject wildcard actions, Resource "*", whole-bucket object access and a missing service', () => {
@@ -136,8 +138,29 @@ describe('IAM policy documents', () => {
         'All: wildcard action s3:*',
         'Everything: Resource "*" grants every resource in the account',
         'Bucket: arn:aws:s3:::staging/* opens the whole bucket; name a prefix',
-        'no policy document producer-service.json',
+        'no policy document etl-worker.json',
       ]),
     );
+  });
+});
+
+describe('metric names in dashboards, alarms and scalers', () => {
+  it('finds the services\' registered metrics, including names built from a prefix constant', () => {
+    const registered = registeredMetricNames(repoRoot);
+    expect(registered).toContain('pipeline_consumer_service_consumer_lag_records');
+    expect(registered).toContain('pipeline_producer_service_events_produced_total');
+  });
+
+  it('reports a name no service registers, and accepts histogram series of a registered one', () => {
+    const file = path.join(scratch, 'panel.json');
+    writeFileSync(
+      file,
+      JSON.stringify({
+        expr: 'histogram_quantile(0.95, sum by (le) (rate(pipeline_consumer_service_object_size_bytes_bucket[5m]))) + pipeline_consumer_service_records_lost_total',
+      }),
+    );
+    const { covered, findings } = checkMetricReferences(repoRoot, [file]);
+    expect(covered).toBe(2);
+    expect(findings.map((f) => f.message)).toEqual(['pipeline_consumer_service_records_lost_total is not registered by any service']);
   });
 });
