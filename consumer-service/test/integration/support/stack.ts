@@ -147,3 +147,33 @@ export class SinkProcess {
     return readFileSync(this.logFile, 'utf8');
   }
 }
+
+/**
+ * Produces `count` events in chunks while the test does other things (kills, outages), so records
+ * keep flowing through every failure. Resolves with the ids once all are acknowledged.
+ */
+export async function produceSteadily(settings: KafkaSettings, topic: string, prefix: string, count: number, chunk: number, pauseMs: number, padBytes = 0): Promise<string[]> {
+  const producer = await createIdempotentProducer(settings, { clientId: `${prefix}-producer` });
+  const ids: string[] = [];
+  try {
+    for (let start = 0; start < count; start += chunk) {
+      const values = [];
+      for (let i = start; i < Math.min(count, start + chunk); i++) {
+        const id = `${prefix}-${i}`;
+        const timestamp = Date.UTC(2024, 2, 1) + i * 10;
+        ids.push(id);
+        values.push({ value: eventValue(id, timestamp, padBytes), key: `k${i % 101}`, timestamp });
+      }
+      await produceValues(producer, topic, values);
+      await new Promise((r) => setTimeout(r, pauseMs));
+    }
+    await flush(producer, 60_000);
+    return ids;
+  } finally {
+    await disconnect(producer);
+  }
+}
+
+export function sum(values: number[]): number {
+  return values.reduce((a, b) => a + b, 0);
+}
