@@ -13,6 +13,12 @@ const ERR_MSG_SIZE_TOO_LARGE = 10;
 const LATENCY_SAMPLE_EVERY = 256;
 /** Longest wait for room before looking again (a broker that is down sends no delivery reports). */
 const ROOM_POLL_MS = 50;
+/**
+ * A full queue is waited out until this many records were acknowledged, not just one: every
+ * rejected produce() costs an Error object, so retrying on each single report wastes the CPU the
+ * producer needs.
+ */
+const ROOM_BATCH = 2_000;
 
 /**
  * The producing end of both runs (simulate, replay): hands pre-encoded records to an idempotent
@@ -26,6 +32,9 @@ const ROOM_POLL_MS = 50;
  */
 export class RecordPublisher {
   private sent = 0;
+  /** Delivery reports seen (success or failure), to wake waiters after a batch of them. */
+  private reports = 0;
+  private wakeAtReports = Number.POSITIVE_INFINITY;
   private waiters: Array<() => void> = [];
   private failureLogs = 0;
 
@@ -109,6 +118,7 @@ export class RecordPublisher {
       if (signal?.aborted) return onAbort();
       signal?.addEventListener('abort', onAbort, { once: true });
       this.waiters.push(done);
+      this.wakeAtReports = Math.min(this.wakeAtReports, this.reports + Math.min(ROOM_BATCH, Math.max(1, this.inFlight)));
     });
   }
 
@@ -139,7 +149,8 @@ export class RecordPublisher {
     }
     const sentAt = (report as { opaque?: unknown } | undefined)?.opaque;
     if (typeof sentAt === 'number') this.metrics.deliveryLatency.observe((performance.now() - sentAt) / 1000);
-    if (this.waiters.length > 0) {
+    if (++this.reports >= this.wakeAtReports) {
+      this.wakeAtReports = Number.POSITIVE_INFINITY;
       const waiters = this.waiters;
       this.waiters = [];
       for (const wake of waiters) wake();

@@ -23,25 +23,33 @@ export interface RunSummaryJson {
   completed: boolean;
 }
 
+const HOUR_MS = 3_600_000;
+
+/** "YYYY-MM-DDTHH" in UTC: the lake's dt/hour partition of that event time. */
+function hourKey(hoursSinceEpoch: number): string {
+  return new Date(hoursSinceEpoch * HOUR_MS).toISOString().slice(0, 13);
+}
+
 export class RunSummary {
   valid = 0;
   late = 0;
   readonly malformed = { not_json: 0, schema_invalid: 0 };
   readonly badRecords = new Map<string, number>();
-  private readonly byHour = new Map<string, number>();
-  private first: string | null = null;
-  private last: string | null = null;
+  /** Valid events by event hour, keyed by hours since the epoch (no string per event). */
+  private readonly byHour = new Map<number, number>();
+  private firstMs = Number.POSITIVE_INFINITY;
+  private lastMs = Number.NEGATIVE_INFINITY;
 
   constructor(private readonly command: RunSummaryJson['command'], private readonly topic: string) {}
 
-  /** One valid event sent; `ts` is its ISO event time. */
-  addValid(ts: string, late: boolean): void {
+  /** One valid event sent, with its event time in epoch ms. */
+  addValid(eventTimeMs: number, late: boolean): void {
     this.valid++;
     if (late) this.late++;
-    const hour = ts.slice(0, 13);
+    const hour = Math.floor(eventTimeMs / HOUR_MS);
     this.byHour.set(hour, (this.byHour.get(hour) ?? 0) + 1);
-    if (this.first === null || ts < this.first) this.first = ts;
-    if (this.last === null || ts > this.last) this.last = ts;
+    if (eventTimeMs < this.firstMs) this.firstMs = eventTimeMs;
+    if (eventTimeMs > this.lastMs) this.lastMs = eventTimeMs;
   }
 
   addMalformed(kind: keyof RunSummary['malformed']): void {
@@ -65,9 +73,9 @@ export class RunSummary {
       late: this.late,
       badRecords: { total: badTotal, byReason: Object.fromEntries([...this.badRecords].sort()) },
       delivery: { delivered: counters.deliveredByTopic.get(this.topic) ?? 0, failed },
-      validByEventHour: Object.fromEntries([...this.byHour].sort(([a], [b]) => (a < b ? -1 : 1))),
-      firstEventTime: this.first,
-      lastEventTime: this.last,
+      validByEventHour: Object.fromEntries([...this.byHour].sort(([a], [b]) => a - b).map(([hour, count]) => [hourKey(hour), count])),
+      firstEventTime: this.valid > 0 ? new Date(this.firstMs).toISOString() : null,
+      lastEventTime: this.valid > 0 ? new Date(this.lastMs).toISOString() : null,
       completed,
     };
   }

@@ -64,7 +64,7 @@ export async function runReplay(deps: ReplayDeps, options: ReplayOptions): Promi
         const event = mapped.event;
         const value = Buffer.from(encodeListeningEvent(event));
         if (!(await publisher.offer(topic, event.user_id, value, mapped.eventTimeMs, signal))) break;
-        summary.addValid(event.ts, false);
+        summary.addValid(mapped.eventTimeMs, false);
         if (limiter) {
           const waitMs = limiter.reserve(1);
           if (waitMs >= 5) await sleep(waitMs, signal).catch(() => undefined);

@@ -25,6 +25,8 @@ export interface CatalogTrack {
   genre: number;
   calm: boolean;
   durationMs: number;
+  /** The event's content fields as JSON, in contract order, built once (see play-encoder). */
+  contentJson: string;
   track: Track;
 }
 
@@ -64,6 +66,22 @@ function audioFeatures(rng: Prng, genre: GenreProfile, durationMs: number, updat
     time_signature: rng.weighted([4, 3, 5, 7], [90, 7, 2, 1]),
     updated_at: updatedAt,
   };
+}
+
+const NO_EPISODE_JSON = '"episode_name":null,"episode_show_name":null,"episode_uri":null';
+const NO_AUDIOBOOK_JSON = '"audiobook_title":null,"audiobook_uri":null,"audiobook_chapter_uri":null,"audiobook_chapter_title":null';
+
+/** Content fields of a play with no known content (a track since removed). */
+export const UNKNOWN_CONTENT_JSON = `"track_uri":null,"track_name":null,"artist_name":null,"album_name":null,${NO_EPISODE_JSON},${NO_AUDIOBOOK_JSON}`;
+
+function musicContentJson(uri: string, name: string, artist: string, album: string): string {
+  const q = JSON.stringify;
+  return `"track_uri":${q(uri)},"track_name":${q(name)},"artist_name":${q(artist)},"album_name":${q(album)},${NO_EPISODE_JSON},${NO_AUDIOBOOK_JSON}`;
+}
+
+export function episodeContentJson(uri: string, name: string, show: string): string {
+  const q = JSON.stringify;
+  return `"track_uri":null,"track_name":null,"artist_name":null,"album_name":null,"episode_name":${q(name)},"episode_show_name":${q(show)},"episode_uri":${q(uri)},${NO_AUDIOBOOK_JSON}`;
 }
 
 /**
@@ -126,6 +144,7 @@ export function buildCatalog(size: number, seed: number, updatedAt = '2024-01-01
           genre: genreIndex,
           calm: CALM_GENRES.has(genre.name),
           durationMs,
+          contentJson: musicContentJson(track.uri, name, artistName, albumName),
           track,
         };
         built++;

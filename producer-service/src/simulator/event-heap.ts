@@ -1,9 +1,10 @@
 /**
- * A binary min-heap of plays by delivery time, ties broken by insertion order so the output order
- * is a pure function of the seed.
+ * A binary min-heap of plays by delivery time, ties broken by insertion order (`order`, stamped on
+ * push) so the output order is a pure function of the seed. Items are stored directly: no wrapper
+ * object per entry on the hot path.
  */
-export class DeliveryHeap<T extends { deliverAtMs: number }> {
-  private readonly items: Array<{ item: T; seq: number }> = [];
+export class DeliveryHeap<T extends { deliverAtMs: number; order: number }> {
+  private readonly items: T[] = [];
   private seq = 0;
 
   get size(): number {
@@ -11,44 +12,44 @@ export class DeliveryHeap<T extends { deliverAtMs: number }> {
   }
 
   peekTime(): number {
-    return this.items.length > 0 ? this.items[0]!.item.deliverAtMs : Number.POSITIVE_INFINITY;
+    return this.items.length > 0 ? this.items[0]!.deliverAtMs : Number.POSITIVE_INFINITY;
   }
 
   push(item: T): void {
-    const entry = { item, seq: this.seq++ };
+    item.order = this.seq++;
     const items = this.items;
-    let i = items.push(entry) - 1;
+    let i = items.push(item) - 1;
     while (i > 0) {
       const parent = (i - 1) >> 1;
-      if (!this.less(entry, items[parent]!)) break;
+      if (!less(item, items[parent]!)) break;
       items[i] = items[parent]!;
       i = parent;
     }
-    items[i] = entry;
+    items[i] = item;
   }
 
   pop(): T | undefined {
     const items = this.items;
     const top = items[0];
     const last = items.pop();
-    if (!top || !last) return undefined;
+    if (top === undefined || last === undefined) return undefined;
     if (items.length > 0) {
       let i = 0;
       for (;;) {
         const left = 2 * i + 1;
         if (left >= items.length) break;
         const right = left + 1;
-        const child = right < items.length && this.less(items[right]!, items[left]!) ? right : left;
-        if (!this.less(items[child]!, last)) break;
+        const child = right < items.length && less(items[right]!, items[left]!) ? right : left;
+        if (!less(items[child]!, last)) break;
         items[i] = items[child]!;
         i = child;
       }
       items[i] = last;
     }
-    return top.item;
+    return top;
   }
+}
 
-  private less(a: { item: T; seq: number }, b: { item: T; seq: number }): boolean {
-    return a.item.deliverAtMs < b.item.deliverAtMs || (a.item.deliverAtMs === b.item.deliverAtMs && a.seq < b.seq);
-  }
+function less(a: { deliverAtMs: number; order: number }, b: { deliverAtMs: number; order: number }): boolean {
+  return a.deliverAtMs < b.deliverAtMs || (a.deliverAtMs === b.deliverAtMs && a.order < b.order);
 }

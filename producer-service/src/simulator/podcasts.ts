@@ -1,3 +1,4 @@
+import { episodeContentJson } from './catalog.js';
 import { base62Id, Prng } from './prng.js';
 import { WORDS } from './vocabulary.js';
 import { ZipfSampler } from './zipf.js';
@@ -7,6 +8,8 @@ export interface Episode {
   name: string;
   showName: string;
   durationMs: number;
+  /** The event's content fields as JSON, built once. */
+  contentJson: string;
 }
 
 export interface PodcastCatalog {
@@ -27,11 +30,14 @@ export function buildPodcasts(showCount: number, seed: number): PodcastCatalog {
     const episodes: Episode[] = [];
     const count = rng.between(5, 40);
     for (let e = 0; e < count; e++) {
+      const uri = `spotify:episode:${base62Id(rng)}`;
+      const name = `#${count - e}: ${rng.pick(WORDS)} ${rng.pick(WORDS)}`;
       episodes.push({
-        uri: `spotify:episode:${base62Id(rng)}`,
-        name: `#${count - e}: ${rng.pick(WORDS)} ${rng.pick(WORDS)}`,
+        uri,
+        name,
         showName,
         durationMs: Math.round(typicalMinutes * 60_000 * Math.exp(rng.normal(0, 0.2))),
+        contentJson: episodeContentJson(uri, name, showName),
       });
     }
     shows.push(episodes);

@@ -1,7 +1,7 @@
 import type { ListeningEvent } from '@spotify-pipeline/shared/schemas';
-import type { Catalog, CatalogTrack } from './catalog.js';
+import { UNKNOWN_CONTENT_JSON, type Catalog, type CatalogTrack } from './catalog.js';
 import { localTime } from './daily-cycle.js';
-import { pickEpisode, type PodcastCatalog } from './podcasts.js';
+import { pickEpisode, type Episode, type PodcastCatalog } from './podcasts.js';
 import type { Prng } from './prng.js';
 import { episodeOutcome, musicOutcome, nextReasonStart, SESSION_START_REASONS, SESSION_START_WEIGHTS, type PlaybackOutcome } from './skips.js';
 import type { SimulatedUser } from './users.js';
@@ -14,9 +14,13 @@ export interface SimulatedPlay {
   eventTimeMs: number;
   /** When the client reports it: the event time, or later for plays made offline. */
   deliverAtMs: number;
+  /** Tie-break of equal delivery times, set by the delivery heap. */
+  order: number;
   durationMs: number;
   kind: 'music' | 'podcast' | 'unknown';
   mobile: boolean;
+  /** The content fields of `event` as JSON (precomputed per track/episode, see play-encoder). */
+  contentJson: string;
 }
 
 /** Session model parameters; the means are exported so the rate calibration stays in step. */
@@ -57,12 +61,6 @@ function pickTrack(rng: Prng, world: World, user: SimulatedUser, previous: Catal
   return track;
 }
 
-const NULL_CONTENT = {
-  track_uri: null, track_name: null, artist_name: null, album_name: null,
-  episode_name: null, episode_show_name: null, episode_uri: null,
-  audiobook_title: null, audiobook_uri: null, audiobook_chapter_uri: null, audiobook_chapter_title: null,
-} as const;
-
 /**
  * Builds every play of one listening session starting at `startMs`, in order. Plays at or after
  * `endMs` are cut (a backfill window ends there). Offline sessions are delivered together when the
@@ -88,28 +86,29 @@ export function buildSession(rng: Prng, world: World, user: SimulatedUser, start
     let outcome: PlaybackOutcome;
     let durationMs: number;
     let kind: SimulatedPlay['kind'];
-    let content: Pick<ListeningEvent, keyof typeof NULL_CONTENT>;
+    let track: CatalogTrack | undefined;
+    let episode: Episode | undefined;
     if (podcast) {
-      const episode = pickEpisode(rng, world.podcasts);
+      episode = pickEpisode(rng, world.podcasts);
       durationMs = episode.durationMs;
       outcome = episodeOutcome(rng, durationMs);
       kind = 'podcast';
-      content = { ...NULL_CONTENT, episode_name: episode.name, episode_show_name: episode.showName, episode_uri: episode.uri };
     } else {
-      const track = pickTrack(rng, world, user, previous, albumMode, lateNight);
+      track = pickTrack(rng, world, user, previous, albumMode, lateNight);
       previous = track;
       durationMs = track.durationMs;
       outcome = musicOutcome(rng, durationMs, { mobile, morning, weekend: local.weekend, ageGroup: user.ageGroup, lastInSession: last });
       kind = 'music';
-      content = { ...NULL_CONTENT, track_uri: track.uri, track_name: track.name, artist_name: track.artistName, album_name: track.albumName };
       if (rng.chance(UNKNOWN_CONTENT_SHARE)) {
-        content = NULL_CONTENT;
+        track = undefined;
         kind = 'unknown';
       }
     }
     const playStartMs = clock;
     const eventTimeMs = playStartMs + outcome.msPlayed;
     if (eventTimeMs >= endMs) break;
+    // One literal in contract field order: no intermediate objects on the hot path, and
+    // JSON.stringify then emits the fields in contract order.
     plays.push({
       event: {
         schema_version: 1,
@@ -119,7 +118,17 @@ export function buildSession(rng: Prng, world: World, user: SimulatedUser, start
         platform,
         ms_played: outcome.msPlayed,
         conn_country: user.country,
-        ...content,
+        track_uri: track ? track.uri : null,
+        track_name: track ? track.name : null,
+        artist_name: track ? track.artistName : null,
+        album_name: track ? track.albumName : null,
+        episode_name: episode ? episode.name : null,
+        episode_show_name: episode ? episode.showName : null,
+        episode_uri: episode ? episode.uri : null,
+        audiobook_title: null,
+        audiobook_uri: null,
+        audiobook_chapter_uri: null,
+        audiobook_chapter_title: null,
         reason_start: reasonStart,
         reason_end: outcome.reasonEnd,
         shuffle: podcast ? null : shuffle,
@@ -131,9 +140,11 @@ export function buildSession(rng: Prng, world: World, user: SimulatedUser, start
       },
       eventTimeMs,
       deliverAtMs: eventTimeMs,
+      order: 0,
       durationMs,
       kind,
       mobile,
+      contentJson: track ? track.contentJson : episode ? episode.contentJson : UNKNOWN_CONTENT_JSON,
     });
     if (last) break;
     reasonStart = nextReasonStart(outcome.reasonEnd);

@@ -1,6 +1,6 @@
 import { sleep } from '@spotify-pipeline/shared/retry';
 import type { Logger } from 'pino';
-import { encodeListeningEvent } from '../publish/event-encoder.js';
+import { encodeSimulatedPlay } from './play-encoder.js';
 import type { ProducerMetrics } from '../publish/producer-metrics.js';
 import type { RateLimiter } from '../publish/rate-limiter.js';
 import type { RecordPublisher } from '../publish/record-publisher.js';
@@ -61,13 +61,13 @@ export async function runSimulation(deps: SimulationDeps, options: SimulationRun
       summary.addMalformed(bad.kind);
       metrics.malformed.inc({ kind: bad.kind });
     }
-    const value = Buffer.from(encodeListeningEvent(event));
+    const value = Buffer.from(encodeSimulatedPlay(play));
     if (!publisher.tryProduce(topic, event.user_id, value, play.eventTimeMs) && !(await publisher.offer(topic, event.user_id, value, play.eventTimeMs, signal))) {
       break;
     }
     const isLate = play.deliverAtMs > play.eventTimeMs;
     if (isLate) late++;
-    summary.addValid(event.ts, isLate);
+    summary.addValid(play.eventTimeMs, isLate);
     if (limiter) {
       const waitMs = limiter.reserve(1);
       if (waitMs >= 5) await sleep(waitMs, signal).catch(() => undefined);

@@ -1,0 +1,150 @@
+/**
+ * Producer benchmark: our simulate path (generate → encode → produce through RecordPublisher, the
+ * loop the service runs) against a raw librdkafka producer sending pre-serialized events of the
+ * same size, same broker, same producer config, same run. Prints events/s, MB/s and the ratio.
+ *
+ *   node --import tsx bench/src/producer.ts            (BENCH_EVENTS=500000 by default)
+ *
+ * Uses KAFKA_BROKERS when set, otherwise the testkit's local broker (TESTKIT_STATE_DIR).
+ */
+import type { Producer } from '@confluentinc/kafka-javascript';
+import { createIdempotentProducer, disconnect, KafkaAdmin, type KafkaSettings } from '@spotify-pipeline/shared/kafka';
+import { createLogger } from '@spotify-pipeline/shared/logging';
+import { createRegistry } from '@spotify-pipeline/shared/metrics';
+import { startKafka, uniqueName } from '@spotify-pipeline/testkit';
+import {
+  buildWorld,
+  createProducerMetrics,
+  encodeListeningEvent,
+  ERR_QUEUE_FULL,
+  ListeningSimulator,
+  MalformedInjector,
+  RecordPublisher,
+  RunSummary,
+  runSimulation,
+  sessionsForUsers,
+  type SimulatedWorld,
+} from '@spotify-pipeline/producer-service';
+
+const EVENTS = Number(process.env.BENCH_EVENTS ?? 500_000);
+const WARMUP = 20_000;
+const SEED = 7;
+const START_MS = Date.UTC(2024, 0, 1);
+const YEAR_MS = 365 * 86_400_000;
+const logger = createLogger({ service: 'bench-producer', level: 'warn' });
+
+interface Result {
+  events: number;
+  bytes: number;
+  seconds: number;
+}
+
+function simulator(world: SimulatedWorld, startMs = START_MS): ListeningSimulator {
+  return new ListeningSimulator(world, { seed: SEED, startMs, endMs: startMs + YEAR_MS, sessionsPerSecond: sessionsForUsers(10_000, 1.5) });
+}
+
+/** Our path, exactly as `producer-service simulate --backfill --events N` runs it. */
+async function ours(settings: KafkaSettings, topic: string, world: SimulatedWorld, events: number, startMs: number): Promise<Result> {
+  const producer = await createIdempotentProducer(settings, { clientId: 'bench-ours' });
+  const metrics = createProducerMetrics(createRegistry('bench', false));
+  const publisher = new RecordPublisher(producer, metrics, logger);
+  const summary = new RunSummary('simulate', topic);
+  const started = performance.now();
+  await runSimulation(
+    { simulator: simulator(world, startMs), publisher, summary, metrics, injector: new MalformedInjector(0, SEED), logger },
+    { topic, realTime: false, maxEvents: events, signal: new AbortController().signal },
+  );
+  await publisher.flush(300_000);
+  const seconds = (performance.now() - started) / 1000;
+  await disconnect(producer);
+  if (metrics.counters.delivered !== events) throw new Error(`ours: ${metrics.counters.delivered} of ${events} delivered`);
+  return { events, bytes: metrics.counters.bytesByTopic.get(topic) ?? 0, seconds };
+}
+
+/** The limit: librdkafka fed pre-serialized buffers in a tight loop, delivery reports counted. */
+async function raw(settings: KafkaSettings, topic: string, pool: Array<{ key: string; value: Buffer; ts: number }>, events: number): Promise<Result> {
+  const producer: Producer = await createIdempotentProducer(settings, { clientId: 'bench-raw' });
+  let delivered = 0;
+  let failed = 0;
+  let wake: (() => void) | undefined;
+  producer.on('delivery-report', (err) => {
+    if (err) failed++;
+    else delivered++;
+    wake?.();
+  });
+  const room = (): Promise<void> =>
+    new Promise((resolve) => {
+      producer.poll();
+      const timer = setTimeout(resolve, 50);
+      wake = () => {
+        clearTimeout(timer);
+        wake = undefined;
+        resolve();
+      };
+    });
+  let bytes = 0;
+  const started = performance.now();
+  for (let i = 0; i < events; i++) {
+    const record = pool[i % pool.length]!;
+    for (;;) {
+      try {
+        producer.produce(topic, null, record.value, record.key, record.ts);
+        break;
+      } catch (err) {
+        if ((err as { code?: number }).code !== ERR_QUEUE_FULL) throw err;
+        await room();
+      }
+    }
+    bytes += record.value.length;
+    if ((i & 4095) === 4095) await new Promise<void>((resolve) => setImmediate(resolve));
+  }
+  while (delivered + failed < events) {
+    producer.poll();
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+  const seconds = (performance.now() - started) / 1000;
+  await disconnect(producer);
+  if (failed > 0) throw new Error(`raw: ${failed} deliveries failed`);
+  return { events, bytes, seconds };
+}
+
+function line(name: string, r: Result): string {
+  const eps = r.events / r.seconds;
+  const mbps = r.bytes / r.seconds / 1_048_576;
+  return `${name.padEnd(34)} ${Math.round(eps).toLocaleString('en').padStart(10)} events/s ${mbps.toFixed(1).padStart(7)} MB/s  (${r.events.toLocaleString('en')} events, ${(r.bytes / r.events).toFixed(0)} B avg, ${r.seconds.toFixed(2)} s)`;
+}
+
+async function main(): Promise<void> {
+  const kafka = await startKafka();
+  const admin = KafkaAdmin.create(kafka.settings, 'bench-admin');
+  const topics = { raw: uniqueName('bench-raw'), ours: uniqueName('bench-ours') };
+  await admin.ensureTopics([topics.raw, topics.ours].map((name) => ({ name, partitions: 6, replicationFactor: 1 })));
+
+  const world = buildWorld({ seed: SEED, users: 10_000, tracks: 50_000 });
+  // Pre-serialized events from the same simulator: same sizes, same keys, nothing left to compute.
+  const source = simulator(world);
+  const pool = Array.from({ length: 20_000 }, () => {
+    const play = source.next()!;
+    return { key: play.event.user_id, value: Buffer.from(encodeListeningEvent(play.event)), ts: play.eventTimeMs };
+  });
+
+  await raw(kafka.settings, topics.raw, pool, WARMUP);
+  await ours(kafka.settings, topics.ours, world, WARMUP, START_MS - YEAR_MS);
+  const rawResult = await raw(kafka.settings, topics.raw, pool, EVENTS);
+  const oursResult = await ours(kafka.settings, topics.ours, world, EVENTS, START_MS);
+
+  console.log(`producer benchmark, ${EVENTS.toLocaleString('en')} events, idempotent, acks=all, zstd, 6 partitions, broker ${kafka.mode}`);
+  console.log(line('raw librdkafka (pre-serialized)', rawResult));
+  console.log(line('ours (generate+encode+produce)', oursResult));
+  const ratio = oursResult.events / oursResult.seconds / (rawResult.events / rawResult.seconds);
+  console.log(`ratio ours/raw: ${ratio.toFixed(2)} (target ≥ 0.70); ours ${Math.round(oursResult.events / oursResult.seconds) >= 150_000 ? 'meets' : 'misses'} the 150,000 events/s target`);
+
+  for (const name of Object.values(topics)) await admin.deleteTopic(name).catch(() => undefined);
+  admin.close();
+  await kafka.stop();
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exitCode = 1;
+});

@@ -1,0 +1,12 @@
+/**
+ * The library surface of producer-service, for benchmarks and tools that drive the producer's
+ * hot path directly (the service itself starts from main.ts).
+ */
+export { buildWorld, ListeningSimulator, sessionsForEventRate, sessionsForUsers, type SimulatedWorld, type SimulationWindow } from './simulator/listening-simulator.js';
+export type { SimulatedPlay } from './simulator/session.js';
+export { MalformedInjector } from './simulator/malformed-injector.js';
+export { encodeListeningEvent } from './publish/event-encoder.js';
+export { RecordPublisher, ERR_QUEUE_FULL } from './publish/record-publisher.js';
+export { createProducerMetrics, type ProducerMetrics } from './publish/producer-metrics.js';
+export { RunSummary } from './publish/run-summary.js';
+export { runSimulation } from './simulator/simulation-run.js';
