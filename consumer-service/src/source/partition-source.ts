@@ -112,12 +112,15 @@ export class PartitionSource {
     if (partitions.length === 0) return;
     this.client.pause(partitions.map((id) => this.assigned.get(id)!));
     for (const id of partitions) this.paused.add(id);
+    this.logger.info({ partitions }, 'PartitionsPaused');
   }
 
   resumeAll(): void {
     const partitions = [...this.paused].filter((id) => this.assigned.has(id));
     this.paused.clear();
-    if (partitions.length > 0) this.client.resume(partitions.map((id) => this.assigned.get(id)!));
+    if (partitions.length === 0) return;
+    this.client.resume(partitions.map((id) => this.assigned.get(id)!));
+    this.logger.info({ partitions }, 'PartitionsResumed');
   }
 
   /** Seeks every assigned partition back to its committed offset: the records of an abandoned round are read again. */

@@ -12,17 +12,27 @@ export async function readTopic(settings: KafkaSettings, topic: string, partitio
     const tps = Array.from({ length: partitions }, (_, partition) => ({ topic, partition, offset: 0 }));
     reader.assign(tps);
     reader.setDefaultConsumeTimeout(200);
+    // The true end of each partition, asked of the broker (the client's cached watermarks start at 0).
+    const ends = await Promise.all(
+      tps.map(
+        (tp) =>
+          new Promise<number>((resolve, reject) =>
+            reader.queryWatermarkOffsets(topic, tp.partition, 10_000, (err, offsets) => (err ? reject(err) : resolve(offsets.highOffset))),
+          ),
+      ),
+    );
     const messages: Message[] = [];
+    const next = tps.map(() => 0);
     await waitUntil(
       `${topic} read to its end`,
       async () => {
-        messages.push(...(await consumeBatch(reader, 10_000)));
+        for (const m of await consumeBatch(reader, 10_000)) {
+          messages.push(m);
+          next[m.partition] = m.offset + 1;
+        }
         const positions = reader.position(tps);
-        return tps.every((tp) => {
-          const high = reader.getWatermarkOffsets(topic, tp.partition).highOffset;
-          const position = positions.find((p) => p.partition === tp.partition)?.offset ?? 0;
-          return high === 0 || (high > 0 && position >= high);
-        });
+        // read_committed: control records and aborted data are skipped, so the position (not the last offset) reaches the end.
+        return tps.every((tp, i) => ends[i] === 0 || Math.max(next[i]!, positions.find((p) => p.partition === tp.partition)?.offset ?? 0) >= ends[i]!);
       },
       120_000,
       0,
