@@ -16,3 +16,4 @@ export {
   type TopicPartitionOffset,
 } from './consumer.js';
 export { KafkaAdmin, type TopicSpec } from './admin.js';
+export { mskIamTokenRefresh, type MskTokenSigner, type OAuthBearerToken } from './msk-iam.js';

@@ -1,10 +1,11 @@
 import { z } from 'zod';
 import { envEnum, envInt, envList, envString } from '../config/env-schema.js';
+import { mskIamTokenRefresh } from './msk-iam.js';
 
 /**
  * Connection settings common to every Kafka client, read from `KAFKA_*` variables.
  * Confluent Cloud: SASL_SSL + PLAIN with an API key/secret. MSK: SASL_SSL + SCRAM-SHA-512
- * (secret from Secrets Manager), or SSL for mTLS.
+ * (secret from Secrets Manager), SASL_SSL + AWS_MSK_IAM (IRSA, no secret), or SSL for mTLS.
  */
 export const kafkaSettingsSchema = z
   .strictObject({
@@ -15,9 +16,10 @@ export const kafkaSettingsSchema = z
       'one of PLAINTEXT, SSL, SASL_PLAINTEXT, SASL_SSL (SASL_SSL for Confluent Cloud and MSK SCRAM)',
     ).default('PLAINTEXT'),
     saslMechanism: envEnum(
-      ['PLAIN', 'SCRAM-SHA-256', 'SCRAM-SHA-512'] as const,
-      'PLAIN (Confluent Cloud API key) or SCRAM-SHA-512 (MSK)',
+      ['PLAIN', 'SCRAM-SHA-256', 'SCRAM-SHA-512', 'AWS_MSK_IAM'] as const,
+      'PLAIN (Confluent Cloud API key), SCRAM-SHA-512 (MSK SCRAM) or AWS_MSK_IAM (MSK IAM, credentials from the AWS chain)',
     ).optional(),
+    awsRegion: envString('AWS region of the MSK cluster, for AWS_MSK_IAM, e.g. eu-west-1').optional(),
     saslUsername: envString('SASL user name (Confluent Cloud: the API key)').optional(),
     saslPassword: envString('SASL password (Confluent Cloud: the API secret)').optional(),
     sslCaLocation: envString('path to a PEM CA bundle, when the broker certificate is not publicly trusted').optional(),
@@ -28,11 +30,18 @@ export const kafkaSettingsSchema = z
     if (usesSasl && !s.saslMechanism) {
       ctx.addIssue({ code: 'custom', path: ['saslMechanism'], message: `required when the security protocol is ${s.securityProtocol}` });
     }
-    if (usesSasl && !s.saslUsername) {
+    const iam = s.saslMechanism === 'AWS_MSK_IAM';
+    if (usesSasl && !iam && !s.saslUsername) {
       ctx.addIssue({ code: 'custom', path: ['saslUsername'], message: `required when the security protocol is ${s.securityProtocol}` });
     }
-    if (usesSasl && !s.saslPassword) {
+    if (usesSasl && !iam && !s.saslPassword) {
       ctx.addIssue({ code: 'custom', path: ['saslPassword'], message: `required when the security protocol is ${s.securityProtocol}` });
+    }
+    if (iam && s.securityProtocol !== 'SASL_SSL') {
+      ctx.addIssue({ code: 'custom', path: ['securityProtocol'], message: 'must be SASL_SSL with AWS_MSK_IAM' });
+    }
+    if (iam && !s.awsRegion) {
+      ctx.addIssue({ code: 'custom', path: ['awsRegion'], message: 'required with AWS_MSK_IAM' });
     }
   });
 
@@ -52,7 +61,12 @@ export function librdkafkaConfig(settings: KafkaSettings, clientId: string): Lib
     'reconnect.backoff.max.ms': 5_000,
     'log.connection.close': false,
   };
-  if (settings.saslMechanism) config['sasl.mechanisms'] = settings.saslMechanism;
+  if (settings.saslMechanism === 'AWS_MSK_IAM') {
+    config['sasl.mechanisms'] = 'OAUTHBEARER';
+    config.oauthbearer_token_refresh_cb = mskIamTokenRefresh(settings.awsRegion!);
+  } else if (settings.saslMechanism) {
+    config['sasl.mechanisms'] = settings.saslMechanism;
+  }
   if (settings.saslUsername) config['sasl.username'] = settings.saslUsername;
   if (settings.saslPassword) config['sasl.password'] = settings.saslPassword;
   if (settings.sslCaLocation) config['ssl.ca.location'] = settings.sslCaLocation;
