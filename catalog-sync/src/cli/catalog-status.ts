@@ -36,7 +36,8 @@ export async function catalogStatus(catalog: Catalog, state: SyncState, reconcil
         dt: p.dt || null,
         hour: p.hour || null,
         files: p.files?.length ?? null,
-        status: p.closed ? 'closed' : 'open',
+        // Only hour partitions close; an unpartitioned table (the tracks snapshot) has no completeness.
+        status: p.dt ? (p.closed ? 'closed' : 'open') : null,
         last_update: iso(p.updatedAtMs),
         staged: r?.stagedRecords ?? null,
         accounted: r?.accountedRecords ?? null,

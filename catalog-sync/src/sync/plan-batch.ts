@@ -48,6 +48,11 @@ export function planBatch(state: SyncState, lake: LakeFileManifest[], staged: St
       plan.rejected.push({ manifest: m, reason: (err as Error).message });
       continue;
     }
+    if (m.bucket !== options.lakeBucket) {
+      // The catalog describes one lake; a file elsewhere would be listed but unreadable.
+      plan.rejected.push({ manifest: m, reason: `${m.key} is in bucket ${m.bucket}, not in the lake bucket ${options.lakeBucket}` });
+      continue;
+    }
     const partitioned = spec.partitionKeys.length > 0;
     if (partitioned && !m.partition && m.operation !== 'quarantine') {
       plan.rejected.push({ manifest: m, reason: `${m.operation} of ${m.key} names no partition, but ${m.table} is partitioned` });

@@ -75,13 +75,14 @@ describe('planBatch', () => {
       [
         lakeManifest({ key: 'k1', rows: 1, newColumns: [{ name: 'mood', type: 'VARCHAR' }] }),
         lakeManifest({ key: 'k2', rows: 1, table: 'no_such_table' }),
+        lakeManifest({ key: 'k2b', rows: 1, bucket: 'other-bucket' }),
         lakeManifest({ key: 'k3', rows: 1, newColumns: [{ name: 'shape', type: 'STRUCT(a INT)' }] }),
       ],
       [stagedManifest('staged/k1', 1)],
       options,
     );
     expect(plan.actions.find((a) => a.kind === 'addColumns')).toEqual({ kind: 'addColumns', table: 'listening_events', columns: [{ name: 'mood', type: 'string', nullable: true }] });
-    expect(plan.rejected.map((r) => r.manifest.key)).toEqual(['k2', 'k3']);
+    expect(plan.rejected.map((r) => r.manifest.key)).toEqual(['k2', 'k2b', 'k3']);
     expect(state.staged['staged/k1']).toBe(1);
   });
 });
