@@ -89,7 +89,8 @@ export class ListeningSimulator {
   /** Starts sessions until the earliest pending play is due before the next candidate start. */
   private fill(): void {
     while (this.nextCandidateMs < this.window.endMs && this.heap.peekTime() > this.nextCandidateMs) {
-      const startMs = this.nextCandidateMs;
+      // Whole milliseconds: event times become Kafka timestamps and offline_timestamp integers.
+      const startMs = Math.floor(this.nextCandidateMs);
       this.nextCandidateMs += this.rng.exponential(this.candidateMeanGapMs);
       this.startSession(startMs);
     }
