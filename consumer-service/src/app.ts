@@ -36,6 +36,7 @@ export function buildApp(config: Config, { logger, registry }: ServiceContext): 
       intervalMs: settings.flushIntervalMs,
     },
     format: settings.format,
+    gzipLevel: settings.gzipLevel,
     maxRecordBytes: settings.maxRecordBytes,
     now,
   });
@@ -106,7 +107,7 @@ export function buildApp(config: Config, { logger, registry }: ServiceContext): 
         {
           source: openSource,
           batcher,
-          stager: new BatchStager(uploader, { bucket: config.storage.stagingBucket, prefix: config.storage.stagingPrefix, gzipLevel: settings.gzipLevel }, metrics),
+          stager: new BatchStager(uploader, { bucket: config.storage.stagingBucket, prefix: config.storage.stagingPrefix }, metrics),
           committer: new TransactionCommitter(
             txn,
             () => openSource.client,

@@ -102,6 +102,7 @@ export class StagingSink {
       if (!isPipelineError(err) || err.code === 'KAFKA_FENCED' || err.code === 'SHUTDOWN' || err.code === 'INTERNAL') throw err;
       metrics.roundsAbandoned.inc({ error_code: err.code });
       logger.warn({ err, code: (err as PipelineError).code }, 'RoundAbandoned');
+      for (const batch of ready) batch.discard();
       batcher.dropAll();
       await source.rewind();
     }

@@ -1,4 +1,5 @@
 import type { ErrorCode } from '@spotify-pipeline/shared/errors';
+import { type EncodedObject, StreamingGzip } from './encoder.js';
 import type { SourceRecord } from './source-record.js';
 
 export const FLUSH_REASONS = ['max_records', 'max_bytes', 'time_span', 'idle', 'interval', 'buffer_full', 'shutdown'] as const;
@@ -16,13 +17,14 @@ export interface DeadLetter {
  * NDJSON lines of its good records and the dead letters found inside the range.
  */
 export class PartitionBatch {
-  readonly lines: Buffer[] = [];
   readonly deadLetters: DeadLetter[] = [];
   /** Offsets in the range: staged records plus dead letters. */
   size = 0;
   stagedCount = 0;
-  /** Uncompressed NDJSON bytes, plus the bytes of held dead letters (all of it sits in memory). */
+  /** Uncompressed NDJSON bytes plus dead-letter bytes: what the max-bytes rule counts. */
   bytes = 0;
+  private deadLetterBytes = 0;
+  private readonly encoder: StreamingGzip;
   lastOffset: number;
   eventTimeMinMs = Number.POSITIVE_INFINITY;
   eventTimeMaxMs = Number.NEGATIVE_INFINITY;
@@ -36,16 +38,16 @@ export class PartitionBatch {
     /** Kafka timestamp of the first record: names the object's dt/hour. */
     readonly firstTimestampMs: number,
     readonly openedAtMs: number,
+    gzipLevel: number,
   ) {
+    this.encoder = new StreamingGzip(gzipLevel);
     this.lastOffset = firstOffset - 1;
     this.lastAddedAtMs = openedAtMs;
   }
 
   addLine(record: SourceRecord, line: Buffer[], nowMs: number): void {
-    for (const part of line) {
-      this.lines.push(part);
-      this.bytes += part.length;
-    }
+    for (const part of line) this.bytes += part.length;
+    this.encoder.write(line);
     this.stagedCount += 1;
     this.track(record, nowMs);
   }
@@ -53,7 +55,22 @@ export class PartitionBatch {
   addDeadLetter(letter: DeadLetter, nowMs: number): void {
     this.deadLetters.push(letter);
     this.bytes += letter.record.value?.length ?? 0;
+    this.deadLetterBytes += letter.record.value?.length ?? 0;
     this.track(letter.record, nowMs);
+  }
+
+  /** Memory this batch holds (compressed output, lines in flight to zlib, dead letters): what the buffer cap counts. */
+  get heldBytes(): number {
+    return this.encoder.heldBytes + this.deadLetterBytes;
+  }
+
+  /** The gzip NDJSON object of the staged records. */
+  encode(): Promise<EncodedObject> {
+    return this.encoder.finish();
+  }
+
+  discard(): void {
+    this.encoder.discard();
   }
 
   private track(record: SourceRecord, nowMs: number): void {

@@ -8,6 +8,7 @@ import { partitionId, type SourceRecord } from './source-record.js';
 export interface BatcherOptions {
   policy: FlushPolicy;
   format: StagingFormat;
+  gzipLevel: number;
   maxRecordBytes: number;
   /** Injected wall clock (ms), so the idle and interval rules are testable. */
   now: () => number;
@@ -47,7 +48,7 @@ export class PartitionBatcher {
       }
     }
     if (!batch) {
-      batch = new PartitionBatch(record.topic, record.partition, record.offset, record.timestamp, nowMs);
+      batch = new PartitionBatch(record.topic, record.partition, record.offset, record.timestamp, nowMs, this.options.gzipLevel);
       this.open.set(id, batch);
     }
     if (line) batch.addLine(record, line, nowMs);
@@ -83,10 +84,15 @@ export class PartitionBatcher {
   drop(ids: Iterable<string>): void {
     const gone = new Set(ids);
     for (const id of gone) {
+      this.open.get(id)?.discard();
       this.open.delete(id);
       this.lastOffsets.delete(id);
     }
-    this.closed = this.closed.filter((b) => !gone.has(partitionId(b.topic, b.partition)));
+    this.closed = this.closed.filter((b) => {
+      const keep = !gone.has(partitionId(b.topic, b.partition));
+      if (!keep) b.discard();
+      return keep;
+    });
   }
 
   dropAll(): void {
@@ -97,14 +103,14 @@ export class PartitionBatcher {
   /** Bytes held in open and closed batches: what the buffered-bytes cap counts. */
   get bufferedBytes(): number {
     let total = 0;
-    for (const batch of this.open.values()) total += batch.bytes;
-    for (const batch of this.closed) total += batch.bytes;
+    for (const batch of this.open.values()) total += batch.heldBytes;
+    for (const batch of this.closed) total += batch.heldBytes;
     return total;
   }
 
   /** Open batches by size, biggest first (the ones to pause under memory pressure). */
   openBySize(): Array<{ id: string; bytes: number }> {
-    return [...this.open].map(([id, batch]) => ({ id, bytes: batch.bytes })).sort((a, b) => b.bytes - a.bytes);
+    return [...this.open].map(([id, batch]) => ({ id, bytes: batch.heldBytes })).sort((a, b) => b.bytes - a.bytes);
   }
 
   private close(id: string, batch: PartitionBatch, reason: FlushReason): void {

@@ -1,5 +1,4 @@
 import type { FlushedBatch } from '../commit/transaction-committer.js';
-import { encodeObject } from '../pipeline/encoder.js';
 import { stagingKey } from '../pipeline/object-key.js';
 import type { PartitionBatch } from '../pipeline/partition-batch.js';
 import type { SinkMetrics } from '../metrics.js';
@@ -8,7 +7,6 @@ import type { StagingUploader } from './staging-uploader.js';
 export interface StagerOptions {
   bucket: string;
   prefix: string;
-  gzipLevel: number;
 }
 
 /**
@@ -23,7 +21,10 @@ export class BatchStager {
   ) {}
 
   async stage(batch: PartitionBatch): Promise<FlushedBatch> {
-    if (batch.stagedCount === 0) return { batch, object: undefined };
+    if (batch.stagedCount === 0) {
+      batch.discard();
+      return { batch, object: undefined };
+    }
     const started = performance.now();
     const key = stagingKey({
       prefix: this.options.prefix,
@@ -33,7 +34,7 @@ export class BatchStager {
       lastOffset: batch.lastOffset,
       firstTimestampMs: batch.firstTimestampMs,
     });
-    const { body, sha256 } = await encodeObject(batch.lines, this.options.gzipLevel);
+    const { body, sha256 } = await batch.encode();
     const object = {
       bucket: this.options.bucket,
       key,

@@ -1,0 +1,200 @@
+/**
+ * Sink throughput: the consumer-service (a real child process, `node consumer-service/dist/main.js`)
+ * staging pre-produced ListeningEvents of the simulator's size (~0.6 KB) to S3, against a
+ * consume-and-discard loop with the same Kafka client over the same records in the same run.
+ *
+ *   node --import tsx bench/src/sink.ts            (BENCH_EVENTS=300000 by default)
+ *
+ * Needs `npx tsc -b consumer-service` first. Uses the local stack of TESTKIT_STATE_DIR (started if absent).
+ */
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import {
+  closeConsumer,
+  consumeBatch,
+  createConsumer,
+  createIdempotentProducer,
+  disconnect,
+  flush,
+  KafkaAdmin,
+  type KafkaSettings,
+} from '@spotify-pipeline/shared/kafka';
+import { stackEnv, startKafka, startS3, uniqueName, waitUntil } from '@spotify-pipeline/testkit';
+
+const EVENTS = Number(process.env.BENCH_EVENTS ?? 300_000);
+const PARTITIONS = Number(process.env.BENCH_PARTITIONS ?? 6);
+const MAIN = resolve(__dirname, '..', '..', 'consumer-service', 'dist', 'main.js');
+const MIB = 1024 * 1024;
+
+const TRACKS = ['Blinding Lights', 'Levitating', 'As It Was', 'Heat Waves', 'Stay', 'Bad Habits', 'Shivers', 'Flowers'];
+const ARTISTS = ['The Weeknd', 'Dua Lipa', 'Harry Styles', 'Glass Animals', 'The Kid LAROI', 'Ed Sheeran', 'Miley Cyrus'];
+
+function base62(n: number, width: number): string {
+  const alphabet = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
+  let out = '';
+  for (let i = 0; i < width; i++) {
+    out += alphabet[n % 62];
+    n = Math.floor(n / 62) + i * 7919;
+  }
+  return out;
+}
+
+/** A ListeningEvent v1 of the size the simulator produces. */
+function listeningEvent(i: number, tsMs: number): Buffer {
+  return Buffer.from(
+    JSON.stringify({
+      schema_version: 1,
+      event_id: `bench-${i.toString(16).padStart(12, '0')}-${base62(i * 31, 16)}`,
+      ts: new Date(tsMs).toISOString().replace(/\.\d{3}Z$/, 'Z'),
+      user_id: `user-${(i % 5_000).toString().padStart(6, '0')}`,
+      platform: i % 3 === 0 ? 'android' : i % 3 === 1 ? 'ios' : 'Windows 10 (10.0.19045; x64; AppX)',
+      ms_played: (i * 7_919) % 320_000,
+      conn_country: ['SE', 'US', 'DE', 'BR', 'GB'][i % 5],
+      track_uri: `spotify:track:${base62(i % 50_000, 22)}`,
+      track_name: TRACKS[i % TRACKS.length],
+      artist_name: ARTISTS[i % ARTISTS.length],
+      album_name: `${TRACKS[(i + 3) % TRACKS.length]} (Deluxe Edition)`,
+      episode_name: null,
+      episode_show_name: null,
+      episode_uri: null,
+      audiobook_title: null,
+      audiobook_uri: null,
+      audiobook_chapter_uri: null,
+      audiobook_chapter_title: null,
+      reason_start: i % 4 === 0 ? 'clickrow' : 'trackdone',
+      reason_end: i % 5 === 0 ? 'fwdbtn' : 'trackdone',
+      shuffle: i % 2 === 0,
+      skipped: i % 5 === 0,
+      offline: false,
+      offline_timestamp: Math.floor(tsMs / 1000),
+      incognito_mode: false,
+      session_id: `session-${Math.floor(i / 20).toString(36).padStart(10, '0')}`,
+    }),
+  );
+}
+
+async function produce(settings: KafkaSettings, topic: string): Promise<number> {
+  const producer = await createIdempotentProducer(settings, { clientId: 'bench-producer' });
+  const start = Date.UTC(2024, 0, 1);
+  let bytes = 0;
+  for (let i = 0; i < EVENTS; i++) {
+    const value = listeningEvent(i, start + i);
+    bytes += value.length;
+    for (;;) {
+      try {
+        producer.produce(topic, null, value, `user-${i % 5_000}`, start + i);
+        break;
+      } catch {
+        await new Promise((r) => setTimeout(r, 2));
+      }
+    }
+  }
+  await flush(producer, 120_000);
+  await disconnect(producer);
+  return bytes;
+}
+
+/** Consume-and-discard with the same client and poll size as the sink: the ceiling the sink can reach. */
+async function discardBaseline(settings: KafkaSettings, topic: string): Promise<number> {
+  const consumer = await createConsumer(settings, {
+    clientId: 'bench-discard',
+    groupId: uniqueName('bench-discard'),
+    overrides: { 'queued.max.messages.kbytes': 16_384, 'fetch.max.bytes': 16 * MIB },
+  });
+  consumer.setDefaultConsumeTimeout(100);
+  consumer.subscribe([topic]);
+  let seen = 0;
+  let startedAt = 0;
+  while (seen < EVENTS) {
+    const batch = await consumeBatch(consumer, 5_000);
+    if (batch.length > 0 && startedAt === 0) startedAt = performance.now();
+    seen += batch.length;
+  }
+  const seconds = (performance.now() - startedAt) / 1000;
+  await closeConsumer(consumer);
+  return seconds;
+}
+
+async function metric(port: number, name: string): Promise<number> {
+  const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+  let total = 0;
+  for (const line of text.split('\n')) if (line.startsWith(`${name}{`) || line.startsWith(`${name} `)) total += Number(line.split(' ').pop());
+  return total;
+}
+
+async function runSink(env: Record<string, string>): Promise<{ seconds: number; peakRssBytes: number; objects: number; uploadSeconds: number; commits: number; commitSeconds: number }> {
+  const child = spawn(process.execPath, [...(process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean), MAIN], { env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+  let log = '';
+  child.stdout!.on('data', (chunk: Buffer) => (log += chunk.toString()));
+  let peakRssBytes = 0;
+  const sampler = setInterval(() => {
+    const kb = /VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'));
+    if (kb) peakRssBytes = Math.max(peakRssBytes, Number(kb[1]) * 1024);
+  }, 50);
+  try {
+    const port = await waitUntil('sink ops port', () => Number(/"port":(\d+),"msg":"OpsServerListening"/.exec(log)?.[1] ?? 0), 60_000, 50);
+    // From the first record in to the last record committed (startup and group join excluded, as for the baseline).
+    await waitUntil('first record in', async () => (await metric(port, 'pipeline_consumer_service_records_in_total')) > 0, 60_000, 20);
+    const startedAt = performance.now();
+    await waitUntil('all records committed', async () => (await metric(port, 'pipeline_consumer_service_records_out_total')) >= EVENTS, 600_000, 20);
+    const seconds = (performance.now() - startedAt) / 1000;
+    const objects = await metric(port, 'pipeline_consumer_service_object_size_bytes_count');
+    const uploadSeconds = await metric(port, 'pipeline_consumer_service_upload_duration_seconds_sum');
+    const commits = await metric(port, 'pipeline_consumer_service_commit_duration_seconds_count');
+    const commitSeconds = await metric(port, 'pipeline_consumer_service_commit_duration_seconds_sum');
+    return { seconds, peakRssBytes, objects, uploadSeconds, commits, commitSeconds };
+  } finally {
+    clearInterval(sampler);
+    child.kill('SIGTERM');
+    await new Promise((r) => child.once('exit', r));
+  }
+}
+
+async function main(): Promise<void> {
+  process.env.TESTKIT_STATE_DIR ??= join(resolve(__dirname, '..', '..'), '.stack');
+  const [kafka, s3] = await Promise.all([startKafka(), startS3()]);
+  const topic = uniqueName('bench-sink');
+  const admin = KafkaAdmin.create(kafka.settings, 'bench-admin');
+  await admin.ensureTopics([{ name: topic, partitions: PARTITIONS, replicationFactor: 1 }]);
+  admin.close();
+  const bytes = await produce(kafka.settings, topic);
+  console.log(`produced ${EVENTS} events, ${(bytes / MIB).toFixed(1)} MiB (${Math.round(bytes / EVENTS)} B/event avg), ${PARTITIONS} partitions`);
+
+  const discardSeconds = await discardBaseline(kafka.settings, topic);
+  const sink = await runSink({
+    ...stackEnv(kafka, s3),
+    TOPICS_LISTENING_EVENTS: topic,
+    TOPICS_STAGED_FILES: `${topic}-staged`,
+    TOPICS_DLQ: `${topic}-dlq`,
+    TOPICS_PARTITIONS: String(PARTITIONS),
+    STORAGE_STAGING_BUCKET: topic,
+    SINK_GROUP_ID: uniqueName('bench-sink'),
+    SINK_TRANSACTIONAL_ID: uniqueName('bench-sink'),
+    HTTP_PORT: '0',
+    LOG_LEVEL: 'info',
+    // The stream stops at the end of the run: do not wait the production idle time for the last batches.
+    SINK_FLUSH_IDLE_MS: '500',
+    ...Object.fromEntries(Object.entries(process.env).filter(([k]) => k.startsWith('SINK_')) as Array<[string, string]>),
+  });
+
+  const row = (name: string, seconds: number): string =>
+    `${name.padEnd(22)} ${(EVENTS / seconds).toFixed(0).padStart(9)} events/s ${(bytes / MIB / seconds).toFixed(1).padStart(7)} MiB/s  (${seconds.toFixed(2)} s)`;
+  console.log(row('consume-and-discard', discardSeconds));
+  console.log(row('sink (stage + commit)', sink.seconds));
+  console.log(`ratio sink/discard: ${(discardSeconds / sink.seconds).toFixed(2)}   (targets: >= 100000 events/s, ratio >= 0.6)`);
+  console.log(`sink peak RSS: ${(sink.peakRssBytes / MIB).toFixed(0)} MiB, ${sink.objects} objects staged`);
+  console.log(
+    `sink time: encode+upload ${sink.uploadSeconds.toFixed(2)} s summed over objects (${(sink.uploadSeconds / Math.max(1, sink.objects)).toFixed(3)} s each), ` +
+      `${sink.commits} transactions ${sink.commitSeconds.toFixed(2)} s`,
+  );
+  await Promise.all([kafka.stop(), s3.stop()]);
+}
+
+main().then(
+  () => process.exit(0),
+  (err: unknown) => {
+    console.error(err);
+    process.exit(1);
+  },
+);
