@@ -1,0 +1,56 @@
+import { PipelineError } from '@spotify-pipeline/shared/errors';
+import { parseCommandLine } from '../../../src/cli/command-line';
+import { readConfig } from '../../../src/config';
+
+const BASE_ENV = { KAFKA_BROKERS: 'localhost:9092' };
+
+describe('parseCommandLine', () => {
+  it('maps simulate options to their PRODUCER_* variables', () => {
+    expect(parseCommandLine(['simulate', '--rate', '500', '--backfill', '--days', '3', '--events', '20000', '--malformed-ratio', '0.01', '--summary-file', '/tmp/s.json', '--no-tracks'])).toEqual({
+      help: false,
+      env: {
+        PRODUCER_COMMAND: 'simulate', PRODUCER_RATE: '500', PRODUCER_BACKFILL: 'true', PRODUCER_DAYS: '3', PRODUCER_EVENTS: '20000',
+        PRODUCER_MALFORMED_RATIO: '0.01', PRODUCER_SUMMARY_FILE: '/tmp/s.json', PRODUCER_PUBLISH_TRACKS: 'false',
+      },
+    });
+  });
+
+  it('maps replay inputs and flags', () => {
+    expect(parseCommandLine(['replay', 'a.json', 'dir', 'export.zip', '--strict', '--user-id', 'me'])).toEqual({
+      help: false,
+      env: { PRODUCER_COMMAND: 'replay', PRODUCER_REPLAY_INPUTS: 'a.json,dir,export.zip', PRODUCER_STRICT: 'true', PRODUCER_REPLAY_USER_ID: 'me' },
+    });
+  });
+
+  it('leaves the command to the environment when none is given (npm start, Docker)', () => {
+    expect(parseCommandLine([])).toEqual({ help: false, env: {} });
+  });
+
+  it('reports usage errors', () => {
+    expect(parseCommandLine(['replay'])).toMatchObject({ error: expect.stringContaining('at least one') });
+    expect(parseCommandLine(['simulate', 'x.json'])).toMatchObject({ error: expect.stringContaining('no file arguments') });
+    expect(parseCommandLine(['--bogus'])).toMatchObject({ error: expect.stringContaining('bogus') });
+    expect(parseCommandLine(['publish'])).toMatchObject({ error: expect.stringContaining('unknown command') });
+    expect(parseCommandLine(['-h'])).toEqual({ help: true });
+  });
+});
+
+describe('producer config', () => {
+  it('defaults to real-time simulation at PRODUCER_RATE with the default world', () => {
+    const config = readConfig(BASE_ENV);
+    expect(config.producer).toMatchObject({ command: 'simulate', rate: 100, users: 10_000, tracks: 50_000, backfill: false, malformedRatio: 0, maxRate: 0, strict: false, compression: 'zstd' });
+  });
+
+  it('reads options given on the command line through the same schema', () => {
+    const line = parseCommandLine(['simulate', '--backfill', '--events', '100', '--malformed-ratio', '0.02', '--start', '2024-01-01T00:00:00Z']);
+    const config = readConfig({ ...BASE_ENV, ...('env' in line ? line.env : {}) });
+    expect(config.producer).toMatchObject({ backfill: true, events: 100, malformedRatio: 0.02, startTime: '2024-01-01T00:00:00Z' });
+  });
+
+  it('names the variable of a bad value', () => {
+    expect(() => readConfig({ ...BASE_ENV, PRODUCER_MALFORMED_RATIO: '0.9' })).toThrow(PipelineError);
+    expect(() => readConfig({ ...BASE_ENV, PRODUCER_MALFORMED_RATIO: '0.9' })).toThrow(/PRODUCER_MALFORMED_RATIO="0.9" is invalid/);
+    expect(() => readConfig({ ...BASE_ENV, PRODUCER_RATE: 'fast' })).toThrow(/PRODUCER_RATE/);
+    expect(() => readConfig({ ...BASE_ENV, PRODUCER_START_TIME: 'yesterday' })).toThrow(/PRODUCER_START_TIME/);
+  });
+});

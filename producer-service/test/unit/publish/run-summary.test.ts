@@ -1,0 +1,29 @@
+import { newPublishCounters } from '../../../src/publish/producer-metrics';
+import { RunSummary } from '../../../src/publish/run-summary';
+
+describe('RunSummary', () => {
+  it('counts valid events per UTC event hour, malformed by kind and late ones', () => {
+    const summary = new RunSummary('simulate', 'events');
+    summary.addValid(Date.parse('2024-01-01T23:59:59.999Z'), false);
+    summary.addValid(Date.parse('2024-01-02T00:00:00.000Z'), true);
+    summary.addValid(Date.parse('2024-01-01T23:00:00.000Z'), false);
+    summary.addMalformed('not_json');
+    summary.addMalformed('schema_invalid');
+    summary.addMalformed('schema_invalid');
+    const counters = newPublishCounters();
+    counters.deliveredByTopic.set('events', 6);
+    counters.deliveredByTopic.set('tracks', 100);
+    const json = summary.toJSON(counters, true);
+    expect(json).toMatchObject({
+      valid: 3,
+      late: 1,
+      malformed: { total: 3, not_json: 1, schema_invalid: 2 },
+      delivery: { delivered: 6, failed: 0 },
+      validByEventHour: { '2024-01-01T23': 2, '2024-01-02T00': 1 },
+      firstEventTime: '2024-01-01T23:00:00.000Z',
+      lastEventTime: '2024-01-02T00:00:00.000Z',
+      completed: true,
+    });
+    expect(Object.keys(json.validByEventHour)).toEqual(['2024-01-01T23', '2024-01-02T00']);
+  });
+});
