@@ -1,0 +1,153 @@
+import { createLogger } from '@spotify-pipeline/shared/logging';
+import { createRegistry } from '@spotify-pipeline/shared/metrics';
+import { PipelineError } from '@spotify-pipeline/shared/errors';
+import type { FlushedBatch, TransactionCommitter } from '../../src/commit/transaction-committer';
+import { createSinkMetrics } from '../../src/metrics';
+import { PartitionBatcher } from '../../src/pipeline/partition-batcher';
+import type { SourceRecord } from '../../src/pipeline/source-record';
+import { BatchStager } from '../../src/sink/batch-stager';
+import type { StagedObject, StagingUploader } from '../../src/sink/staging-uploader';
+import type { PartitionSource } from '../../src/source/partition-source';
+import { StagingSink } from '../../src/staging-sink';
+import { record } from './pipeline/fixtures';
+
+/** A scripted partition source: each poll returns the next scripted list; a rewind re-reads from the committed offset. */
+class FakeSource {
+  committed = new Map<number, number>();
+  log: SourceRecord[] = [];
+  position = new Map<number, number>();
+  assigned = new Set(['listening-events+0', 'listening-events+1']);
+  rewinds = 0;
+  paused: string[] = [];
+  onPoll: (() => void) | undefined;
+
+  async poll(max: number): Promise<SourceRecord[]> {
+    this.onPoll?.();
+    const out: SourceRecord[] = [];
+    for (const r of this.log) {
+      const next = this.position.get(r.partition) ?? 0;
+      if (r.offset === next && out.length < max && this.assigned.has(`listening-events+${r.partition}`)) {
+        out.push(r);
+        this.position.set(r.partition, next + 1);
+      }
+    }
+    return out;
+  }
+  isAssigned(id: string) { return this.assigned.has(id); }
+  assignedIds() { return [...this.assigned]; }
+  pause(ids: Iterable<string>) { this.paused.push(...ids); }
+  resumeAll() {}
+  get pausedCount() { return 0; }
+  lag() { return []; }
+  async rewind() {
+    this.rewinds += 1;
+    for (const p of [0, 1]) this.position.set(p, this.committed.get(p) ?? 0);
+  }
+}
+
+class FakeCommitter {
+  rounds: FlushedBatch[][] = [];
+  failures: PipelineError[] = [];
+  constructor(private readonly source: FakeSource) {}
+  async commit(flushed: FlushedBatch[]) {
+    const failure = this.failures.shift();
+    if (failure) throw failure;
+    this.rounds.push(flushed);
+    for (const { batch } of flushed) this.source.committed.set(batch.partition, batch.lastOffset + 1);
+  }
+}
+
+function setup(options: { maxRecords?: number; uploadFailures?: PipelineError[] } = {}) {
+  const source = new FakeSource();
+  const committer = new FakeCommitter(source);
+  const uploaded: StagedObject[] = [];
+  const uploadFailures = [...(options.uploadFailures ?? [])];
+  const uploader = { put: async (o: StagedObject) => { const f = uploadFailures.shift(); if (f) throw f; uploaded.push(o); } } as unknown as StagingUploader;
+  const registry = createRegistry('consumer-service', false);
+  const metrics = createSinkMetrics(registry);
+  const batcher = new PartitionBatcher({
+    policy: { maxRecords: options.maxRecords ?? 4, maxBytes: 1e9, maxTimeSpanMs: 1e12, idleMs: 1e12, intervalMs: 1e12 },
+    format: 'ndjson',
+    gzipLevel: 1,
+    maxRecordBytes: 10_000,
+    now: () => 0,
+  });
+  const sink = new StagingSink(
+    {
+      source: source as unknown as PartitionSource,
+      batcher,
+      stager: new BatchStager(uploader, { bucket: 'staging', prefix: 'staging' }, metrics),
+      committer: committer as unknown as TransactionCommitter,
+      metrics,
+      logger: createLogger({ service: 'test', level: 'silent' }),
+    },
+    { pollMaxRecords: 100, maxBufferedBytes: 1e9, maxInflightUploads: 2 },
+  );
+  return { source, committer, uploaded, sink, batcher };
+}
+
+/** Runs the loop until `until()` holds, then stops it (shutdown flush included). */
+async function runUntil(env: ReturnType<typeof setup>, until: () => boolean): Promise<void> {
+  env.source.onPoll = () => {
+    if (until()) env.sink.stop();
+  };
+  await env.sink.run();
+}
+
+function committedRanges(committer: FakeCommitter): string[] {
+  return committer.rounds.flat().map(({ batch }) => `${batch.partition}:${batch.firstOffset}-${batch.lastOffset}`);
+}
+
+describe('StagingSink loop', () => {
+  it('uploads every closed batch before the round commits, and flushes open batches on shutdown', async () => {
+    const env = setup();
+    env.source.log = [...Array.from({ length: 6 }, (_, o) => record(o)), record(0, { partition: 1 })];
+    await runUntil(env, () => env.source.committed.get(0) === 4);
+    expect(committedRanges(env.committer)).toEqual(['0:0-3', '0:4-5', '1:0-0']);
+    expect(env.committer.rounds.flat().every(({ object }) => object && env.uploaded.includes(object))).toBe(true);
+    expect(env.committer.rounds.at(-1)!.every(({ batch }) => batch.closedBy === 'shutdown')).toBe(true);
+  });
+
+  it('abandons the round when an upload fails for good: nothing committed, state dropped, records re-read', async () => {
+    const env = setup({ uploadFailures: [new PipelineError('S3_UNAVAILABLE', 'down', { retriable: true })] });
+    env.source.log = Array.from({ length: 8 }, (_, o) => record(o));
+    await runUntil(env, () => env.source.committed.get(0) === 8);
+    expect(env.source.rewinds).toBe(1);
+    // Each offset committed once, in order, despite the failed first round.
+    expect(committedRanges(env.committer)).toEqual(['0:0-3', '0:4-7']);
+  });
+
+  it('abandons the round when the transaction fails (e.g. a rebalance) and commits the re-read records later', async () => {
+    const env = setup();
+    env.committer.failures.push(new PipelineError('KAFKA_TRANSACTION_FAILED', 'generation', { details: { rebalanced: true } }));
+    env.source.log = Array.from({ length: 4 }, (_, o) => record(o));
+    await runUntil(env, () => env.source.committed.get(0) === 4);
+    expect(env.source.rewinds).toBe(1);
+    expect(committedRanges(env.committer)).toEqual(['0:0-3']);
+  });
+
+  it('stops on a fenced producer instead of carrying on as a zombie', async () => {
+    const env = setup();
+    env.committer.failures.push(new PipelineError('KAFKA_FENCED', 'fenced'));
+    env.source.log = Array.from({ length: 4 }, (_, o) => record(o));
+    await expect(env.sink.run()).rejects.toMatchObject({ code: 'KAFKA_FENCED' });
+    expect(env.committer.rounds).toEqual([]);
+  });
+
+  it('never commits a batch of a partition revoked during the round', async () => {
+    const env = setup();
+    env.source.log = [...Array.from({ length: 4 }, (_, o) => record(o)), ...Array.from({ length: 4 }, (_, o) => record(o, { partition: 1 }))];
+    const stage = BatchStager.prototype.stage;
+    const spy = jest.spyOn(BatchStager.prototype, 'stage').mockImplementation(async function (this: BatchStager, batch) {
+      // The rebalance lands while the upload is in flight.
+      env.source.assigned.delete('listening-events+1');
+      return stage.call(this, batch);
+    });
+    try {
+      await runUntil(env, () => env.committer.rounds.length > 0);
+    } finally {
+      spy.mockRestore();
+    }
+    expect(committedRanges(env.committer)).toEqual(['0:0-3']);
+  });
+});
