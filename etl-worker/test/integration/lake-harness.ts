@@ -89,7 +89,7 @@ export class LakeHarness {
 
   async startWorker(overrides: Record<string, string> = {}): Promise<ServiceApp> {
     const config = readConfig(this.env(overrides));
-    const app = buildApp(config, { logger: pino({ level: 'warn' }), registry: createRegistry('etl-worker-test', false) });
+    const app = buildApp(config, { logger: pino({ level: process.env.ETL_TEST_LOG_LEVEL ?? 'warn' }), registry: createRegistry('etl-worker-test', false) });
     this.apps.push(app);
     await app.start();
     app.done?.catch(() => undefined);
