@@ -1,50 +1,71 @@
 /**
  * `npm start`: the whole pipeline on one machine. Starts (or reuses) the local stack, or uses the
- * endpoints in env, then runs the four services as child processes with the stack's env, until
- * Ctrl-C, which stops the services (SIGTERM, they drain) and then the stack it started.
+ * endpoints in env, runs the four services as child processes (logs in .stack/logs), the producer
+ * simulating listening at a modest rate, and shows a live status screen until Ctrl-C, which stops
+ * the services in pipeline order (each drains) and then the stack it started.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { REPO_ROOT } from './local/paths.js';
-import { stackEnv, startKafka, startS3 } from './index.js';
+import { defaultStateDir } from './local/paths.js';
+import { startKafka, startS3 } from './index.js';
+import { pipelineEnv, SERVICE_PORTS } from './pipeline/pipeline-env.js';
+import { ServiceProcess, type ServiceName } from './pipeline/service-process.js';
+import { renderStatus, sampleAll } from './pipeline/status-screen.js';
 
-const SERVICES = [
-  { name: 'producer-service', port: 9461 },
-  { name: 'consumer-service', port: 9462 },
-  { name: 'etl-worker', port: 9463 },
-  { name: 'catalog-sync', port: 9464 },
-] as const;
+const ORDER: ServiceName[] = ['producer-service', 'consumer-service', 'etl-worker', 'catalog-sync'];
 
-async function main(): Promise<void> {
+async function main(): Promise<number> {
   const kafka = await startKafka({ owner: 'cli' });
   const s3 = await startS3({ owner: 'cli' });
-  console.log(`[start] kafka=${kafka.mode} ${kafka.settings.brokers.join(',')}  s3=${s3.mode} ${s3.settings.endpoint}`);
-  const env = { ...process.env, ...stackEnv(kafka, s3) };
-  const children: ChildProcess[] = SERVICES.map(({ name, port }) => {
-    const child = spawn(process.execPath, [join(REPO_ROOT, name, 'dist', 'main.js')], {
-      env: { ...env, HTTP_PORT: String(port) },
-      stdio: ['ignore', 'inherit', 'inherit'],
-      // Own process group: Ctrl-C reaches only this script, which then stops each service once, in order.
-      detached: true,
+  const logDir = join(defaultStateDir(), 'logs');
+  mkdirSync(logDir, { recursive: true });
+  const env = pipelineEnv(kafka, s3, { PRODUCER_RATE: '200', ...process.env });
+  const services = ORDER.map(
+    (service) =>
+      new ServiceProcess({
+        service,
+        env: { ...env, HTTP_PORT: String(SERVICE_PORTS[service]) },
+        output: join(logDir, `${service}.log`),
+        detached: true,
+      }),
+  );
+  // Downstream first, so every stage is consuming before the producer writes.
+  for (const service of [...services].reverse()) service.start();
+
+  const header = `Spotify listening pipeline — kafka ${kafka.mode} ${kafka.settings.brokers.join(',')}, s3 ${s3.mode} ${s3.settings.endpoint}\nlogs: ${logDir}`;
+  const targets = { producer: SERVICE_PORTS['producer-service'], sink: SERVICE_PORTS['consumer-service'], etl: SERVICE_PORTS['etl-worker'], catalog: SERVICE_PORTS['catalog-sync'] };
+  const interactive = process.stdout.isTTY === true;
+  let lastPrint = 0;
+  const timer = setInterval(() => {
+    void sampleAll(targets).then((samples) => {
+      const screen = renderStatus(samples, header);
+      if (interactive) process.stdout.write(`\x1b[2J\x1b[H${screen}\n`);
+      else if (Date.now() - lastPrint >= 10_000) {
+        lastPrint = Date.now();
+        console.log(`${screen}\n`);
+      }
     });
-    child.once('exit', (code, signal) => console.log(`[start] ${name} exited (${signal ?? code})`));
-    return child;
+  }, 2_000);
+
+  await new Promise<void>((resolve) => {
+    process.once('SIGINT', () => resolve());
+    process.once('SIGTERM', () => resolve());
   });
-  console.log(`[start] metrics: ${SERVICES.map((s) => `${s.name} :${s.port}/metrics`).join(', ')}`);
-  console.log('[start] Ctrl-C stops the services; `npm run stack -- down` stops Kafka and S3.');
-  let stopping = false;
-  const stop = (): void => {
-    if (stopping) return;
-    stopping = true;
-    for (const child of children) child.kill('SIGTERM');
-  };
-  process.on('SIGINT', stop);
-  process.on('SIGTERM', stop);
-  await Promise.all(children.map((c) => new Promise((resolve) => (c.exitCode !== null ? resolve(undefined) : c.once('exit', resolve)))));
+  clearInterval(timer);
+  console.log('\nstopping: producer → sink → etl → catalog (each drains)…');
+  let clean = true;
+  for (const service of services) {
+    const code = await service.stop();
+    console.log(`  ${service.name} exited ${code}`);
+    clean &&= code === 0;
+    service.close();
+  }
+  await Promise.all([kafka.stop(), s3.stop()]);
+  return clean ? 0 : 1;
 }
 
 main().then(
-  () => process.exit(0),
+  (code) => process.exit(code),
   (err: unknown) => {
     console.error(err instanceof Error ? err.message : err);
     process.exit(1);

@@ -1,0 +1,102 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createWriteStream, type WriteStream } from 'node:fs';
+import { join } from 'node:path';
+import { REPO_ROOT } from '../local/paths.js';
+
+export type ServiceName = 'producer-service' | 'consumer-service' | 'etl-worker' | 'catalog-sync';
+
+export interface ServiceProcessOptions {
+  service: ServiceName;
+  env: NodeJS.ProcessEnv;
+  args?: string[];
+  /** Where stdout/stderr go; 'inherit' for `npm start`, a file for tests. */
+  output: 'inherit' | string;
+  /** Own process group, so a terminal's Ctrl-C reaches only the supervisor. */
+  detached?: boolean;
+}
+
+/**
+ * One service as a child process (`node <service>/dist/main.js`), the way production runs it:
+ * started, SIGKILLed at any point, restarted with the same env, stopped with SIGTERM.
+ */
+export class ServiceProcess {
+  private child: ChildProcess | undefined;
+  private log: WriteStream | undefined;
+  private exits = 0;
+  /** How many times the process was started (restarts included). */
+  starts = 0;
+
+  constructor(private readonly options: ServiceProcessOptions) {}
+
+  get name(): ServiceName {
+    return this.options.service;
+  }
+
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
+
+  get running(): boolean {
+    return this.child !== undefined && this.child.exitCode === null && this.child.signalCode === null;
+  }
+
+  start(): void {
+    if (this.running) throw new Error(`${this.name} is already running`);
+    if (this.options.output !== 'inherit') this.log ??= createWriteStream(this.options.output, { flags: 'a' });
+    const child = spawn(process.execPath, [join(REPO_ROOT, this.name, 'dist', 'main.js'), ...(this.options.args ?? [])], {
+      env: this.options.env,
+      stdio: this.options.output === 'inherit' ? ['ignore', 'inherit', 'inherit'] : ['ignore', 'pipe', 'pipe'],
+      detached: this.options.detached ?? false,
+    });
+    if (this.log) {
+      child.stdout?.pipe(this.log, { end: false });
+      child.stderr?.pipe(this.log, { end: false });
+    }
+    child.once('exit', () => {
+      this.exits += 1;
+    });
+    this.child = child;
+    this.starts += 1;
+  }
+
+  /** Resolves with the exit code (null when killed by a signal). */
+  waitForExit(timeoutMs = 120_000): Promise<number | null> {
+    const child = this.child;
+    if (!child || !this.running) return Promise.resolve(child?.exitCode ?? null);
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`${this.name} did not exit within ${timeoutMs} ms`)), timeoutMs);
+      child.once('exit', (code) => {
+        clearTimeout(timer);
+        resolve(code);
+      });
+    });
+  }
+
+  /** kill -9: no shutdown hook runs, exactly like a crashed container. */
+  async kill9(): Promise<void> {
+    if (!this.running) return;
+    this.child!.kill('SIGKILL');
+    await this.waitForExit(30_000);
+  }
+
+  async restart(): Promise<void> {
+    await this.kill9();
+    this.start();
+  }
+
+  /** Graceful stop; returns the exit code (0 when the service drained cleanly). */
+  async stop(timeoutMs = 120_000): Promise<number | null> {
+    if (!this.running) return this.child?.exitCode ?? null;
+    this.child!.kill('SIGTERM');
+    try {
+      return await this.waitForExit(timeoutMs);
+    } catch (err) {
+      this.child!.kill('SIGKILL');
+      throw err;
+    }
+  }
+
+  close(): void {
+    this.log?.end();
+  }
+}
