@@ -100,7 +100,7 @@ export function buildApp(config: Config, { logger, registry }: ServiceContext): 
         reconciler: new Reconciler(backend.engine, registry, logger.child({ component: 'reconcile' })),
         deadLetter,
         topics: config.topics,
-        plan: { lakeBucket: config.storage.lakeBucket, allowedLatenessMs: config.catalog.allowedLatenessMs },
+        plan: { lakeBucket: config.storage.lakeBucket, allowedLatenessMs: config.catalog.allowedLatenessMs, ledgerRetentionMs: config.catalog.ledgerRetentionMs },
         batchSize: config.catalog.pollBatchSize,
         metrics,
         logger: logger.child({ component: 'sync' }),

@@ -23,6 +23,7 @@ export const catalogSettingsSchema = z.strictObject({
   documentKey: envString('key of the embedded catalog JSON inside the lake bucket (local mode)').default('_catalog/catalog.json'),
   stateKey: envString('key of the sync state JSON (watermarks, reconciliation ledger) inside the lake bucket').default('_catalog/sync-state.json'),
   allowedLatenessMs: envInt('how long after an hour ends late events are still accepted, in ms; an hour closes after it').default(3_600_000),
+  ledgerRetentionMs: envInt('keep the reconciliation ledger of a closed hour this long after its end (event time), in ms').default(7 * 86_400_000),
   groupId: envString('consumer group of catalog-sync on the manifest topics').default('catalog-sync'),
   pollBatchSize: envInt('max manifests applied per catalog write', 1).default(500),
   pollIdleMs: envInt('consume timeout per poll, in ms', 10).default(500),

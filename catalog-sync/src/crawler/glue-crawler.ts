@@ -117,7 +117,10 @@ export class GlueCrawler {
         this.options.logger.info({ crawler: this.spec.name }, 'CrawlerAlreadyRunning');
       }
     }
-    const finished = await this.waitUntilReady(deadline);
+    const requestedAt = this.now();
+    // Right after StartCrawler the crawler may still read READY with the previous run as LastCrawl:
+    // only a READY that follows a busy state, or a LastCrawl that started after our request, is ours.
+    const finished = await this.waitUntilReady(deadline, (c) => (c.LastCrawl?.StartTime?.getTime() ?? 0) >= requestedAt - CLOCK_SKEW_MS);
     const last = finished.LastCrawl;
     const outcome: CrawlOutcome = { status: last?.Status ?? 'UNKNOWN', durationMs: this.now() - started, ...(last?.ErrorMessage ? { errorMessage: last.ErrorMessage } : {}) };
     if (outcome.status !== 'SUCCEEDED') {
@@ -129,12 +132,15 @@ export class GlueCrawler {
     return outcome;
   }
 
-  private async waitUntilReady(deadline: number): Promise<Crawler> {
+  /** Polls until READY; with `isOurs`, a READY before any busy state counts only when `isOurs` says so. */
+  private async waitUntilReady(deadline: number, isOurs?: (crawler: Crawler) => boolean): Promise<Crawler> {
     let delay = this.options.pollIntervalMs ?? 5_000;
+    let sawBusy = false;
     for (;;) {
       const crawler = await this.get();
       if (!crawler) throw new PipelineError('CATALOG_UNAVAILABLE', `crawler ${this.spec.name} does not exist`, { retriable: false });
-      if (crawler.State === 'READY') return crawler;
+      if (crawler.State === 'READY' && (!isOurs || sawBusy || isOurs(crawler))) return crawler;
+      sawBusy ||= crawler.State !== 'READY';
       if (this.now() > deadline) {
         throw new PipelineError('TIMEOUT', `crawler ${this.spec.name} still ${crawler.State} after ${this.options.waitTimeoutMs} ms`, { retriable: true });
       }
@@ -143,5 +149,8 @@ export class GlueCrawler {
     }
   }
 }
+
+/** Tolerance between our clock and Glue's when telling our crawl from the previous one. */
+const CLOCK_SKEW_MS = 60_000;
 
 const nameOf = (err: unknown): string => (err instanceof PipelineError ? String(err.details.name) : errorName(err));

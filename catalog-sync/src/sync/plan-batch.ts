@@ -3,6 +3,7 @@ import type { LakeColumn } from '@spotify-pipeline/shared/schemas';
 import { folderOf, partitionId, type LakeFile, type PartitionFiles, type PartitionKey, type PartitionSwap, type TableSpec } from '../catalog/catalog.js';
 import { newColumn, tableSpec } from '../catalog/tables.js';
 import { advanceWatermark, partitionsToClose } from '../completeness/watermarks.js';
+import { pruneLedger } from '../state/prune-ledger.js';
 import type { PartitionLedger, SyncState } from '../state/sync-state.js';
 
 export type CatalogAction =
@@ -15,6 +16,8 @@ export type CatalogAction =
 export interface PlanOptions {
   lakeBucket: string;
   allowedLatenessMs: number;
+  /** Ledger of hours closed longer ago than this (event time) is dropped from the sync state. */
+  ledgerRetentionMs?: number;
 }
 
 export interface BatchPlan {
@@ -104,6 +107,8 @@ export function planBatch(state: SyncState, lake: LakeFileManifest[], staged: St
     plan.closed.push(id);
     plan.actions.push({ kind: 'close', table: ledger.table, partition: { dt: ledger.dt, hour: ledger.hour }, watermarkMs });
   }
+  // Partitions closed by this batch are reconciled after it, so they outlive their own pruning.
+  if (options.ledgerRetentionMs !== undefined) pruneLedger(state, Math.max(options.ledgerRetentionMs, options.allowedLatenessMs), new Set(plan.closed));
   return plan;
 }
 

@@ -30,7 +30,8 @@ describe('GlueCrawler', () => {
       logger,
       retry: { sleep: async () => undefined, random: () => 0 },
       pollIntervalMs: 1_000,
-      waitTimeoutMs: 3_600_000,
+      // Short enough that a wait that never ends fails the test instead of spinning.
+      waitTimeoutMs: 5_000,
       sleep: async (ms) => void sleeps.push(ms),
     });
 
@@ -90,9 +91,22 @@ describe('GlueCrawler', () => {
     glue
       .on(GetCrawlerCommand)
       .resolvesOnce({ Crawler: { State: 'READY' } })
-      .resolves({ Crawler: { State: 'READY', LastCrawl: { Status: 'FAILED', ErrorMessage: 'Access denied to s3://lake' } } });
+      .resolves({ Crawler: { State: 'READY', LastCrawl: { Status: 'FAILED', ErrorMessage: 'Access denied to s3://lake', StartTime: new Date() } } });
     glue.on(StartCrawlerCommand).resolves({});
 
     await expect(build().crawl()).rejects.toMatchObject({ code: 'CATALOG_UNAVAILABLE', message: expect.stringContaining('Access denied to s3://lake') });
+  });
+
+  it("does not take the previous crawl's outcome for ours when the crawler still reads READY right after StartCrawler", async () => {
+    const yesterday = new Date(Date.now() - 86_400_000);
+    glue
+      .on(GetCrawlerCommand)
+      .resolvesOnce({ Crawler: { State: 'READY', LastCrawl: { Status: 'FAILED', StartTime: yesterday } } })
+      .resolvesOnce({ Crawler: { State: 'READY', LastCrawl: { Status: 'FAILED', StartTime: yesterday } } }) // not ours yet
+      .resolves({ Crawler: { State: 'READY', LastCrawl: { Status: 'SUCCEEDED', StartTime: new Date() } } });
+    glue.on(StartCrawlerCommand).resolves({});
+
+    await expect(build().crawl()).resolves.toMatchObject({ status: 'SUCCEEDED' });
+    expect(glue.commandCalls(GetCrawlerCommand)).toHaveLength(3);
   });
 });

@@ -86,3 +86,21 @@ describe('planBatch', () => {
     expect(state.staged['staged/k1']).toBe(1);
   });
 });
+
+describe('planBatch ledger retention', () => {
+  it('drops the ledger of hours closed longer ago than the retention, keeping staged objects still in use', () => {
+    const state = emptySyncState();
+    const options = { lakeBucket: 'lake', allowedLatenessMs: 0, ledgerRetentionMs: 2 * 3_600_000 };
+    const hour = (h: number) => String(h).padStart(2, '0');
+    // One staged object feeds hours 00 and 01; hour 00 also has an object of its own.
+    planBatch(state, [lakeManifest({ key: 'a', hour: '00', rows: 1, stagedKey: 'shared' }), lakeManifest({ key: 'b', hour: '00', rows: 1, stagedKey: 'own' })], [stagedManifest('shared', 2), stagedManifest('own', 1)], options);
+    planBatch(state, [lakeManifest({ key: 'c', hour: '01', rows: 1, stagedKey: 'shared' })], [stagedManifest('not-yet-seen', 5)], options);
+    // The watermark moves to 03:00: hour 00 ended 2 h before it (pruned), hour 01 only 1 h before (kept).
+    const plan = planBatch(state, [lakeManifest({ key: 'd', hour: hour(2), rows: 1, stagedKey: 'late', watermarkMs: Date.parse('2024-03-01T03:00:00Z') })], [], options);
+
+    expect(plan.closed).toContain('listening_events/dt=2024-03-01/hour=02');
+    expect(Object.keys(state.partitions).sort()).toEqual(['listening_events/dt=2024-03-01/hour=01', 'listening_events/dt=2024-03-01/hour=02']);
+    expect(Object.keys(state.objects).sort()).toEqual(['late', 'shared']);
+    expect(Object.keys(state.staged).sort()).toEqual(['not-yet-seen', 'shared']);
+  });
+});
