@@ -1,10 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { PipelineError } from '@spotify-pipeline/shared/errors';
-import { copyToParquet, listeningEventsSelect, TRACK_DURATIONS_TABLE, type ExtraColumn, sqlString } from '../transform/listening-events-sql.js';
+import { copyToHourPartitions, copyToParquet, listeningEventsSelect, TRACK_DURATIONS_TABLE, type ExtraColumn, sqlString } from '../transform/listening-events-sql.js';
 
 export interface EncoderOptions {
   tmpDir?: string;
@@ -31,7 +32,9 @@ export class DuckDbEncoder {
   ) {}
 
   static async create(options: EncoderOptions): Promise<DuckDbEncoder> {
-    const workDir = await mkdtemp(join(options.tmpDir ?? tmpdir(), 'etl-worker-'));
+    // tmpfs by default: the NDJSON DuckDB reads and the Parquet it writes never need a disk.
+    const base = options.tmpDir ?? (existsSync('/dev/shm') ? '/dev/shm' : tmpdir());
+    const workDir = await mkdtemp(join(base, 'etl-worker-'));
     const settings: Record<string, string> = {
       // No network here and none wanted in production: a missing extension must fail, not download.
       autoinstall_known_extensions: 'false',
@@ -91,6 +94,45 @@ export class DuckDbEncoder {
       throw new PipelineError('INTERNAL', `Parquet encoding failed: ${(err as Error).message}`, { cause: err });
     } finally {
       await rm(ndjsonPath, { force: true });
+    }
+  }
+
+  /**
+   * Writes validated lines to one Parquet file per event hour under `dir`, in one DuckDB scan;
+   * returns the files with their row counts (read back from the Parquet footers, not assumed).
+   */
+  async encodeListeningEventsByHour(
+    input: { lines: string[] } | { ndjsonGzPath: string; lineCount: number },
+    extras: ExtraColumn[],
+    dir: string,
+  ): Promise<Array<{ dt: string; hour: string; path: string; rows: number }>> {
+    const spooled = 'ndjsonGzPath' in input;
+    const ndjsonPath = spooled ? input.ndjsonGzPath : this.tempPath('.ndjson');
+    const lines = spooled ? { length: input.lineCount } : input.lines;
+    if (!spooled) await writeFile(ndjsonPath, input.lines.join('\n'));
+    try {
+      const sql = copyToHourPartitions(listeningEventsSelect(ndjsonPath, extras, true), dir, this.options);
+      const written = Number((await this.serial(() => this.connection.runAndReadAll(sql))).getRows()[0]?.[0] ?? -1);
+      if (written !== lines.length) throw new PipelineError('INTERNAL', `DuckDB wrote ${written} rows of ${lines.length} validated lines`);
+      const files = (await readdir(dir, { recursive: true })).filter((f) => f.endsWith('.parquet')).sort();
+      const counts = await this.query(
+        `SELECT file_name, sum(row_group_num_rows)::BIGINT AS rows FROM (SELECT DISTINCT file_name, row_group_id, row_group_num_rows FROM parquet_metadata([${files
+          .map((f) => sqlString(join(dir, f)))
+          .join(', ')}])) GROUP BY file_name`,
+      );
+      const rowsOf = new Map(counts.map((c) => [c.file_name as string, Number(c.rows)]));
+      return files.map((f) => {
+        const match = /dt=(\d{4}-\d{2}-\d{2})[/\\]hour=(\d{2})[/\\]/.exec(f);
+        if (!match || files.filter((x) => x.startsWith(f.slice(0, match[0].length))).length !== 1) {
+          throw new PipelineError('INTERNAL', `unexpected DuckDB partition output ${f}`);
+        }
+        return { dt: match[1]!, hour: match[2]!, path: join(dir, f), rows: rowsOf.get(join(dir, f)) ?? -1 };
+      });
+    } catch (err) {
+      if (err instanceof PipelineError) throw err;
+      throw new PipelineError('INTERNAL', `Parquet encoding failed: ${(err as Error).message}`, { cause: err });
+    } finally {
+      if (!spooled) await rm(ndjsonPath, { force: true });
     }
   }
 

@@ -5,7 +5,9 @@ import { commitLakeTransaction, nextOffsets } from '../commit/lake-commit.js';
 import type { TransactionQueue } from '../commit/transaction-queue.js';
 import type { EtlMetrics } from '../metrics.js';
 import { parseStagedManifest } from '../source/staged-manifest-message.js';
-import type { LakeObjectWriter, ObjectOutcome } from './lake-object-writer.js';
+import type { StagedFileManifest } from '@spotify-pipeline/shared/schemas';
+import type { LakeObjectWriter } from './lake-object-writer.js';
+import { prepareAndWrite } from './overlapped-processing.js';
 import type { StagedObjectPreparer } from './staged-object-preparer.js';
 
 export interface EtlLoopDeps {
@@ -74,29 +76,32 @@ export class EtlLoop {
   async processBatch(messages: Message[], signal?: AbortSignal): Promise<void> {
     const { preparer, writer, logger } = this.deps;
     const invalid: Array<{ message: Message; dlq: OutgoingRecord }> = [];
-    const writes: Array<{ message: Message; outcome: Promise<ObjectOutcome> }> = [];
-    let chain: Promise<unknown> = Promise.resolve();
+    const valid: Array<{ message: Message; manifest: StagedFileManifest }> = [];
     for (const message of messages) {
       const parsed = parseStagedManifest(message, this.deps.topics.dlq);
-      if (!parsed.ok) {
+      if (parsed.ok) {
+        valid.push({ message, manifest: parsed.manifest });
+      } else {
         logger.warn({ topic: message.topic, partition: message.partition, offset: message.offset }, 'StagedManifestRejected');
         invalid.push({ message, dlq: parsed.dlq });
-        continue;
       }
-      // Bound memory: the object two steps back must be written before a new one is read.
-      if (writes.length >= 2) await writes[writes.length - 2]!.outcome;
-      const prepared = await retry(() => preparer.prepare(parsed.manifest), {
-        maxAttempts: 6,
-        baseDelayMs: 500,
-        maxDelayMs: 10_000,
-        signal,
-        onRetry: (err, attempt) => logger.warn({ err, attempt, key: parsed.manifest.key }, 'StagedObjectRetried'),
-      });
-      const outcome = chain.then(() => writer.write(prepared));
-      chain = outcome.catch(() => undefined);
-      writes.push({ message, outcome });
     }
-    const written = await Promise.all(writes.map(async (w) => ({ message: w.message, outcome: await w.outcome })));
+    const results = await prepareAndWrite(
+      valid.map((v) => v.manifest),
+      preparer,
+      writer,
+      {
+        prepare: (manifest, run) =>
+          retry(run, {
+            maxAttempts: 6,
+            baseDelayMs: 500,
+            maxDelayMs: 10_000,
+            signal,
+            onRetry: (err, attempt) => logger.warn({ err, attempt, key: manifest.key }, 'StagedObjectRetried'),
+          }),
+      },
+    );
+    const written = valid.map((v, i) => ({ message: v.message, outcome: results[i]! }));
 
     // Partitions revoked meanwhile: the new owner re-reads them and rewrites the same keys;
     // committing them here would be fenced anyway (KIP-447), so they are left out.

@@ -1,6 +1,7 @@
 import { rm } from 'node:fs/promises';
 import { gzipSync } from 'node:zlib';
 import type { Logger } from 'pino';
+import { PipelineError } from '@spotify-pipeline/shared/errors';
 import { toKafkaHeaders, LISTENING_EVENTS_TABLE, type LakeFileManifest } from '@spotify-pipeline/shared/schemas';
 import type { OutgoingRecord } from '@spotify-pipeline/shared/kafka';
 import type { EtlMetrics } from '../metrics.js';
@@ -60,34 +61,45 @@ export class LakeObjectWriter {
     const manifests: LakeFileManifest[] = [];
     let rowsOut = 0;
 
-    for (const bucket of prepared.buckets) {
-      const key = lakeFileKey(LISTENING_EVENTS_TABLE, bucket.partition, staged.source);
-      const tmp = this.encoder.tempPath('.parquet');
+    const validCount = prepared.buckets.reduce((sum, b) => sum + b.rowCount, 0);
+    if (validCount > 0) {
+      const dir = this.encoder.tempPath('.out');
       try {
         const started = performance.now();
-        const rows = await this.encoder.encodeListeningEvents(bucket.lines, prepared.extras, tmp);
+        const input = prepared.cleanSpoolPath ? { ndjsonGzPath: prepared.cleanSpoolPath, lineCount: validCount } : { lines: prepared.lines };
+        const files = await this.encoder.encodeListeningEventsByHour(input, prepared.extras, dir);
         this.metrics.parquetWrite.observe((performance.now() - started) / 1000);
-        const stored = await putFile(this.store, key, tmp);
-        rowsOut += rows;
-        this.metrics.fileSize.observe(stored.sizeBytes);
-        this.count('add', stored.sizeBytes);
-        manifests.push({
-          ...base,
-          operation: 'add',
-          key,
-          partition: bucket.partition,
-          size_bytes: stored.sizeBytes,
-          sha256: stored.sha256,
-          row_count: rows,
-          event_time_min_ms: bucket.eventTimeMinMs,
-          event_time_max_ms: bucket.eventTimeMaxMs,
-          new_columns: prepared.extras.map((c) => ({ name: c.name, type: c.type })),
-          written_at_ms: this.now(),
-        });
+        for (const bucket of prepared.buckets) {
+          const file = files.find((f) => f.dt === bucket.partition.dt && f.hour === bucket.partition.hour);
+          // JS and DuckDB must agree on every row's hour, or a row is in the wrong partition.
+          if (!file || file.rows !== bucket.rowCount) {
+            throw new PipelineError('INTERNAL', `partition ${bucket.partition.dt}/${bucket.partition.hour}: DuckDB wrote ${file?.rows ?? 0} rows, validation counted ${bucket.rowCount}`);
+          }
+          const key = lakeFileKey(LISTENING_EVENTS_TABLE, bucket.partition, staged.source);
+          const stored = await putFile(this.store, key, file.path);
+          rowsOut += file.rows;
+          this.metrics.fileSize.observe(stored.sizeBytes);
+          this.count('add', stored.sizeBytes);
+          manifests.push({
+            ...base,
+            operation: 'add',
+            key,
+            partition: bucket.partition,
+            size_bytes: stored.sizeBytes,
+            sha256: stored.sha256,
+            row_count: file.rows,
+            event_time_min_ms: bucket.eventTimeMinMs,
+            event_time_max_ms: bucket.eventTimeMaxMs,
+            new_columns: prepared.extras.map((c) => ({ name: c.name, type: c.type })),
+            written_at_ms: this.now(),
+          });
+        }
+        if (files.length !== prepared.buckets.length) throw new PipelineError('INTERNAL', `DuckDB wrote ${files.length} hour files, validation found ${prepared.buckets.length} hours`);
       } finally {
-        await rm(tmp, { force: true });
+        await rm(dir, { recursive: true, force: true });
       }
     }
+    if (prepared.cleanSpoolPath) await rm(prepared.cleanSpoolPath, { force: true });
 
     const byReason = new Map<RejectReason, RejectedLine[]>();
     for (const r of prepared.rejected) byReason.set(r.reason, [...(byReason.get(r.reason) ?? []), r]);

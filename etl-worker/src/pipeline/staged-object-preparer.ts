@@ -1,3 +1,4 @@
+import { rm } from 'node:fs/promises';
 import type { StagedFileManifest } from '@spotify-pipeline/shared/schemas';
 import { readStagedLines, type StagedObjectSource } from '../source/staged-object-reader.js';
 import type { ExtraColumn } from '../transform/listening-events-sql.js';
@@ -15,7 +16,7 @@ export interface RejectedLine {
 
 export interface HourBucket {
   partition: HourPartition;
-  lines: string[];
+  rowCount: number;
   eventTimeMinMs: number;
   eventTimeMaxMs: number;
 }
@@ -23,6 +24,13 @@ export interface HourBucket {
 /** One staged object, downloaded, checked and validated: everything the writer needs, nothing written yet. */
 export interface PreparedObject {
   manifest: StagedFileManifest;
+  /** Valid, de-duplicated raw lines, in input order: what DuckDB reads (empty when `cleanSpoolPath` is set). */
+  lines: string[];
+  /**
+   * The staged object as downloaded (gzip), when every line of it is valid and unique: DuckDB
+   * then reads it directly. Absent when anything was rejected or dropped.
+   */
+  cleanSpoolPath?: string;
   buckets: HourBucket[];
   extras: ExtraColumn[];
   rejected: RejectedLine[];
@@ -41,12 +49,15 @@ export class StagedObjectPreparer {
   constructor(
     private readonly source: StagedObjectSource,
     private readonly validator: EventValidator,
+    /** A fresh local path (tmpfs) for the spooled staged object; without it there is no fast path. */
+    private readonly spoolPath?: () => string,
   ) {}
 
   async prepare(manifest: StagedFileManifest): Promise<PreparedObject> {
     const { source } = manifest;
     const contiguous = manifest.record_count === source.last_offset - source.first_offset + 1;
     const buckets = new Map<string, HourBucket>();
+    const lines: string[] = [];
     const rejected: RejectedLine[] = [];
     const seen = new Set<string>();
     const objectExtras = new Map<string, ExtraColumnType>();
@@ -56,6 +67,7 @@ export class StagedObjectPreparer {
       rejected.push({ reason, message, line, offset: contiguous ? source.first_offset + lineIndex : source.first_offset });
     };
 
+    const spool = this.spoolPath?.();
     await readStagedLines(this.source, manifest, (line) => {
       const lineIndex = index++;
       if (manifest.format !== 'ndjson') {
@@ -90,18 +102,27 @@ export class StagedObjectPreparer {
       const eventTimeMs = Date.parse(ts);
       let bucket = buckets.get(hourKey);
       if (!bucket) {
-        bucket = { partition: hourPartitionOf(ts), lines: [], eventTimeMinMs: eventTimeMs, eventTimeMaxMs: eventTimeMs };
+        bucket = { partition: hourPartitionOf(ts), rowCount: 0, eventTimeMinMs: eventTimeMs, eventTimeMaxMs: eventTimeMs };
         buckets.set(hourKey, bucket);
       }
       // The raw line goes to DuckDB (it parses faster than we can re-serialise), but a lower-case
       // country was fixed on the parsed copy only; SQL upper() repeats that normalisation.
-      bucket.lines.push(line);
+      lines.push(line);
+      bucket.rowCount++;
       if (eventTimeMs < bucket.eventTimeMinMs) bucket.eventTimeMinMs = eventTimeMs;
       if (eventTimeMs > bucket.eventTimeMaxMs) bucket.eventTimeMaxMs = eventTimeMs;
+    }, spool).catch(async (err: unknown) => {
+      if (spool) await rm(spool, { force: true });
+      throw err;
     });
+    const clean = rejected.length === 0 && duplicateCount === 0 && lines.length === index;
+    if (spool && !clean) await rm(spool, { force: true });
 
     return {
+      cleanSpoolPath: spool && clean ? spool : undefined,
       manifest,
+      // Held only when DuckDB needs them re-serialised; the spooled copy replaces them otherwise.
+      lines: spool && clean ? [] : lines,
       buckets: [...buckets.keys()].sort().map((k) => buckets.get(k)!),
       extras: [...objectExtras].sort(([a], [b]) => a.localeCompare(b)).map(([name, type]) => ({ name, type })),
       rejected,

@@ -1,5 +1,7 @@
 import { createHash } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
 import { Readable, Transform } from 'node:stream';
+import { finished } from 'node:stream/promises';
 import { StringDecoder } from 'node:string_decoder';
 import { createGunzip } from 'node:zlib';
 import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
@@ -30,7 +32,12 @@ export class S3StagedObjectSource implements StagedObjectSource {
  * and gunzipped on the fly, so validation overlaps the transfer. The caller must not publish
  * anything before this resolves: a sha256 mismatch (a torn or replaced object) rejects at the end.
  */
-export async function readStagedLines(source: StagedObjectSource, manifest: StagedFileManifest, onLine: (line: string) => void): Promise<void> {
+export async function readStagedLines(
+  source: StagedObjectSource,
+  manifest: StagedFileManifest,
+  onLine: (line: string) => void,
+  spoolPath?: string,
+): Promise<void> {
   const hash = createHash('sha256');
   let size = 0;
   const tap = new Transform({
@@ -44,6 +51,10 @@ export async function readStagedLines(source: StagedObjectSource, manifest: Stag
   const gunzip = createGunzip();
   body.on('error', (err) => gunzip.destroy(err));
   body.pipe(tap).pipe(gunzip);
+  // The compressed bytes are also kept on local disk: when every line is valid, DuckDB reads
+  // this copy itself instead of a re-serialised one (the fast path; see LakeObjectWriter).
+  const spool = spoolPath ? createWriteStream(spoolPath) : undefined;
+  const spooled = spool ? finished(tap.pipe(spool)) : Promise.resolve();
   const decoder = new StringDecoder('utf8');
   let carry = '';
   try {
@@ -64,6 +75,7 @@ export async function readStagedLines(source: StagedObjectSource, manifest: Stag
   }
   const tail = carry + decoder.end();
   if (tail.length > 0) onLine(tail);
+  await spooled;
   const digest = hash.digest('hex');
   if (digest !== manifest.sha256 || size !== manifest.size_bytes) {
     // Retriable: a sink replay may be rewriting the same key right now; a lasting mismatch exhausts the retries.

@@ -43,13 +43,15 @@ export const extraColumnDuckDbType = (type: ExtraColumnType): string => toDuckDb
  * (no sampling, no inference): the types come from the zod contract, so the Parquet schema is the
  * contract's. Fields not listed (personal data, unknown fields without a column) are never read.
  */
-export function listeningEventsSelect(ndjsonPath: string, extras: ExtraColumn[]): string {
+export function listeningEventsSelect(ndjsonPath: string, extras: ExtraColumn[], withPartitionKeys = false): string {
   const columns = [...CONTRACT_COLUMNS.map((c) => [c.name, toDuckDbType(c.type)]), ...extras.map((c) => [c.name, extraColumnDuckDbType(c.type)])];
   const columnsArg = `{${columns.map(([name, type]) => `${quoteIdent(name!)}: ${sqlString(type!)}`).join(', ')}}`;
   const select = [
     ...CONTRACT_COLUMNS.map((c) => `${NORMALISED[c.name] ?? `e.${quoteIdent(c.name)}`} AS ${quoteIdent(c.name)}`),
     ...DERIVED_SQL.map(([name, sql]) => `${sql} AS ${quoteIdent(name)}`),
     ...extras.map((c) => `e.${quoteIdent(c.name)} AS ${quoteIdent(c.name)}`),
+    // Hive partition keys for PARTITION_BY: in the path, not in the file (they duplicate event_date/event_hour).
+    ...(withPartitionKeys ? ["strftime(e.ts, '%Y-%m-%d') AS dt", "strftime(e.ts, '%H') AS hour"] : []),
   ];
   return (
     `SELECT ${select.join(', ')} FROM read_ndjson(${sqlString(ndjsonPath)}, columns = ${columnsArg}, format = 'newline_delimited', ` +
@@ -64,6 +66,17 @@ export interface ParquetOptions {
 /** `COPY ... TO` with the lake's Parquet settings: ZSTD, dictionary on (DuckDB default), µs timestamps. */
 export function copyToParquet(select: string, parquetPath: string, options: ParquetOptions): string {
   return `COPY (${select}) TO ${sqlString(parquetPath)} (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE ${options.rowGroupRows})`;
+}
+
+/**
+ * One COPY that writes every (dt, hour) of the input to `<dir>/dt=YYYY-MM-DD/hour=HH/part_0.parquet`:
+ * a single scan of the NDJSON whatever the number of hours it spans.
+ */
+export function copyToHourPartitions(select: string, dir: string, options: ParquetOptions): string {
+  return (
+    `COPY (${select}) TO ${sqlString(dir)} (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE ${options.rowGroupRows}, ` +
+    `PARTITION_BY (dt, hour), FILENAME_PATTERN 'part_{i}')`
+  );
 }
 
 export { quoteIdent, sqlString };

@@ -56,7 +56,7 @@ describe('staged object → lake files (no network)', () => {
     ];
     const manifest = stage(lines);
     const prepared = await new StagedObjectPreparer(source, new EventValidator()).prepare(manifest);
-    expect(prepared.buckets.map((b) => [b.partition, b.lines.length])).toEqual([
+    expect(prepared.buckets.map((b) => [b.partition, b.rowCount])).toEqual([
       [{ dt: '2026-11-20', hour: '10' }, 3],
       [{ dt: '2026-11-20', hour: '11' }, 3],
     ]);
@@ -118,5 +118,28 @@ describe('staged object → lake files (no network)', () => {
     expect(outcome.manifests[0]!.new_columns).toEqual([{ name: 'volume', type: 'bigint' }]);
     const second = await preparer.prepare(stage([JSON.stringify({ ...listeningEvent(2), volume: 'loud' })], 2000));
     expect(second.rejected.map((r) => r.reason)).toEqual(['breaking_change']);
+  });
+
+  it('lets DuckDB read a clean staged object directly, with the same result as the re-serialised lines', async () => {
+    const manifest = stage([0, 1, 2, 3].map((i) => JSON.stringify(listeningEvent(i, { conn_country: 'se' }))), 3000);
+    const spooling = new StagedObjectPreparer(source, new EventValidator(), () => encoder.tempPath('.ndjson.gz'));
+    const fast = await spooling.prepare(manifest);
+    expect(fast.cleanSpoolPath).toBeDefined();
+    expect(fast.lines).toEqual([]);
+    const slow = await new StagedObjectPreparer(source, new EventValidator()).prepare(manifest);
+    expect(slow.cleanSpoolPath).toBeUndefined();
+    const a = await writer().write(fast);
+    const b = await writer().write(slow);
+    expect(a.manifests.map((m) => [m.key, m.row_count])).toEqual(b.manifests.map((m) => [m.key, m.row_count]));
+    const key = a.manifests[0]!.key;
+    const rows = await encoder.query(`SELECT DISTINCT conn_country FROM '${join(dir, 'lake', key)}'`);
+    expect(rows).toEqual([{ conn_country: 'SE' }]);
+  });
+
+  it('does not take the fast path when a line was dropped', async () => {
+    const line = JSON.stringify(listeningEvent(1));
+    const prepared = await new StagedObjectPreparer(source, new EventValidator(), () => encoder.tempPath('.ndjson.gz')).prepare(stage([line, line], 4000));
+    expect(prepared.cleanSpoolPath).toBeUndefined();
+    expect(prepared.lines).toEqual([line]);
   });
 });

@@ -1,0 +1,85 @@
+// etl-worker throughput: the worker's own path (gunzip → JS validate → DuckDB Parquet, overlapped)
+// against DuckDB's raw limit (read_ndjson of the same staged .ndjson.gz → COPY TO parquet, same
+// typed columns and derived SQL, no validation) on the same data, in the same run.
+//   node --import tsx bench/src/etl.ts          (ETL_BENCH_EVENTS=1000000 by default)
+import { createReadStream } from 'node:fs';
+import { mkdir, mkdtemp, readdir, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pino from 'pino';
+import { createRegistry } from '@spotify-pipeline/shared/metrics';
+import type { StagedFileManifest } from '@spotify-pipeline/shared/schemas';
+import {
+  copyToParquet,
+  createEtlMetrics,
+  DirectoryLakeStore,
+  DuckDbEncoder,
+  EventValidator,
+  LakeObjectWriter,
+  listeningEventsSelect,
+  prepareAndWrite,
+  StagedObjectPreparer,
+  type StagedObjectSource,
+} from '@spotify-pipeline/etl-worker/processing';
+import { writeStagedObjects } from './etl-data.js';
+
+const EVENTS = Number(process.env.ETL_BENCH_EVENTS ?? 1_000_000);
+const PER_OBJECT = Number(process.env.ETL_BENCH_EVENTS_PER_OBJECT ?? 100_000);
+const ROW_GROUP_ROWS = 122_880;
+
+const peakRssMb = (): number => Math.round(process.resourceUsage().maxRSS / 1024);
+
+async function dirBytes(dir: string): Promise<number> {
+  const entries = await readdir(dir, { recursive: true, withFileTypes: true });
+  let total = 0;
+  for (const e of entries) if (e.isFile()) total += (await stat(join(e.parentPath, e.name))).size;
+  return total;
+}
+
+async function main(): Promise<void> {
+  const work = await mkdtemp(join(tmpdir(), 'bench-etl-'));
+  try {
+    const stagedDir = join(work, 'staged');
+    await mkdir(stagedDir);
+    const manifests = await writeStagedObjects(stagedDir, EVENTS, PER_OBJECT);
+    console.log(`data: ${EVENTS} events in ${manifests.length} staged objects, ${(await dirBytes(stagedDir)) >> 20} MiB gzip`);
+    const source: StagedObjectSource = { open: async (m: StagedFileManifest) => createReadStream(join(stagedDir, m.key)) };
+    const encoder = await DuckDbEncoder.create({ threads: 0, memoryLimitMb: 1_024, rowGroupRows: ROW_GROUP_ROWS });
+    try {
+      // Baseline: DuckDB alone, straight from the staged gzip files.
+      const baseOut = join(work, 'baseline.parquet');
+      let started = performance.now();
+      const baseRows = await encoder.run(copyToParquet(listeningEventsSelect(join(stagedDir, '*.ndjson.gz'), []), baseOut, { rowGroupRows: ROW_GROUP_ROWS }));
+      const baseSeconds = (performance.now() - started) / 1000;
+      const baseRate = baseRows / baseSeconds;
+      console.log(`duckdb read_ndjson → COPY parquet: ${baseRows} rows in ${baseSeconds.toFixed(2)} s = ${Math.round(baseRate)} rows/s (peak RSS so far ${peakRssMb()} MiB)`);
+
+      // The worker: stream-gunzip + sha256, JS validation (ajv compiled from zod), de-duplication,
+      // hour bucketing, then DuckDB per (dt, hour) file; validation of object i+1 overlaps DuckDB on object i.
+      const lake = join(work, 'lake');
+      const metrics = createEtlMetrics(createRegistry('bench-etl', false));
+      const preparer = new StagedObjectPreparer(source, new EventValidator(), () => encoder.tempPath('.ndjson.gz'));
+      const writer = new LakeObjectWriter(encoder, new DirectoryLakeStore(lake), { dlq: 'dlq' }, metrics, pino({ level: 'silent' }));
+      started = performance.now();
+      const outcomes = await prepareAndWrite(manifests, preparer, writer);
+      const workerSeconds = (performance.now() - started) / 1000;
+      const workerRows = outcomes.reduce((sum, o) => sum + o.rowsOut, 0);
+      const workerRate = workerRows / workerSeconds;
+      const files = outcomes.reduce((sum, o) => sum + o.manifests.length, 0);
+      console.log(`etl-worker staged → validated Parquet: ${workerRows} rows in ${files} files in ${workerSeconds.toFixed(2)} s = ${Math.round(workerRate)} rows/s`);
+      console.log(`parquet bytes: worker ${(await dirBytes(lake)) >> 20} MiB, baseline ${(await stat(baseOut)).size >> 20} MiB`);
+      console.log(`ratio worker/duckdb: ${(workerRate / baseRate).toFixed(2)} (target ≥ 0.5); worker rate target ≥ 150000 rows/s: ${workerRate >= 150_000 ? 'met' : 'NOT met'}`);
+      console.log(`peak RSS: ${peakRssMb()} MiB`);
+      if (workerRows !== EVENTS || baseRows !== EVENTS) throw new Error(`row counts differ: worker ${workerRows}, duckdb ${baseRows}, input ${EVENTS}`);
+    } finally {
+      await encoder.close();
+    }
+  } finally {
+    await rm(work, { recursive: true, force: true });
+  }
+}
+
+void main().catch((err: unknown) => {
+  console.error(err);
+  process.exitCode = 1;
+});

@@ -1,0 +1,11 @@
+// The worker's processing stages without Kafka, for the benchmark (bench/src/etl.ts) and tools
+// that replay staged objects offline. Importing this starts nothing.
+export { DuckDbEncoder, type EncoderOptions } from './parquet/duckdb-encoder.js';
+export { EventValidator } from './validate/event-validator.js';
+export { StagedObjectPreparer } from './pipeline/staged-object-preparer.js';
+export { LakeObjectWriter, type ObjectOutcome } from './pipeline/lake-object-writer.js';
+export { prepareAndWrite } from './pipeline/overlapped-processing.js';
+export { DirectoryLakeStore } from './sink/directory-lake-store.js';
+export { type StagedObjectSource } from './source/staged-object-reader.js';
+export { listeningEventsSelect, copyToParquet } from './transform/listening-events-sql.js';
+export { createEtlMetrics } from './metrics.js';
