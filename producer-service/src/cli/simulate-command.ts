@@ -4,7 +4,7 @@ import { RateLimiter } from '../publish/rate-limiter.js';
 import type { RecordPublisher } from '../publish/record-publisher.js';
 import type { RunSummary } from '../publish/run-summary.js';
 import type { ProducerSettings } from '../config.js';
-import { buildWorld, ListeningSimulator, sessionsForEventRate, sessionsForUsers, type SimulationWindow } from '../simulator/listening-simulator.js';
+import { buildWorld, ListeningSimulator, sessionsForEventRate, sessionsForUsers, usersNeededForRate, type SimulationWindow } from '../simulator/listening-simulator.js';
 import { MalformedInjector } from '../simulator/malformed-injector.js';
 import { runSimulation } from '../simulator/simulation-run.js';
 import { publishTracks } from '../tracks/track-publisher.js';
@@ -28,7 +28,8 @@ export interface CommandDeps {
  */
 export function simulationWindow(settings: ProducerSettings, nowMs: number): SimulationWindow {
   if (!settings.backfill) {
-    return { seed: settings.seed, startMs: nowMs, endMs: Number.POSITIVE_INFINITY, sessionsPerSecond: sessionsForEventRate(settings.rate) };
+    const startMs = Math.floor(nowMs);
+    return { seed: settings.seed, startMs, warmStart: true, endMs: Number.POSITIVE_INFINITY, sessionsPerSecond: sessionsForEventRate(settings.rate) };
   }
   const startMs = settings.startTime ? Date.parse(settings.startTime) : Math.floor(nowMs / HOUR_MS) * HOUR_MS - settings.days * DAY_MS;
   return {
@@ -52,6 +53,9 @@ export async function simulateCommand(settings: ProducerSettings, deps: CommandD
     );
   }
   const window = simulationWindow(settings, deps.now());
+  if (!settings.backfill && usersNeededForRate(settings.rate) > settings.users) {
+    logger.warn({ rate: settings.rate, users: settings.users, usersNeeded: usersNeededForRate(settings.rate) }, 'SimulationUsersSaturated');
+  }
   logger.info(
     { mode: settings.backfill ? 'backfill' : 'real-time', start: new Date(window.startMs).toISOString(), days: settings.backfill ? settings.days : null, rate: settings.backfill ? null : settings.rate, maxEvents: settings.events ?? null },
     'SimulationStarted',

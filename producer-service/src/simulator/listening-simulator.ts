@@ -3,8 +3,8 @@ import { localTime, MEAN_ACCEPTANCE, PEAK_INTENSITY, sessionIntensity } from './
 import { DeliveryHeap } from './event-heap.js';
 import { buildPodcasts, type PodcastCatalog } from './podcasts.js';
 import { Prng } from './prng.js';
-import { buildSession, MEAN_PLAYS_PER_SESSION, type SimulatedPlay } from './session.js';
-import { buildUsers, drawUser, type UserPopulation } from './users.js';
+import { ListeningSession, MEAN_PLAYS_PER_SESSION, type SimulatedPlay } from './session.js';
+import { buildUsers, drawUser, type SimulatedUser, type UserPopulation } from './users.js';
 import { isMobile } from './vocabulary.js';
 
 export interface WorldOptions {
@@ -37,6 +37,18 @@ export interface SimulationWindow {
   endMs: number;
   /** Mean session starts per second over a week, before the daily cycle shapes them. */
   sessionsPerSecond: number;
+  /**
+   * Plays delivered before this are generated but not returned: a real-time run starts its model
+   * earlier than the wall clock so sessions are already under way, instead of a cold start where
+   * only the first seconds of brand-new sessions produce events. Defaults to `startMs`.
+   */
+  emitFromMs?: number;
+  /**
+   * Start with the sessions a steady state would have under way at `startMs` (real time), instead
+   * of an empty world whose event rate needs half an hour to build up. Sessions are geometric in
+   * their number of plays, so a session under way has the same remaining length as a new one.
+   */
+  warmStart?: boolean;
 }
 
 /** Session starts per second that yield `eventsPerSecond` events on average over a week. */
@@ -44,10 +56,25 @@ export function sessionsForEventRate(eventsPerSecond: number): number {
   return eventsPerSecond / MEAN_PLAYS_PER_SESSION;
 }
 
+/**
+ * Users needed so that real time at `eventsPerSecond` rarely finds every drawn user mid-session:
+ * concurrent sessions ≈ session starts/s × mean session length, and a user listens in a session
+ * for about an hour at most; keep four users per concurrent session.
+ */
+export function usersNeededForRate(eventsPerSecond: number): number {
+  return Math.ceil(4 * sessionsForEventRate(eventsPerSecond) * MEAN_SESSION_SECONDS);
+}
+
 /** Session starts per second for a population (Spotify users average a bit over one session a day). */
 export function sessionsForUsers(users: number, sessionsPerUserPerDay: number): number {
   return (users * sessionsPerUserPerDay) / 86_400;
 }
+
+const BUSY_REDRAWS = 4;
+/** Mean wall-clock length of a session (plays, gaps and pauses), measured on the model. */
+export const MEAN_SESSION_SECONDS = 2_100;
+/** Warm-started sessions began their current play up to this long before the start. */
+const WARM_PLAY_OFFSET_MS = 180_000;
 
 /**
  * Generates plays in delivery order. Candidate session starts arrive as a Poisson process at the
@@ -58,8 +85,11 @@ export function sessionsForUsers(users: number, sessionsPerUserPerDay: number): 
 export class ListeningSimulator {
   private readonly rng: Prng;
   private readonly heap = new DeliveryHeap<SimulatedPlay>();
-  private readonly busyUntil: Float64Array;
+  /** Live (online) sessions per user, and the end of the last offline session per user. */
+  private readonly activeSessions: Uint16Array;
+  private readonly offlineUntil: Float64Array;
   private readonly candidateMeanGapMs: number;
+  private readonly emitFromMs: number;
   private nextCandidateMs: number;
   private sessionCount = 0;
   private eventCount = 0;
@@ -67,23 +97,49 @@ export class ListeningSimulator {
 
   constructor(private readonly world: SimulatedWorld, private readonly window: SimulationWindow) {
     this.rng = new Prng(window.seed).fork('sessions');
-    this.busyUntil = new Float64Array(world.population.users.length);
+    this.activeSessions = new Uint16Array(world.population.users.length);
+    this.offlineUntil = new Float64Array(world.population.users.length);
     this.candidateMeanGapMs = 1000 / (window.sessionsPerSecond / MEAN_ACCEPTANCE);
+    this.emitFromMs = window.emitFromMs ?? window.startMs;
     this.nextCandidateMs = window.startMs + this.rng.exponential(this.candidateMeanGapMs);
     // Ids are unique per (seed, start): the same backfill reproduces the same ids.
     this.runTag = `sim${window.seed.toString(36)}t${Math.floor(window.startMs / 1000).toString(36)}`;
+    if (window.warmStart) this.warmUp();
   }
 
-  /** Delivery time of the next play, without generating it (the real-time pacer waits for it). */
+  /** Delivery time of the next play, without taking it (the real-time pacer waits for it). */
   peekDeliveryMs(): number {
-    this.fill();
-    return this.heap.peekTime();
+    for (;;) {
+      this.fill();
+      if (this.heap.peekTime() >= this.emitFromMs) return this.heap.peekTime();
+      this.take();
+    }
   }
 
   /** The next play in delivery order, or undefined when the window is over and all are delivered. */
   next(): SimulatedPlay | undefined {
-    this.fill();
-    return this.heap.pop();
+    for (;;) {
+      this.fill();
+      const play = this.take();
+      if (!play || play.deliverAtMs >= this.emitFromMs) return play;
+    }
+  }
+
+  /** Pops the earliest play and schedules the next play of its session. */
+  private take(): SimulatedPlay | undefined {
+    const play = this.heap.pop();
+    const session = play?.continuation;
+    if (play && session) {
+      play.continuation = undefined;
+      const following = session.next();
+      if (following) {
+        following.continuation = session;
+        this.heap.push(following);
+      } else {
+        this.activeSessions[session.user.index]!--;
+      }
+    }
+    return play;
   }
 
   /** Starts sessions until the earliest pending play is due before the next candidate start. */
@@ -96,18 +152,46 @@ export class ListeningSimulator {
     }
   }
 
-  private startSession(startMs: number): void {
+  private warmUp(): void {
+    const underWay = Math.round(this.window.sessionsPerSecond * MEAN_SESSION_SECONDS);
+    let started = 0;
+    for (let attempt = 0; started < underWay && attempt < underWay * 10; attempt++) {
+      // Each one is in the middle of its current play.
+      if (this.startSession(this.window.startMs - this.rng.int(WARM_PLAY_OFFSET_MS))) started++;
+    }
+  }
+
+  private isBusy(user: SimulatedUser, startMs: number): boolean {
+    return this.activeSessions[user.index]! > 0 || this.offlineUntil[user.index]! > startMs;
+  }
+
+  /** Starts a session if the daily cycle keeps this candidate; true when one started. */
+  private startSession(startMs: number): boolean {
     const rng = this.rng;
-    const user = drawUser(rng, this.world.population);
-    if (this.busyUntil[user.index]! > startMs) return;
+    // A user already listening is not interrupted: draw another. When the requested rate needs
+    // more concurrent listeners than the population has (real time at a high rate with few users),
+    // every draw may be busy; then the session starts anyway (a second device) rather than the
+    // simulator silently missing its rate. Startup logs SimulationUsersSaturated for that case.
+    let user = drawUser(rng, this.world.population);
+    for (let attempt = 0; attempt < BUSY_REDRAWS && this.isBusy(user, startMs); attempt++) user = drawUser(rng, this.world.population);
     // Desktop listening follows mobile by about an hour on weekdays.
     const lag = isMobile(user.platform) ? 0 : 1;
-    if (!rng.chance(sessionIntensity(localTime(startMs, user.utcOffsetHours), lag) / PEAK_INTENSITY)) return;
+    if (!rng.chance(sessionIntensity(localTime(startMs, user.utcOffsetHours), lag) / PEAK_INTENSITY)) return false;
     const sessionId = `${this.runTag}s${(this.sessionCount++).toString(36)}`;
     const ids = { sessionId, nextEventId: () => `${this.runTag}e${(this.eventCount++).toString(36)}` };
-    const plays = buildSession(rng, this.world, user, startMs, this.window.endMs, ids);
-    if (plays.length === 0) return;
-    this.busyUntil[user.index] = plays[plays.length - 1]!.eventTimeMs;
-    for (const play of plays) this.heap.push(play);
+    const session = new ListeningSession(rng, this.world, user, startMs, this.window.endMs, ids);
+    if (session.offline) {
+      const plays = session.drainOffline();
+      if (plays.length === 0) return false;
+      this.offlineUntil[user.index] = Math.max(this.offlineUntil[user.index]!, plays[plays.length - 1]!.eventTimeMs);
+      for (const play of plays) this.heap.push(play);
+      return true;
+    }
+    const first = session.next();
+    if (!first) return false;
+    first.continuation = session;
+    this.activeSessions[user.index]!++;
+    this.heap.push(first);
+    return true;
   }
 }

@@ -21,6 +21,8 @@ export interface SimulatedPlay {
   mobile: boolean;
   /** The content fields of `event` as JSON (precomputed per track/episode, see play-encoder). */
   contentJson: string;
+  /** While pending in the simulator: the live session that continues after this play. */
+  continuation?: ListeningSession;
 }
 
 /** Session model parameters; the means are exported so the rate calibration stays in step. */
@@ -62,62 +64,100 @@ function pickTrack(rng: Prng, world: World, user: SimulatedUser, previous: Catal
 }
 
 /**
- * Builds every play of one listening session starting at `startMs`, in order. Plays at or after
- * `endMs` are cut (a backfill window ends there). Offline sessions are delivered together when the
- * device reconnects, minutes to days later: the late data the lake must place by event time.
+ * One listening session, generated lazily: `next()` makes the following play only when the
+ * previous one is consumed, so a real-time run at a high rate holds one pending play per live
+ * session, not whole sessions. Offline sessions are the exception: they are delivered together
+ * when the device reconnects, minutes to days later (the late data the lake must place by event
+ * time), so the simulator drains them at once with `drainOffline`.
  */
-export function buildSession(rng: Prng, world: World, user: SimulatedUser, startMs: number, endMs: number, ids: SessionIds): SimulatedPlay[] {
-  const platform = rng.chance(0.8) ? user.platform : user.secondaryPlatform;
-  const mobile = isMobile(platform);
-  const local = localTime(startMs, user.utcOffsetHours);
-  const podcast = user.listensToPodcasts && rng.chance(PODCAST_SESSION_SHARE);
-  const shuffle = !podcast && rng.chance(mobile ? 0.55 : 0.35);
-  const albumMode = !shuffle && !podcast && rng.chance(0.3);
-  const offline = mobile && rng.chance(OFFLINE_SESSION_SHARE_MOBILE);
-  const incognito = rng.chance(0.015);
-  const lateNight = local.hour < 5;
-  const morning = local.hour >= 6 && local.hour < 11;
-  const plays: SimulatedPlay[] = [];
-  let clock = startMs;
-  let reasonStart: string = rng.weighted(SESSION_START_REASONS, SESSION_START_WEIGHTS);
-  let previous: CatalogTrack | undefined;
-  for (let n = 0; n < MAX_PLAYS_PER_SESSION; n++) {
-    const last = podcast ? !rng.chance(0.375) : !rng.chance(MUSIC_CONTINUE_PROBABILITY) || n === MAX_PLAYS_PER_SESSION - 1;
+export class ListeningSession {
+  readonly platform: string;
+  readonly mobile: boolean;
+  readonly podcast: boolean;
+  readonly shuffle: boolean;
+  readonly offline: boolean;
+  private readonly albumMode: boolean;
+  private readonly incognito: boolean;
+  private readonly lateNight: boolean;
+  private readonly morning: boolean;
+  private readonly weekend: boolean;
+  private clock: number;
+  private reasonStart: string;
+  private previous: CatalogTrack | undefined;
+  private played = 0;
+  private finished = false;
+
+  constructor(
+    private readonly rng: Prng,
+    private readonly world: World,
+    readonly user: SimulatedUser,
+    startMs: number,
+    private readonly endMs: number,
+    private readonly ids: SessionIds,
+  ) {
+    this.platform = rng.chance(0.8) ? user.platform : user.secondaryPlatform;
+    this.mobile = isMobile(this.platform);
+    const local = localTime(startMs, user.utcOffsetHours);
+    this.podcast = user.listensToPodcasts && rng.chance(PODCAST_SESSION_SHARE);
+    this.shuffle = !this.podcast && rng.chance(this.mobile ? 0.55 : 0.35);
+    this.albumMode = !this.shuffle && !this.podcast && rng.chance(0.3);
+    this.offline = this.mobile && rng.chance(OFFLINE_SESSION_SHARE_MOBILE);
+    this.incognito = rng.chance(0.015);
+    this.lateNight = local.hour < 5;
+    this.morning = local.hour >= 6 && local.hour < 11;
+    this.weekend = local.weekend;
+    this.clock = startMs;
+    this.reasonStart = rng.weighted(SESSION_START_REASONS, SESSION_START_WEIGHTS);
+  }
+
+  get done(): boolean {
+    return this.finished;
+  }
+
+  /** The next play, or undefined when the session is over (or reached the window's end). */
+  next(): SimulatedPlay | undefined {
+    if (this.finished) return undefined;
+    const rng = this.rng;
+    const podcast = this.podcast;
+    const last = podcast ? !rng.chance(0.375) : !rng.chance(MUSIC_CONTINUE_PROBABILITY) || this.played === MAX_PLAYS_PER_SESSION - 1;
     let outcome: PlaybackOutcome;
     let durationMs: number;
     let kind: SimulatedPlay['kind'];
     let track: CatalogTrack | undefined;
     let episode: Episode | undefined;
     if (podcast) {
-      episode = pickEpisode(rng, world.podcasts);
+      episode = pickEpisode(rng, this.world.podcasts);
       durationMs = episode.durationMs;
       outcome = episodeOutcome(rng, durationMs);
       kind = 'podcast';
     } else {
-      track = pickTrack(rng, world, user, previous, albumMode, lateNight);
-      previous = track;
+      track = pickTrack(rng, this.world, this.user, this.previous, this.albumMode, this.lateNight);
+      this.previous = track;
       durationMs = track.durationMs;
-      outcome = musicOutcome(rng, durationMs, { mobile, morning, weekend: local.weekend, ageGroup: user.ageGroup, lastInSession: last });
+      outcome = musicOutcome(rng, durationMs, { mobile: this.mobile, morning: this.morning, weekend: this.weekend, ageGroup: this.user.ageGroup, lastInSession: last });
       kind = 'music';
       if (rng.chance(UNKNOWN_CONTENT_SHARE)) {
         track = undefined;
         kind = 'unknown';
       }
     }
-    const playStartMs = clock;
+    const playStartMs = this.clock;
     const eventTimeMs = playStartMs + outcome.msPlayed;
-    if (eventTimeMs >= endMs) break;
+    if (eventTimeMs >= this.endMs) {
+      this.finished = true;
+      return undefined;
+    }
     // One literal in contract field order: no intermediate objects on the hot path, and
     // JSON.stringify then emits the fields in contract order.
-    plays.push({
+    const play: SimulatedPlay = {
       event: {
         schema_version: 1,
-        event_id: ids.nextEventId(),
+        event_id: this.ids.nextEventId(),
         ts: new Date(eventTimeMs).toISOString(),
-        user_id: user.id,
-        platform,
+        user_id: this.user.id,
+          platform: this.platform,
         ms_played: outcome.msPlayed,
-        conn_country: user.country,
+        conn_country: this.user.country,
         track_uri: track ? track.uri : null,
         track_name: track ? track.name : null,
         artist_name: track ? track.artistName : null,
@@ -129,31 +169,42 @@ export function buildSession(rng: Prng, world: World, user: SimulatedUser, start
         audiobook_uri: null,
         audiobook_chapter_uri: null,
         audiobook_chapter_title: null,
-        reason_start: reasonStart,
+        reason_start: this.reasonStart,
         reason_end: outcome.reasonEnd,
-        shuffle: podcast ? null : shuffle,
+        shuffle: this.podcast ? null : this.shuffle,
         skipped: outcome.skipped,
-        offline,
+        offline: this.offline,
         offline_timestamp: playStartMs,
-        incognito_mode: incognito,
-        session_id: ids.sessionId,
+        incognito_mode: this.incognito,
+        session_id: this.ids.sessionId,
       },
       eventTimeMs,
       deliverAtMs: eventTimeMs,
       order: 0,
       durationMs,
       kind,
-      mobile,
+      mobile: this.mobile,
       contentJson: track ? track.contentJson : episode ? episode.contentJson : UNKNOWN_CONTENT_JSON,
-    });
-    if (last) break;
-    reasonStart = nextReasonStart(outcome.reasonEnd);
-    // Gaps between tracks are short; now and then the listener pauses for a few minutes.
-    clock = eventTimeMs + 200 + rng.int(1_500) + (rng.chance(0.03) ? Math.floor(rng.exponential(120_000)) : 0);
+    };
+    this.played++;
+    if (last) {
+      this.finished = true;
+    } else {
+      this.reasonStart = nextReasonStart(outcome.reasonEnd);
+      // Gaps between tracks are short; now and then the listener pauses for a few minutes.
+      this.clock = eventTimeMs + 200 + rng.int(1_500) + (rng.chance(0.03) ? Math.floor(rng.exponential(120_000)) : 0);
+    }
+    return play;
   }
-  if (offline && plays.length > 0) {
-    const reconnectMs = plays[plays.length - 1]!.eventTimeMs + Math.floor(Math.min(48 * 3_600_000, Math.max(120_000, rng.exponential(2 * 3_600_000))));
-    for (const play of plays) play.deliverAtMs = reconnectMs;
+
+  /** All remaining plays of an offline session, stamped with the time the device reconnects. */
+  drainOffline(): SimulatedPlay[] {
+    const plays: SimulatedPlay[] = [];
+    for (let play = this.next(); play; play = this.next()) plays.push(play);
+    if (plays.length > 0) {
+      const reconnectMs = plays[plays.length - 1]!.eventTimeMs + Math.floor(Math.min(48 * 3_600_000, Math.max(120_000, this.rng.exponential(2 * 3_600_000))));
+      for (const play of plays) play.deliverAtMs = reconnectMs;
+    }
+    return plays;
   }
-  return plays;
 }
