@@ -3,7 +3,8 @@ import { errorMessage } from '@spotify-pipeline/shared/errors';
 import type { Logger } from '@spotify-pipeline/shared/logging';
 import type { Counter } from '@spotify-pipeline/shared/metrics';
 import type { LakeColumn } from '@spotify-pipeline/shared/schemas';
-import type { PartitionFiles, TableSpec } from '../catalog/catalog.js';
+import { PipelineError } from '@spotify-pipeline/shared/errors';
+import type { CompletenessMark, PartitionFiles, PartitionKey, PartitionSwap, TableSpec } from '../catalog/catalog.js';
 import { GlueCatalog, type GlueCatalogOptions } from '../glue/glue-catalog.js';
 import type { GlueCrawler } from './glue-crawler.js';
 
@@ -40,6 +41,28 @@ export class CrawlerCatalog extends GlueCatalog {
 
   override async registerPartitions(_table: string, partitions: PartitionFiles[]): Promise<void> {
     if (partitions.length > 0) this.requestCrawl();
+  }
+
+  override async switchPartitionFiles(table: string, swap: PartitionSwap): Promise<void> {
+    await this.unlessUncrawled('swap', table, swap, () => super.switchPartitionFiles(table, swap));
+  }
+
+  override async setPartitionClosed(table: string, partition: PartitionKey, mark: CompletenessMark): Promise<void> {
+    await this.unlessUncrawled('close', table, partition, () => super.setPartitionClosed(table, partition, mark));
+  }
+
+  /**
+   * A partition the crawler has not found yet cannot be updated. Waiting for the crawl would stall
+   * the consumer for minutes (past max.poll.interval.ms), so the write is skipped, loudly: this is
+   * the crawler design's known gap, and the reason `glue` mode exists.
+   */
+  private async unlessUncrawled(write: string, table: string, partition: PartitionKey, run: () => Promise<void>): Promise<void> {
+    try {
+      await run();
+    } catch (err) {
+      if (!(err instanceof PipelineError && err.details.name === 'EntityNotFoundException')) throw err;
+      this.options.logger.warn({ write, table, dt: partition.dt, hour: partition.hour }, 'PartitionNotCrawledYet');
+    }
   }
 
   /** Starts a crawl, or marks one to follow the running crawl. */

@@ -17,8 +17,12 @@ const literal = (text: string): string => `'${text.replace(/'/g, "''")}'`;
  * from one snapshot of the embedded catalog, over exactly the files it lists — so a compaction
  * swap is atomic for readers here too: a query sees the old file set or the new, never both.
  */
+/** How often the mirror is swept, and how old an unlisted file must be to go. */
+const PRUNE_INTERVAL_MS = 10 * 60_000;
+
 export class DuckDbEngine implements QueryEngine {
   readonly name = 'duckdb';
+  private lastPruneMs = 0;
 
   private constructor(
     private readonly instance: DuckDBInstance,
@@ -71,10 +75,16 @@ export class DuckDbEngine implements QueryEngine {
   /** One view per table over the files of one catalog snapshot. */
   private async refreshViews(): Promise<void> {
     const doc = await this.catalog.snapshot();
+    const listed = new Set<string>();
     for (const table of Object.values(doc.tables)) {
       const files = Object.values(table.partitions).flatMap((p) => p.files);
       const paths = [...(await this.mirror.localPaths(`${table.name}/`, files)).values()];
+      for (const path of paths) listed.add(path);
       await this.connection.run(`CREATE OR REPLACE VIEW ${quote(table.name)} AS ${await this.viewSelect(table, paths)}`);
+    }
+    if (Date.now() - this.lastPruneMs > PRUNE_INTERVAL_MS) {
+      this.lastPruneMs = Date.now();
+      await this.mirror.prune(listed, PRUNE_INTERVAL_MS);
     }
   }
 

@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, rename, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { GetObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 import { PipelineError } from '@spotify-pipeline/shared/errors';
@@ -36,6 +36,32 @@ export class FileMirror {
     }
     await inParallel(missing, 4, ({ file, path }) => this.download(file, path));
     return paths;
+  }
+
+  /**
+   * Deletes mirrored files that no longer back any catalog file (replaced by a compaction, or an
+   * object rewritten under a new ETag), once older than `graceMs`: a query of another process
+   * sharing the cache may still be reading them.
+   */
+  async prune(keep: ReadonlySet<string>, graceMs: number, now = Date.now()): Promise<number> {
+    const root = join(this.cacheDir, this.bucket);
+    let entries: string[];
+    try {
+      entries = await readdir(root, { recursive: true });
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return 0;
+      throw err;
+    }
+    let removed = 0;
+    for (const entry of entries) {
+      const path = join(root, entry);
+      if (!path.endsWith('.parquet') || keep.has(path)) continue;
+      const info = await stat(path);
+      if (now - info.mtimeMs < graceMs) continue;
+      await rm(path, { force: true });
+      removed += 1;
+    }
+    return removed;
   }
 
   private async listEtags(prefix: string): Promise<Map<string, string>> {

@@ -36,3 +36,20 @@ describe('CrawlerCatalog', () => {
     await catalog.close();
   });
 });
+
+describe('CrawlerCatalog before the crawler found a partition', () => {
+  it('skips a swap or close of a partition Glue does not know yet, instead of failing the batch', async () => {
+    const { mockClient } = await import('aws-sdk-client-mock');
+    const { EntityNotFoundException, GetPartitionCommand, UpdatePartitionCommand } = await import('@aws-sdk/client-glue');
+    const glue = mockClient(GlueClient);
+    glue.on(GetPartitionCommand).rejects(new EntityNotFoundException({ message: 'not crawled', $metadata: {} }));
+    const crawler = { ensure: jest.fn(), crawl: jest.fn() } as unknown as GlueCrawler;
+    const crawls = new Counter({ name: 'crawls2_total', help: 'x', labelNames: ['status'], registers: [createRegistry('t', false)] });
+    const catalog = new CrawlerCatalog(new GlueClient({ region: 'eu-west-1' }), { database: 'db', logger: createLogger({ service: 't', level: 'silent' }), retry: { sleep: async () => undefined } }, crawler, crawls);
+
+    await expect(catalog.setPartitionClosed('listening_events', { dt: '2024-03-01', hour: '10' }, { closedAtMs: 1, watermarkMs: 1 })).resolves.toBeUndefined();
+    await expect(catalog.switchPartitionFiles('listening_events', { dt: '2024-03-01', hour: '10', location: 's3://x/', remove: [], add: [] })).resolves.toBeUndefined();
+    expect(glue.commandCalls(UpdatePartitionCommand)).toHaveLength(0);
+    glue.restore();
+  });
+});
