@@ -56,7 +56,7 @@ export class StagedObjectPreparer {
   async prepare(manifest: StagedFileManifest): Promise<PreparedObject> {
     const { source } = manifest;
     const contiguous = manifest.record_count === source.last_offset - source.first_offset + 1;
-    const buckets = new Map<string, HourBucket>();
+    const buckets = new Map<string, { partition: HourPartition; rowCount: number; minTs: string; maxTs: string }>();
     const lines: string[] = [];
     const rejected: RejectedLine[] = [];
     const seen = new Set<string>();
@@ -99,18 +99,17 @@ export class StagedObjectPreparer {
       seen.add(eventId);
       const ts = event.ts as string;
       const hourKey = ts.slice(0, 13);
-      const eventTimeMs = Date.parse(ts);
       let bucket = buckets.get(hourKey);
       if (!bucket) {
-        bucket = { partition: hourPartitionOf(ts), rowCount: 0, eventTimeMinMs: eventTimeMs, eventTimeMaxMs: eventTimeMs };
+        bucket = { partition: hourPartitionOf(ts), rowCount: 0, minTs: ts, maxTs: ts };
         buckets.set(hourKey, bucket);
       }
       // The raw line goes to DuckDB (it parses faster than we can re-serialise), but a lower-case
       // country was fixed on the parsed copy only; SQL upper() repeats that normalisation.
       lines.push(line);
       bucket.rowCount++;
-      if (eventTimeMs < bucket.eventTimeMinMs) bucket.eventTimeMinMs = eventTimeMs;
-      if (eventTimeMs > bucket.eventTimeMaxMs) bucket.eventTimeMaxMs = eventTimeMs;
+      if (isEarlier(ts, bucket.minTs)) bucket.minTs = ts;
+      if (isEarlier(bucket.maxTs, ts)) bucket.maxTs = ts;
     }, spool).catch(async (err: unknown) => {
       if (spool) await rm(spool, { force: true });
       throw err;
@@ -123,11 +122,22 @@ export class StagedObjectPreparer {
       manifest,
       // Held only when DuckDB needs them re-serialised; the spooled copy replaces them otherwise.
       lines: spool && clean ? [] : lines,
-      buckets: [...buckets.keys()].sort().map((k) => buckets.get(k)!),
+      buckets: [...buckets.keys()].sort().map((k) => {
+        const { partition, rowCount, minTs, maxTs } = buckets.get(k)!;
+        return { partition, rowCount, eventTimeMinMs: Date.parse(minTs), eventTimeMaxMs: Date.parse(maxTs) };
+      }),
       extras: [...objectExtras].sort(([a], [b]) => a.localeCompare(b)).map(([name, type]) => ({ name, type })),
       rejected,
       duplicateCount,
       lineCount: index,
     };
   }
+}
+
+/**
+ * Validated `ts` values are ISO-8601 UTC; of equal length they order as strings, which is much
+ * cheaper per line than Date.parse. Different precisions fall back to parsing.
+ */
+function isEarlier(a: string, b: string): boolean {
+  return a.length === b.length ? a < b : Date.parse(a) < Date.parse(b);
 }
