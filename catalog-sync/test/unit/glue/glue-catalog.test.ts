@@ -32,8 +32,11 @@ const partition = (i: number): PartitionFiles => {
   return { dt, hour, location: `s3://lake/listening_events/dt=${dt}/hour=${hour}/`, files: [] };
 };
 
+// One mock per client class and file: a second mockClient(GlueClient) would not see the calls.
+const glue = mockClient(GlueClient);
+afterAll(() => glue.restore());
+
 describe('GlueCatalog', () => {
-  const glue = mockClient(GlueClient);
   let catalog: GlueCatalog;
 
   beforeEach(() => {
@@ -191,5 +194,32 @@ describe('GlueCatalog', () => {
       'pipeline.closed_at_ms': '1000',
       'pipeline.watermark_ms': '900',
     });
+  });
+});
+
+describe('ProjectionCatalog', () => {
+  beforeEach(() => glue.reset());
+
+  it('creates the partitioned table with partition projection properties for dt and hour, and the tracks table without', async () => {
+    const { ProjectionCatalog } = await import('../../../src/projection/projection-catalog');
+    glue.on(GetDatabaseCommand).resolves({ Database: { Name: 'lake_db' } });
+    glue.on(GetTableCommand).rejects(new EntityNotFoundException({ message: 'no table', ...meta }));
+    glue.on(CreateTableCommand).resolves({});
+    const catalog = new ProjectionCatalog(new GlueClient({ region: 'eu-west-1' }), { database: 'lake_db', logger, retry: noWait }, { firstDay: '2024-01-01' });
+
+    await catalog.ensureTable(spec);
+    await catalog.ensureTable(tableSpec('lake', 'tracks'));
+
+    const [events, tracks] = glue.commandCalls(CreateTableCommand).map((c) => c.args[0].input.TableInput!.Parameters!);
+    expect(events).toMatchObject({
+      'projection.enabled': 'true',
+      'projection.dt.type': 'date',
+      'projection.dt.range': '2024-01-01,NOW',
+      'projection.hour.type': 'integer',
+      'projection.hour.digits': '2',
+      'storage.location.template': 's3://lake/listening_events/dt=${dt}/hour=${hour}/',
+    });
+    expect(tracks).not.toHaveProperty('projection.enabled');
+    expect(catalog.mode).toBe('projection');
   });
 });
