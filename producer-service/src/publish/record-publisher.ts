@@ -21,6 +21,18 @@ const ROOM_POLL_MS = 50;
 const ROOM_BATCH = 2_000;
 
 /**
+ * A bounded label for a client error: librdkafka's code when the event carries one; otherwise
+ * (some client events arrive as plain errors with only a message) a coarse class of the message.
+ */
+export function clientErrorCode(err: { code?: unknown; message?: string }): string {
+  if (typeof err.code === 'number') return String(err.code);
+  const message = err.message ?? '';
+  if (/all broker/i.test(message)) return 'all_brokers_down';
+  if (/connect|transport|refused|disconnect|timed out/i.test(message)) return 'transport';
+  return 'other';
+}
+
+/**
  * The producing end of both runs (simulate, replay): hands pre-encoded records to an idempotent
  * librdkafka producer and accounts for every one through its delivery report.
  *
@@ -45,7 +57,7 @@ export class RecordPublisher {
   ) {
     producer.on('delivery-report', (err, report) => this.onDelivery(err, report));
     producer.on('event.error', (err) => {
-      const code = String(err.code);
+      const code = clientErrorCode(err);
       const errors = metrics.counters.kafkaErrors;
       errors.set(code, (errors.get(code) ?? 0) + 1);
       logger.warn({ err, code: err.code }, 'KafkaClientError');
