@@ -61,8 +61,11 @@ export class CatalogSync {
     let plan: BatchPlan | undefined;
     const state = await this.deps.state.update(
       (draft) => {
+        // A batch that changes nothing (a replay) writes nothing: every action it could plan was
+        // carried out before the state that already holds it was saved.
+        const before = JSON.stringify(draft);
         plan = planBatch(draft, batch.lake, batch.staged, this.deps.plan);
-        return batch.lake.length + batch.staged.length > 0;
+        return JSON.stringify(draft) !== before;
       },
       () => this.deps.writer.apply(plan!.actions),
     );

@@ -273,9 +273,11 @@ describe('catalog-sync, local mode (real Kafka, real S3 server, DuckDB)', () => 
     expect(new Set(counts)).toEqual(new Set([50]));
 
     // A second catalog-sync reading every manifest again from offset zero (a lost commit, a new
-    // group): the catalog document is not rewritten at all.
+    // group): neither the catalog nor the sync state is rewritten at all.
     const before = await catalog().snapshot();
-    const etagBefore = (await new JsonDocument(s3, bucket, '_catalog/catalog.json', () => null, (raw) => raw).read()).etag;
+    const etagOf = async (key: string) => (await new JsonDocument(s3, bucket, key, () => null, (raw) => raw).read()).etag;
+    const etagBefore = await etagOf('_catalog/catalog.json');
+    const stateEtagBefore = await etagOf('_catalog/sync-state.json');
     const replayRegistry = createRegistry('catalog-sync', false);
     const replay = buildApp(readConfig({ ...env, CATALOG_GROUP_ID: uniqueName('catalog-sync-replay') }), {
       logger: createLogger({ service: 'catalog-sync', level: 'silent' }),
@@ -298,8 +300,8 @@ describe('catalog-sync, local mode (real Kafka, real S3 server, DuckDB)', () => 
     } finally {
       await replay.close();
     }
-    const etagAfter = (await new JsonDocument(s3, bucket, '_catalog/catalog.json', () => null, (raw) => raw).read()).etag;
-    expect(etagAfter).toBe(etagBefore);
+    expect(await etagOf('_catalog/catalog.json')).toBe(etagBefore);
+    expect(await etagOf('_catalog/sync-state.json')).toBe(stateEtagBefore);
     expect(await catalog().snapshot()).toEqual(before);
   });
 });
