@@ -6,7 +6,8 @@ import type { CatalogDocument, DocumentTable } from './catalog-document.js';
 import type { FileMirror } from './file-mirror.js';
 
 export interface CatalogSnapshotSource {
-  snapshot(): Promise<CatalogDocument>;
+  /** The catalog document and its version (ETag): one version always lists the same files. */
+  versionedSnapshot(): Promise<{ value: CatalogDocument; etag: string | undefined }>;
 }
 
 const quote = (name: string): string => `"${name.replace(/"/g, '""')}"`;
@@ -16,6 +17,7 @@ const literal = (text: string): string => `'${text.replace(/'/g, "''")}'`;
  * "Athena on a laptop": DuckDB over the lake's Parquet. Before each query the views are rebuilt
  * from one snapshot of the embedded catalog, over exactly the files it lists — so a compaction
  * swap is atomic for readers here too: a query sees the old file set or the new, never both.
+ * Views are rebuilt only when the catalog's version (ETag) moved since they were built.
  */
 /** How often the mirror is swept, and how old an unlisted file must be to go. */
 const PRUNE_INTERVAL_MS = 10 * 60_000;
@@ -23,6 +25,8 @@ const PRUNE_INTERVAL_MS = 10 * 60_000;
 export class DuckDbEngine implements QueryEngine {
   readonly name = 'duckdb';
   private lastPruneMs = 0;
+  /** Catalog version the views were built from; unchanged catalog, unchanged views. */
+  private viewsVersion: string | undefined;
 
   private constructor(
     private readonly instance: DuckDBInstance,
@@ -74,7 +78,8 @@ export class DuckDbEngine implements QueryEngine {
 
   /** One view per table over the files of one catalog snapshot. */
   private async refreshViews(): Promise<void> {
-    const doc = await this.catalog.snapshot();
+    const { value: doc, etag } = await this.catalog.versionedSnapshot();
+    if (etag !== undefined && etag === this.viewsVersion) return;
     const listed = new Set<string>();
     for (const table of Object.values(doc.tables)) {
       const files = Object.values(table.partitions).flatMap((p) => p.files);
@@ -82,6 +87,7 @@ export class DuckDbEngine implements QueryEngine {
       for (const path of paths) listed.add(path);
       await this.connection.run(`CREATE OR REPLACE VIEW ${quote(table.name)} AS ${await this.viewSelect(table, paths)}`);
     }
+    this.viewsVersion = etag;
     if (Date.now() - this.lastPruneMs > PRUNE_INTERVAL_MS) {
       this.lastPruneMs = Date.now();
       await this.mirror.prune(listed, PRUNE_INTERVAL_MS);

@@ -40,6 +40,11 @@ export class EmbeddedCatalog implements Catalog {
     return (await this.document.read()).value;
   }
 
+  /** The snapshot with its ETag, so a reader can tell an unchanged catalog without comparing it. */
+  versionedSnapshot(): Promise<{ value: CatalogDocument; etag: string | undefined }> {
+    return this.document.read();
+  }
+
   async ensureTable(spec: TableSpec): Promise<void> {
     await this.document.update((doc) => {
       const existing = doc.tables[spec.name];

@@ -29,14 +29,19 @@ export class JsonDocument<T> {
     private readonly retryOptions: Partial<RetryOptions> = {},
   ) {}
 
-  /** Reads the current version from S3 (never the cache). */
+  /**
+   * Reads the current version from S3. The request is conditional on the version already held, so
+   * an unchanged document costs a 304 and no parsing — readers poll it before every query.
+   */
   async read(): Promise<Versioned<T>> {
+    const known = this.cached;
     const fresh = await retry(async () => {
       try {
-        const got = await this.s3.send(new GetObjectCommand({ Bucket: this.bucket, Key: this.key }));
+        const got = await this.s3.send(new GetObjectCommand({ Bucket: this.bucket, Key: this.key, ...(known?.etag ? { IfNoneMatch: known.etag } : {}) }));
         const text = await got.Body!.transformToString();
         return { value: this.parse(JSON.parse(text)), etag: got.ETag };
       } catch (err) {
+        if (known && isNotModified(err)) return known;
         const classified = classifyS3Error(err, `read ${this.key}`);
         if (classified.code === 'S3_NOT_FOUND') return { value: this.empty(), etag: undefined };
         throw classified;
@@ -88,6 +93,11 @@ export class JsonDocument<T> {
       }
     }
   }
+}
+
+function isNotModified(err: unknown): boolean {
+  const e = err as { name?: string; $metadata?: { httpStatusCode?: number } };
+  return e?.name === 'NotModified' || e?.$metadata?.httpStatusCode === 304;
 }
 
 function isPreconditionFailed(err: unknown): boolean {
