@@ -13,7 +13,7 @@ async function main(): Promise<void> {
   const stagedDir = join(work, 'staged');
   await mkdir(stagedDir);
   const manifests = await writeStagedObjects(stagedDir, Number(process.env.ETL_BENCH_EVENTS ?? 200_000), 50_000);
-  const preparer = new StagedObjectPreparer({ open: async (m) => createReadStream(join(stagedDir, m.key)) }, new EventValidator(), () => encoder.tempPath('.ndjson.gz'));
+  const preparer = new StagedObjectPreparer({ open: async (m) => createReadStream(join(stagedDir, m.key)) }, new EventValidator(), () => encoder.tempPath('.ndjson'));
   const encoder = await DuckDbEncoder.create({ threads: 0, memoryLimitMb: 1024, rowGroupRows: 122_880 });
   const writer = new LakeObjectWriter(encoder, new DirectoryLakeStore(join(work, 'lake')), { dlq: 'dlq' }, createEtlMetrics(createRegistry('p', false)), pino({ level: 'silent' }));
   let t = performance.now();

@@ -96,7 +96,7 @@ export function buildApp(config: Config, { logger, registry }: ServiceContext): 
         consumer: undefined as never,
         txn,
         transactions,
-        preparer: new StagedObjectPreparer(new S3StagedObjectSource(s3), new EventValidator(), () => encoder!.tempPath('.ndjson.gz')),
+        preparer: new StagedObjectPreparer(new S3StagedObjectSource(s3), new EventValidator(), () => encoder!.tempPath('.ndjson')),
         writer: new LakeObjectWriter(encoder, store, { dlq: config.topics.dlq }, metrics, logger.child({ component: 'writer' })),
         topics: { lakeFiles: config.topics.lakeFiles, dlq: config.topics.dlq },
         maxManifestsPerBatch: config.etl.maxManifestsPerBatch,

@@ -102,12 +102,12 @@ export class DuckDbEncoder {
    * returns the files with their row counts (read back from the Parquet footers, not assumed).
    */
   async encodeListeningEventsByHour(
-    input: { lines: string[] } | { ndjsonGzPath: string; lineCount: number },
+    input: { lines: string[] } | { ndjsonPath: string; lineCount: number },
     extras: ExtraColumn[],
     dir: string,
   ): Promise<Array<{ dt: string; hour: string; path: string; rows: number }>> {
-    const spooled = 'ndjsonGzPath' in input;
-    const ndjsonPath = spooled ? input.ndjsonGzPath : this.tempPath('.ndjson');
+    const spooled = 'ndjsonPath' in input;
+    const ndjsonPath = spooled ? input.ndjsonPath : this.tempPath('.ndjson');
     const lines = spooled ? { length: input.lineCount } : input.lines;
     if (!spooled) await writeFile(ndjsonPath, input.lines.join('\n'));
     try {

@@ -66,7 +66,7 @@ export class LakeObjectWriter {
       const dir = this.encoder.tempPath('.out');
       try {
         const started = performance.now();
-        const input = prepared.cleanSpoolPath ? { ndjsonGzPath: prepared.cleanSpoolPath, lineCount: validCount } : { lines: prepared.lines };
+        const input = prepared.cleanSpoolPath ? { ndjsonPath: prepared.cleanSpoolPath, lineCount: validCount } : { lines: prepared.lines };
         const files = await this.encoder.encodeListeningEventsByHour(input, prepared.extras, dir);
         this.metrics.parquetWrite.observe((performance.now() - started) / 1000);
         for (const bucket of prepared.buckets) {

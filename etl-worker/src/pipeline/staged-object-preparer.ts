@@ -27,7 +27,7 @@ export interface PreparedObject {
   /** Valid, de-duplicated raw lines, in input order: what DuckDB reads (empty when `cleanSpoolPath` is set). */
   lines: string[];
   /**
-   * The staged object as downloaded (gzip), when every line of it is valid and unique: DuckDB
+   * The staged object as downloaded (decompressed, on tmpfs), when every line of it is valid and unique: DuckDB
    * then reads it directly. Absent when anything was rejected or dropped.
    */
   cleanSpoolPath?: string;

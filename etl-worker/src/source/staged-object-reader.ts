@@ -1,9 +1,8 @@
 import { createHash } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { Readable, Transform } from 'node:stream';
-import { finished } from 'node:stream/promises';
 import { StringDecoder } from 'node:string_decoder';
-import { createGunzip } from 'node:zlib';
+import { createGunzip, type ZlibOptions } from 'node:zlib';
 import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { PipelineError } from '@spotify-pipeline/shared/errors';
 import { classifyS3Error } from '@spotify-pipeline/shared/s3';
@@ -48,18 +47,19 @@ export async function readStagedLines(
     },
   });
   const body = await source.open(manifest);
-  // Large chunks: fewer threadpool round trips per object (the default 16 KiB leaves the loop idle).
-  const gunzip = createGunzip({ chunkSize: 1 << 20 });
+  // Large chunks and a deep buffer: gunzip (threadpool) runs ahead while lines are validated here.
+  // (zlib streams pass stream options through to Transform; the typings omit them.)
+  const gunzip = createGunzip({ chunkSize: 1 << 20, highWaterMark: 8 << 20 } as ZlibOptions);
   body.on('error', (err) => gunzip.destroy(err));
   body.pipe(tap).pipe(gunzip);
-  // The compressed bytes are also kept on local disk: when every line is valid, DuckDB reads
-  // this copy itself instead of a re-serialised one (the fast path; see LakeObjectWriter).
-  const spool = spoolPath ? createWriteStream(spoolPath) : undefined;
-  const spooled = spool ? finished(tap.pipe(spool)) : Promise.resolve();
+  // The decompressed bytes are also kept on local tmpfs: when every line is valid, DuckDB parses
+  // this copy itself (in parallel) instead of a re-serialised one (the fast path; see LakeObjectWriter).
+  const spool = spoolPath ? await open(spoolPath, 'w') : undefined;
   const decoder = new StringDecoder('utf8');
   let carry = '';
   try {
     for await (const chunk of gunzip as AsyncIterable<Buffer>) {
+      if (spool) await spool.write(chunk);
       const text = carry + decoder.write(chunk);
       let start = 0;
       for (let end = text.indexOf('\n'); end !== -1; end = text.indexOf('\n', start)) {
@@ -73,10 +73,11 @@ export async function readStagedLines(
     const code = (err as { code?: string }).code ?? '';
     if (code.startsWith('Z_')) throw new PipelineError('CHECKSUM_MISMATCH', `staged object ${manifest.key} is not valid gzip: ${(err as Error).message}`, { cause: err });
     throw classifyS3Error(err, `read staged object ${manifest.key}`);
+  } finally {
+    await spool?.close();
   }
   const tail = carry + decoder.end();
   if (tail.length > 0) onLine(tail);
-  await spooled;
   const digest = hash.digest('hex');
   if (digest !== manifest.sha256 || size !== manifest.size_bytes) {
     // Retriable: a sink replay may be rewriting the same key right now; a lasting mismatch exhausts the retries.

@@ -122,7 +122,7 @@ describe('staged object → lake files (no network)', () => {
 
   it('lets DuckDB read a clean staged object directly, with the same result as the re-serialised lines', async () => {
     const manifest = stage([0, 1, 2, 3].map((i) => JSON.stringify(listeningEvent(i, { conn_country: 'se' }))), 3000);
-    const spooling = new StagedObjectPreparer(source, new EventValidator(), () => encoder.tempPath('.ndjson.gz'));
+    const spooling = new StagedObjectPreparer(source, new EventValidator(), () => encoder.tempPath('.ndjson'));
     const fast = await spooling.prepare(manifest);
     expect(fast.cleanSpoolPath).toBeDefined();
     expect(fast.lines).toEqual([]);
@@ -138,7 +138,7 @@ describe('staged object → lake files (no network)', () => {
 
   it('does not take the fast path when a line was dropped', async () => {
     const line = JSON.stringify(listeningEvent(1));
-    const prepared = await new StagedObjectPreparer(source, new EventValidator(), () => encoder.tempPath('.ndjson.gz')).prepare(stage([line, line], 4000));
+    const prepared = await new StagedObjectPreparer(source, new EventValidator(), () => encoder.tempPath('.ndjson')).prepare(stage([line, line], 4000));
     expect(prepared.cleanSpoolPath).toBeUndefined();
     expect(prepared.lines).toEqual([line]);
   });
