@@ -84,13 +84,16 @@ export class EmbeddedCatalog implements Catalog {
 
   async switchPartitionFiles(table: string, swap: PartitionSwap): Promise<void> {
     await this.document.update((doc) => {
-      const p = partitionIn(tableIn(doc, table), swap, table);
+      // A snapshot table's first snapshot arrives as a swap into nothing (the ETL's tracks snapshot).
+      const t = tableIn(doc, table);
+      const p = (t.partitions[keyOf(swap)] ??= { dt: swap.dt, hour: swap.hour, location: swap.location, files: [], retired: [], closed: false, updatedAtMs: this.now() });
       const removing = new Set(swap.remove);
       const present = new Set(p.files.map((f) => f.key));
       // Already switched (a replay): the new files are in and the old ones gone.
       if (swap.add.every((f) => present.has(f.key)) && swap.remove.every((k) => !present.has(k))) return false;
       p.files = [...p.files.filter((f) => !removing.has(f.key)), ...swap.add.filter((f) => !present.has(f.key))];
       p.retired = [...new Set([...p.retired, ...swap.remove])];
+      p.location = swap.location;
       p.updatedAtMs = this.now();
       return touch(doc, this.now());
     });

@@ -132,7 +132,8 @@ describe('catalog-sync, local mode (real Kafka, real S3 server, DuckDB)', () => 
     }
     const s0 = { stagedKey: 'staging/listening-events/s0.ndjson.gz', sourcePartition: 0, input: { staged_record_count: 130, rejected_count: 6, duplicate_count: 4 }, watermarkMs: at('12:40:00') };
     const s1 = { stagedKey: 'staging/listening-events/s1.ndjson.gz', sourcePartition: 1, input: { staged_record_count: 100, rejected_count: 0, duplicate_count: 0 }, watermarkMs: at('12:59:00') };
-    const tracksManifest = { ...fileManifest('tracks/snapshot=0001/part-0.parquet', files.tracks, { table: 'tracks', stagedKey: null, input: null }), partition: null };
+    // As the ETL announces a tracks snapshot: a `compact` with no partition that replaces every older snapshot.
+    const tracksManifest = { ...fileManifest('tracks/snapshot=0001/part-0.parquet', files.tracks, { table: 'tracks', operation: 'compact', replaces: [], stagedKey: null, input: null }), partition: null };
 
     // An aborted transaction: a read_committed consumer never sees it, so hour 13 must never appear.
     const ghost = await writeListeningParquet(workDir, 'ghost', { dt: DT, hour: '13', from: 0, count: 5 });

@@ -61,4 +61,14 @@ describe('EmbeddedCatalog', () => {
     const files = (await catalog.listPartitions('listening_events'))[0]!.files!.map((f) => f.key).sort();
     expect(files).toEqual(['a', 'ours', 'theirs']);
   });
+
+  it('takes a snapshot table (tracks) whose every version arrives as a swap, the first one replacing nothing', async () => {
+    await catalog.ensureTable(tableSpec('lake', 'tracks'));
+    const whole = { dt: '', hour: '' };
+    await catalog.switchPartitionFiles('tracks', { ...whole, location: 's3://lake/tracks/snapshot=h1/', remove: [], add: [file('tracks/snapshot=h1/tracks.parquet', 8)] });
+    await catalog.switchPartitionFiles('tracks', { ...whole, location: 's3://lake/tracks/snapshot=h2/', remove: ['tracks/snapshot=h1/tracks.parquet'], add: [file('tracks/snapshot=h2/tracks.parquet', 9)] });
+
+    const [snapshot] = await catalog.listPartitions('tracks');
+    expect(snapshot).toMatchObject({ location: 's3://lake/tracks/snapshot=h2/', files: [file('tracks/snapshot=h2/tracks.parquet', 9)] });
+  });
 });
