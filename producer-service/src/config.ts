@@ -20,6 +20,7 @@ export const producerSettingsSchema = z.strictObject({
   maxRate: envInt('cap on events per second for backfill and replay (0: as fast as the broker takes them)').default(0),
   malformedRatio: envNumber('share of deliberately malformed records in [0, 0.5], for DLQ tests; 0 in production').pipe(z.number().min(0).max(0.5)).default(0),
   summaryFile: envString('path of a JSON summary written after the run (totals, valid events per event hour)').optional(),
+  generatorThread: envBool('simulate: generate and encode events in a worker thread, so the producing thread only produces').default(true),
   publishTracks: envBool('simulate: publish the catalog to the compacted tracks topic first').default(true),
   replayInputs: envList('replay: comma-separated export files, folders or zip files').optional(),
   replayUserId: envString('replay: user_id for every replayed record (default: a pseudonym of the export username)').optional(),

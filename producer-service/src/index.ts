@@ -4,7 +4,9 @@
  */
 export { buildWorld, ListeningSimulator, sessionsForEventRate, sessionsForUsers, type SimulatedWorld, type SimulationWindow } from './simulator/listening-simulator.js';
 export type { SimulatedPlay } from './simulator/session.js';
-export { MalformedInjector } from './simulator/malformed-injector.js';
+export { createPlaySource, InlinePlaySource, WorkerPlaySource, type PlaySource } from './simulator/play-source.js';
+export type { GeneratorSpec } from './simulator/generator-spec.js';
+export type { PlayBatch } from './simulator/play-batch.js';
 export { encodeListeningEvent } from './publish/event-encoder.js';
 export { RecordPublisher, ERR_QUEUE_FULL } from './publish/record-publisher.js';
 export { createProducerMetrics, type ProducerMetrics } from './publish/producer-metrics.js';

@@ -4,11 +4,13 @@ import { RateLimiter } from '../publish/rate-limiter.js';
 import type { RecordPublisher } from '../publish/record-publisher.js';
 import type { RunSummary } from '../publish/run-summary.js';
 import type { ProducerSettings } from '../config.js';
-import { buildWorld, ListeningSimulator, sessionsForEventRate, sessionsForUsers, usersNeededForRate, type SimulationWindow } from '../simulator/listening-simulator.js';
-import { MalformedInjector } from '../simulator/malformed-injector.js';
+import { buildWorld, sessionsForEventRate, sessionsForUsers, usersNeededForRate, type SimulationWindow } from '../simulator/listening-simulator.js';
+import { createPlaySource } from '../simulator/play-source.js';
 import { runSimulation } from '../simulator/simulation-run.js';
 import { publishTracks } from '../tracks/track-publisher.js';
 
+/** Records per generated batch: big enough to amortize the thread hop, small enough for real time. */
+const BATCH_RECORDS = 2_048;
 const HOUR_MS = 3_600_000;
 const DAY_MS = 24 * HOUR_MS;
 
@@ -60,18 +62,32 @@ export async function simulateCommand(settings: ProducerSettings, deps: CommandD
     { mode: settings.backfill ? 'backfill' : 'real-time', start: new Date(window.startMs).toISOString(), days: settings.backfill ? settings.days : null, rate: settings.backfill ? null : settings.rate, maxEvents: settings.events ?? null },
     'SimulationStarted',
   );
-  await runSimulation(
+  const source = createPlaySource(
     {
-      simulator: new ListeningSimulator(world, window),
-      publisher: deps.publisher,
-      summary: deps.summary,
-      metrics: deps.metrics,
-      injector: new MalformedInjector(settings.malformedRatio, settings.seed),
-      limiter: settings.maxRate > 0 ? new RateLimiter(settings.maxRate) : undefined,
-      logger,
+      world: { seed: settings.seed, users: settings.users, tracks: settings.tracks },
+      window,
+      malformedRatio: settings.malformedRatio,
+      maxValid: settings.events ?? Number.POSITIVE_INFINITY,
+      batchRecords: BATCH_RECORDS,
     },
-    { topic: deps.topics.listeningEvents, realTime: !settings.backfill, maxEvents: settings.events, signal, now: deps.now },
+    { thread: settings.generatorThread, world },
   );
+  logger.info({ generator: source.mode }, 'SimulationGeneratorStarted');
+  try {
+    await runSimulation(
+      {
+        source,
+        publisher: deps.publisher,
+        summary: deps.summary,
+        metrics: deps.metrics,
+        limiter: settings.maxRate > 0 ? new RateLimiter(settings.maxRate) : undefined,
+        logger,
+      },
+      { topic: deps.topics.listeningEvents, realTime: !settings.backfill, signal, now: deps.now },
+    );
+  } finally {
+    await source.close();
+  }
   if (settings.events !== undefined && deps.summary.valid < settings.events && !signal.aborted) {
     logger.warn({ wanted: settings.events, produced: deps.summary.valid }, 'SimulationWindowExhausted');
   }

@@ -1,83 +1,79 @@
 import { sleep } from '@spotify-pipeline/shared/retry';
 import type { Logger } from 'pino';
-import { encodeSimulatedPlay } from './play-encoder.js';
 import type { ProducerMetrics } from '../publish/producer-metrics.js';
 import type { RateLimiter } from '../publish/rate-limiter.js';
 import type { RecordPublisher } from '../publish/record-publisher.js';
 import type { RunSummary } from '../publish/run-summary.js';
-import type { ListeningSimulator } from './listening-simulator.js';
-import type { MalformedInjector } from './malformed-injector.js';
+import { RecordKind } from './play-batch.js';
+import type { PlaySource } from './play-source.js';
 
 export interface SimulationRunOptions {
   topic: string;
-  /** real-time: a play goes out when the wall clock reaches its delivery time; backfill: at once. */
+  /** real-time: a record goes out when the wall clock reaches its delivery time; backfill: at once. */
   realTime: boolean;
-  /** Stop after exactly this many valid events (malformed ones not counted). */
-  maxEvents?: number;
   signal: AbortSignal;
   now?: () => number;
 }
 
-/** Hand control back to the event loop this often, so delivery reports, signals and scrapes run. */
-const YIELD_EVERY = 4096;
-const SLEEP_SLICE_MS = 1_000;
-
 export interface SimulationDeps {
-  simulator: ListeningSimulator;
+  source: PlaySource;
   publisher: RecordPublisher;
   summary: RunSummary;
   metrics: ProducerMetrics;
-  injector: MalformedInjector;
   limiter?: RateLimiter;
   logger: Logger;
 }
 
+const SLEEP_SLICE_MS = 1_000;
+
 /**
- * The simulate loop: next play → (maybe a malformed record first) → encode → produce, keyed by
- * user_id with the event time as the Kafka timestamp. Returns when the window is exhausted,
- * `maxEvents` is reached or `signal` aborts; what was accepted is flushed by the caller.
+ * The simulate loop: batch of encoded records → produce each, keyed by user_id with the event time
+ * as the Kafka timestamp → count it in the summary once librdkafka took it. Returns when the source
+ * is exhausted or `signal` aborts; what was accepted is flushed by the caller.
  */
 export async function runSimulation(deps: SimulationDeps, options: SimulationRunOptions): Promise<void> {
-  const { simulator, publisher, summary, metrics, injector, limiter } = deps;
+  const { source, publisher, summary, metrics, limiter } = deps;
   const { topic, signal } = options;
   const now = options.now ?? Date.now;
-  const maxEvents = options.maxEvents ?? Number.POSITIVE_INFINITY;
-  let sinceYield = 0;
-  let late = 0;
-  while (!signal.aborted && summary.valid < maxEvents) {
-    if (options.realTime) {
-      const waitMs = simulator.peekDeliveryMs() - now();
-      if (waitMs > 1) {
-        await sleep(Math.min(waitMs, SLEEP_SLICE_MS), signal).catch(() => undefined);
-        continue;
+  while (!signal.aborted) {
+    const batch = await source.next();
+    if (!batch) break;
+    const values = Buffer.from(batch.data.buffer, batch.data.byteOffset, batch.data.byteLength);
+    let late = 0;
+    const malformed = { not_json: 0, schema_invalid: 0 };
+    for (let i = 0; i < batch.count && !signal.aborted; i++) {
+      if (options.realTime) {
+        for (let waitMs = batch.deliverAt[i]! - now(); waitMs > 1 && !signal.aborted; waitMs = batch.deliverAt[i]! - now()) {
+          await sleep(Math.min(waitMs, SLEEP_SLICE_MS), signal).catch(() => undefined);
+        }
+        if (signal.aborted) break;
+      }
+      const value = values.subarray(batch.offsets[i]!, batch.offsets[i + 1]!);
+      const key = batch.keys[i]!;
+      const timestampMs = batch.eventTimes[i]!;
+      if (!publisher.tryProduce(topic, key, value, timestampMs) && !(await publisher.offer(topic, key, value, timestampMs, signal))) break;
+      const kind = batch.kinds[i]!;
+      if (kind === RecordKind.NOT_JSON) {
+        summary.addMalformed('not_json');
+        malformed.not_json++;
+      } else if (kind === RecordKind.SCHEMA_INVALID) {
+        summary.addMalformed('schema_invalid');
+        malformed.schema_invalid++;
+      } else {
+        const isLate = kind === RecordKind.VALID_LATE;
+        if (isLate) late++;
+        summary.addValid(timestampMs, isLate);
+      }
+      if (limiter) {
+        const waitMs = limiter.reserve(1);
+        if (waitMs >= 5) await sleep(waitMs, signal).catch(() => undefined);
       }
     }
-    const play = simulator.next();
-    if (!play) break;
-    const event = play.event;
-    const bad = injector.before(event);
-    if (bad) {
-      if (!(await publisher.offer(topic, event.user_id, bad.value, play.eventTimeMs, signal))) break;
-      summary.addMalformed(bad.kind);
-      metrics.malformed.inc({ kind: bad.kind });
-    }
-    const value = Buffer.from(encodeSimulatedPlay(play));
-    if (!publisher.tryProduce(topic, event.user_id, value, play.eventTimeMs) && !(await publisher.offer(topic, event.user_id, value, play.eventTimeMs, signal))) {
-      break;
-    }
-    const isLate = play.deliverAtMs > play.eventTimeMs;
-    if (isLate) late++;
-    summary.addValid(play.eventTimeMs, isLate);
-    if (limiter) {
-      const waitMs = limiter.reserve(1);
-      if (waitMs >= 5) await sleep(waitMs, signal).catch(() => undefined);
-    }
-    if (++sinceYield >= YIELD_EVERY) {
-      sinceYield = 0;
-      metrics.late.inc(late);
-      late = 0;
-      await new Promise<void>((resolve) => setImmediate(resolve));
-    }
+    // One metric update per batch, not per record.
+    metrics.late.inc(late);
+    if (malformed.not_json > 0) metrics.malformed.inc({ kind: 'not_json' }, malformed.not_json);
+    if (malformed.schema_invalid > 0) metrics.malformed.inc({ kind: 'schema_invalid' }, malformed.schema_invalid);
+    // Let delivery reports, signals and scrapes run between batches.
+    await new Promise<void>((resolve) => setImmediate(resolve));
   }
-  metrics.late.inc(late);
 }

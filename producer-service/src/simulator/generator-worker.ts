@@ -1,0 +1,37 @@
+/**
+ * Worker-thread entry: generates and encodes batches for the producing thread, which then only
+ * hands buffers to librdkafka. Flow control by credits: the worker sends a batch per credit, so at
+ * most a few batches exist at once and a slow broker slows generation instead of piling up memory.
+ * Imports nothing native (librdkafka is not worker-safe to load twice).
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { BatchGenerator, type GeneratorSpec } from './generator-spec.js';
+import { transferList } from './play-batch.js';
+
+export type GeneratorMessage = { type: 'batch'; batch: import('./play-batch.js').PlayBatch } | { type: 'end' } | { type: 'error'; message: string };
+
+const port = parentPort;
+if (port) {
+  let credits = 0;
+  let generator: BatchGenerator | undefined;
+  const pump = (): void => {
+    try {
+      generator ??= new BatchGenerator(workerData as GeneratorSpec);
+      while (credits > 0) {
+        const batch = generator.next();
+        if (!batch) {
+          port.postMessage({ type: 'end' } satisfies GeneratorMessage);
+          return;
+        }
+        credits--;
+        port.postMessage({ type: 'batch', batch } satisfies GeneratorMessage, transferList(batch));
+      }
+    } catch (err) {
+      port.postMessage({ type: 'error', message: err instanceof Error ? err.stack ?? err.message : String(err) } satisfies GeneratorMessage);
+    }
+  };
+  port.on('message', (credit: number) => {
+    credits += credit;
+    pump();
+  });
+}

@@ -1,0 +1,88 @@
+import type { ListeningSimulator } from './listening-simulator.js';
+import type { MalformedInjector } from './malformed-injector.js';
+import { encodeSimulatedPlay } from './play-encoder.js';
+
+/** What each record of a batch is, for the run summary. */
+export const RecordKind = { VALID: 0, VALID_LATE: 1, NOT_JSON: 2, SCHEMA_INVALID: 3 } as const;
+
+/**
+ * Encoded records ready for Kafka, packed in a few typed arrays so a batch crosses from the
+ * generator thread to the producing thread by transfer, not by copying thousands of objects.
+ */
+export interface PlayBatch {
+  count: number;
+  /** Values back to back; record i is data[offsets[i] .. offsets[i + 1]). */
+  data: Uint8Array;
+  offsets: Uint32Array;
+  keys: string[];
+  /** Kafka timestamps (event time, epoch ms). */
+  eventTimes: Float64Array;
+  /** When the record is due in real time (later than the event time for offline plays). */
+  deliverAt: Float64Array;
+  kinds: Uint8Array;
+  /** Valid events in this batch (malformed records not counted). */
+  valid: number;
+  /** The simulator has nothing more (window over or the valid-event limit reached). */
+  exhausted: boolean;
+}
+
+export function transferList(batch: PlayBatch): ArrayBuffer[] {
+  return [batch.data.buffer, batch.offsets.buffer, batch.eventTimes.buffer, batch.deliverAt.buffer, batch.kinds.buffer] as ArrayBuffer[];
+}
+
+/**
+ * Takes about `maxRecords` records (one more when the last play brings a malformed one) from the simulator — each play, preceded now and then by a
+ * malformed record from the injector — stopping once `maxValid` valid events are in.
+ */
+export function fillBatch(simulator: ListeningSimulator, injector: MalformedInjector, maxRecords: number, maxValid: number): PlayBatch {
+  const values: Uint8Array[] = [];
+  const keys: string[] = [];
+  // One slot spare: a malformed record and its play always travel in the same batch.
+  const eventTimes = new Float64Array(maxRecords + 1);
+  const deliverAt = new Float64Array(maxRecords + 1);
+  const kinds = new Uint8Array(maxRecords + 1);
+  let count = 0;
+  let valid = 0;
+  let bytes = 0;
+  let exhausted = false;
+  while (count < maxRecords) {
+    if (valid >= maxValid) {
+      exhausted = true;
+      break;
+    }
+    const play = simulator.next();
+    if (!play) {
+      exhausted = true;
+      break;
+    }
+    const bad = injector.before(play.event);
+    if (bad) {
+      values.push(bad.value);
+      keys.push(play.event.user_id);
+      eventTimes[count] = play.eventTimeMs;
+      deliverAt[count] = play.deliverAtMs;
+      kinds[count] = bad.kind === 'not_json' ? RecordKind.NOT_JSON : RecordKind.SCHEMA_INVALID;
+      bytes += bad.value.length;
+      count++;
+    }
+    const value = Buffer.from(encodeSimulatedPlay(play));
+    values.push(value);
+    keys.push(play.event.user_id);
+    eventTimes[count] = play.eventTimeMs;
+    deliverAt[count] = play.deliverAtMs;
+    kinds[count] = play.deliverAtMs > play.eventTimeMs ? RecordKind.VALID_LATE : RecordKind.VALID;
+    bytes += value.length;
+    count++;
+    valid++;
+  }
+  const data = new Uint8Array(bytes);
+  const offsets = new Uint32Array(count + 1);
+  let offset = 0;
+  for (let i = 0; i < count; i++) {
+    offsets[i] = offset;
+    data.set(values[i]!, offset);
+    offset += values[i]!.length;
+  }
+  offsets[count] = offset;
+  return { count, data, offsets, keys, eventTimes, deliverAt, kinds, valid, exhausted };
+}
