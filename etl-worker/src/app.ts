@@ -75,6 +75,9 @@ export function buildApp(config: Config, { logger, registry }: ServiceContext): 
         transactionalId: config.etl.transactionalId ?? `etl-worker-${hostname()}`,
         // librdkafka refuses a transaction timeout below the socket timeout.
         transactionTimeoutMs: Math.max(config.etl.transactionTimeoutMs, config.kafka.requestTimeoutMs),
+        // One transaction carries the DLQ copy of every rejected line of a batch: a staged object
+        // full of bad lines must not overflow librdkafka's default 100k-message queue.
+        overrides: { 'queue.buffering.max.messages': 2_000_000, 'queue.buffering.max.kbytes': 2_097_151 },
       });
       const common = { encoder, store, txn, transactions, lakeFilesTopic: config.topics.lakeFiles, metrics };
       tracks = new TracksDimension({

@@ -97,9 +97,9 @@ export class LakeObjectWriter {
         if (files.length !== prepared.buckets.length) throw new PipelineError('INTERNAL', `DuckDB wrote ${files.length} hour files, validation found ${prepared.buckets.length} hours`);
       } finally {
         await rm(dir, { recursive: true, force: true });
+        if (prepared.cleanSpoolPath) await rm(prepared.cleanSpoolPath, { force: true });
       }
     }
-    if (prepared.cleanSpoolPath) await rm(prepared.cleanSpoolPath, { force: true });
 
     const byReason = new Map<RejectReason, RejectedLine[]>();
     for (const r of prepared.rejected) byReason.set(r.reason, [...(byReason.get(r.reason) ?? []), r]);

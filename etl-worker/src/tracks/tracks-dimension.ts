@@ -124,6 +124,8 @@ export class TracksDimension {
         size_bytes: stored.sizeBytes,
         sha256: stored.sha256,
         row_count: count,
+        // A snapshot is the whole compacted topic, not an offset range of one partition: the
+        // contract needs a range, so it names the topic and leaves the offsets at zero.
         source: { topic: this.deps.topic, partition: 0, first_offset: 0, last_offset: 0 },
         staged_key: null,
         input: null,

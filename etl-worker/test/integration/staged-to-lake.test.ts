@@ -72,6 +72,9 @@ describe('etl-worker: staged objects in, Parquet out (real broker + S3Proxy)', (
       staged.push(await harness.stage(object % 3, lines, events.map((e) => Date.parse(e.ts))));
     }
 
+    // A record on the manifest topic that is not a manifest: to the DLQ, and the worker moves on.
+    await harness.publish(harness.names.stagedFiles, [{ partition: 1, key: 'junk', value: '{"not":"a manifest"}' }]);
+
     const app = await harness.startWorker();
     const manifests = await harness.waitForStaged(staged.map((m) => m.key));
     await app.close();
@@ -127,7 +130,10 @@ describe('etl-worker: staged objects in, Parquet out (real broker + S3Proxy)', (
       }
     }
     expect(quarantined).toEqual(rejectedLines);
-    const dlq = await harness.dlqMessages();
+    const allDlq = await harness.dlqMessages();
+    const manifestRejects = allDlq.filter((m) => fromKafkaHeaders(m.headers as never)['source.topic'] === harness.names.stagedFiles);
+    expect(manifestRejects.map((m) => [m.value!.toString(), fromKafkaHeaders(m.headers as never)['error.code']])).toEqual([['{"not":"a manifest"}', 'RECORD_INVALID']]);
+    const dlq = allDlq.filter((m) => !manifestRejects.includes(m));
     expect(dlq.length).toBe(rejectedLines.size);
     for (const message of dlq) {
       const headers = fromKafkaHeaders(message.headers as never);
