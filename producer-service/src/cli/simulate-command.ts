@@ -4,7 +4,7 @@ import { RateLimiter } from '../publish/rate-limiter.js';
 import type { RecordPublisher } from '../publish/record-publisher.js';
 import type { RunSummary } from '../publish/run-summary.js';
 import type { ProducerSettings } from '../config.js';
-import { buildWorld, sessionsForEventRate, sessionsForUsers, usersNeededForRate, type SimulationWindow } from '../simulator/listening-simulator.js';
+import { buildWorld, sessionsForEventRate, sessionsForUsers, usersNeededForRate, type SimulatedWorld, type SimulationWindow } from '../simulator/listening-simulator.js';
 import { createPlaySource } from '../simulator/play-source.js';
 import { runSimulation } from '../simulator/simulation-run.js';
 import { publishTracks } from '../tracks/track-publisher.js';
@@ -44,9 +44,12 @@ export function simulationWindow(settings: ProducerSettings, nowMs: number): Sim
 
 export async function simulateCommand(settings: ProducerSettings, deps: CommandDeps): Promise<void> {
   const { logger, signal } = deps;
-  const world = buildWorld({ seed: settings.seed, users: settings.users, tracks: settings.tracks });
-  logger.info({ seed: settings.seed, users: settings.users, tracks: settings.tracks }, 'SimulationWorldBuilt');
+  const worldOptions = { seed: settings.seed, users: settings.users, tracks: settings.tracks };
+  // The catalog is needed here only to publish it; the generator builds its own (same seed, same world).
+  let world: SimulatedWorld | undefined;
   if (settings.publishTracks) {
+    world = buildWorld(worldOptions);
+    logger.info(worldOptions, 'SimulationWorldBuilt');
     await publishTracks(
       world.catalog.tracks.map((entry) => entry.track),
       deps.publisher,
@@ -64,7 +67,7 @@ export async function simulateCommand(settings: ProducerSettings, deps: CommandD
   );
   const source = createPlaySource(
     {
-      world: { seed: settings.seed, users: settings.users, tracks: settings.tracks },
+      world: worldOptions,
       window,
       malformedRatio: settings.malformedRatio,
       maxValid: settings.events ?? Number.POSITIVE_INFINITY,

@@ -58,8 +58,8 @@ export function sessionsForEventRate(eventsPerSecond: number): number {
 
 /**
  * Users needed so that real time at `eventsPerSecond` rarely finds every drawn user mid-session:
- * concurrent sessions ≈ session starts/s × mean session length, and a user listens in a session
- * for about an hour at most; keep four users per concurrent session.
+ * concurrent sessions ≈ session starts/s × mean session length; keep four users per concurrent
+ * session so a drawn user is usually free.
  */
 export function usersNeededForRate(eventsPerSecond: number): number {
   return Math.ceil(4 * sessionsForEventRate(eventsPerSecond) * MEAN_SESSION_SECONDS);
