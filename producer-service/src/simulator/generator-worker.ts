@@ -6,9 +6,9 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { BatchGenerator, type GeneratorSpec } from './generator-spec.js';
-import { transferList } from './play-batch.js';
+import { transferList, type PlayBatch } from './play-batch.js';
 
-export type GeneratorMessage = { type: 'batch'; batch: import('./play-batch.js').PlayBatch } | { type: 'end' } | { type: 'error'; message: string };
+export type GeneratorMessage = { type: 'batch'; batch: PlayBatch } | { type: 'end' } | { type: 'error'; message: string };
 
 const port = parentPort;
 if (port) {

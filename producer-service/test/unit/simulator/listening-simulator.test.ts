@@ -138,4 +138,22 @@ describe('ListeningSimulator on a fixed seed (default 50k catalog, 10k users)', 
     expect(count / (WEEK_MS / 1000) / rate).toBeGreaterThan(0.85);
     expect(count / (WEEK_MS / 1000) / rate).toBeLessThan(1.15);
   });
+
+  it('starts real time warm: sessions already under way give near the target rate in the first minutes', () => {
+    const rate = 40;
+    const nowMs = START_MS + 2 * 86_400_000 + 15 * 3_600_000;
+    const countFirstMinutes = (warmStart: boolean): number => {
+      const simulator = new ListeningSimulator(world, { seed: SEED, startMs: nowMs, warmStart, endMs: Number.POSITIVE_INFINITY, sessionsPerSecond: sessionsForEventRate(rate) });
+      let count = 0;
+      for (let play = simulator.next(); play && play.deliverAtMs < nowMs + 600_000; play = simulator.next()) {
+        expect(play.deliverAtMs).toBeGreaterThanOrEqual(nowMs);
+        count++;
+      }
+      return count / 600;
+    };
+    const warm = countFirstMinutes(true);
+    expect(warm / rate).toBeGreaterThan(0.6);
+    expect(warm / rate).toBeLessThan(1.6);
+    expect(countFirstMinutes(false) / rate).toBeLessThan(0.4);
+  });
 });
