@@ -1,7 +1,6 @@
 import { createHash } from 'node:crypto';
 import { open } from 'node:fs/promises';
 import { Readable, Transform } from 'node:stream';
-import { StringDecoder } from 'node:string_decoder';
 import { createGunzip, type ZlibOptions } from 'node:zlib';
 import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { PipelineError } from '@spotify-pipeline/shared/errors';
@@ -55,18 +54,25 @@ export async function readStagedLines(
   // The decompressed bytes are also kept on local tmpfs: when every line is valid, DuckDB parses
   // this copy itself (in parallel) instead of a re-serialised one (the fast path; see LakeObjectWriter).
   const spool = spoolPath ? await open(spoolPath, 'w') : undefined;
-  const decoder = new StringDecoder('utf8');
-  let carry = '';
+  // Split on the last newline byte of each chunk and decode whole lines only: no UTF-8 sequence
+  // is ever cut, and only the short unfinished tail is copied into the next chunk.
+  let carry: Buffer = Buffer.alloc(0);
   try {
     for await (const chunk of gunzip as AsyncIterable<Buffer>) {
       if (spool) await spool.write(chunk);
-      const text = carry + decoder.write(chunk);
+      const lastNewline = chunk.lastIndexOf(10);
+      if (lastNewline === -1) {
+        carry = Buffer.concat([carry, chunk]);
+        continue;
+      }
+      const text = carry.length > 0 ? Buffer.concat([carry, chunk.subarray(0, lastNewline)]).toString('utf8') : chunk.toString('utf8', 0, lastNewline);
+      carry = Buffer.from(chunk.subarray(lastNewline + 1));
       let start = 0;
       for (let end = text.indexOf('\n'); end !== -1; end = text.indexOf('\n', start)) {
         if (end > start) onLine(text.slice(start, end));
         start = end + 1;
       }
-      carry = text.slice(start);
+      if (start < text.length) onLine(text.slice(start));
     }
   } catch (err) {
     if (err instanceof PipelineError) throw err;
@@ -76,8 +82,7 @@ export async function readStagedLines(
   } finally {
     await spool?.close();
   }
-  const tail = carry + decoder.end();
-  if (tail.length > 0) onLine(tail);
+  if (carry.length > 0) onLine(carry.toString('utf8'));
   const digest = hash.digest('hex');
   if (digest !== manifest.sha256 || size !== manifest.size_bytes) {
     // Retriable: a sink replay may be rewriting the same key right now; a lasting mismatch exhausts the retries.

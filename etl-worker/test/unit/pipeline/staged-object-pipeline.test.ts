@@ -142,4 +142,13 @@ describe('staged object → lake files (no network)', () => {
     expect(prepared.cleanSpoolPath).toBeUndefined();
     expect(prepared.lines).toEqual([line]);
   });
+
+  it('keeps multi-byte characters intact across decompressed chunk boundaries (objects over 1 MiB)', async () => {
+    const name = 'Sigur Rós – Hoppípolla 🎵 '.repeat(20);
+    const lines = Array.from({ length: 4_000 }, (_, i) => JSON.stringify(listeningEvent(10_000 + i, { track_name: `${name}${i}` })));
+    expect(lines.join('\n').length).toBeGreaterThan(2 * 1024 * 1024);
+    const prepared = await new StagedObjectPreparer(source, new EventValidator()).prepare(stage(lines, 5000));
+    expect(prepared.rejected).toEqual([]);
+    expect(prepared.lines).toEqual(lines);
+  });
 });
