@@ -1,11 +1,11 @@
 import type { Logger } from 'pino';
 import { committedOffsets, consumeBatch, seek, type KafkaConsumer, type Message, type OutgoingRecord, type TopicPartition, type TransactionalProducer } from '@spotify-pipeline/shared/kafka';
 import { retry } from '@spotify-pipeline/shared/retry';
+import type { StagedFileManifest } from '@spotify-pipeline/shared/schemas';
 import { commitLakeTransaction, nextOffsets } from '../commit/lake-commit.js';
 import type { TransactionQueue } from '../commit/transaction-queue.js';
 import type { EtlMetrics } from '../metrics.js';
 import { parseStagedManifest } from '../source/staged-manifest-message.js';
-import type { StagedFileManifest } from '@spotify-pipeline/shared/schemas';
 import type { LakeObjectWriter } from './lake-object-writer.js';
 import { prepareAndWrite } from './overlapped-processing.js';
 import type { StagedObjectPreparer } from './staged-object-preparer.js';
@@ -30,6 +30,7 @@ export interface EtlLoopDeps {
 export class EtlLoop {
   /** Partitions revoked while a batch was in flight: their results must not be committed by us. */
   private readonly revoked = new Set<string>();
+  private failures = 0;
 
   constructor(private deps: EtlLoopDeps) {}
 
@@ -41,8 +42,6 @@ export class EtlLoop {
   onRevoke(partitions: TopicPartition[]): void {
     for (const p of partitions) this.revoked.add(`${p.topic}:${p.partition}`);
   }
-
-  private failures = 0;
 
   /**
    * One poll → process → commit round. A failed round (S3 or the transaction) rewinds the consumer
