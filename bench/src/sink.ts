@@ -75,8 +75,10 @@ function listeningEvent(i: number, tsMs: number): Buffer {
 }
 
 async function produce(settings: KafkaSettings, topic: string): Promise<number> {
+  const deadline = Date.now() + 600_000;
   const producer = await createIdempotentProducer(settings, { clientId: 'bench-producer' });
-  const start = Date.UTC(2024, 0, 1);
+  // Recent event times: the broker's time-based retention would delete records stamped years ago.
+  const start = Date.now() - 3_600_000;
   let bytes = 0;
   for (let i = 0; i < EVENTS; i++) {
     const value = listeningEvent(i, start + i);
@@ -85,7 +87,9 @@ async function produce(settings: KafkaSettings, topic: string): Promise<number> 
       try {
         producer.produce(topic, null, value, `user-${i % 5_000}`, start + i);
         break;
-      } catch {
+      } catch (err) {
+        // Local queue full: wait for delivery, but not forever (a dead broker must fail the run).
+        if (Date.now() > deadline) throw err;
         await new Promise((r) => setTimeout(r, 2));
       }
     }
@@ -106,7 +110,9 @@ async function discardBaseline(settings: KafkaSettings, topic: string): Promise<
   consumer.subscribe([topic]);
   let seen = 0;
   let startedAt = 0;
+  const deadline = Date.now() + 600_000;
   while (seen < EVENTS) {
+    if (Date.now() > deadline) throw new Error(`consume-and-discard saw ${seen} of ${EVENTS} events in 10 minutes`);
     const batch = await consumeBatch(consumer, 5_000);
     if (batch.length > 0 && startedAt === 0) startedAt = performance.now();
     seen += batch.length;
@@ -158,6 +164,7 @@ async function main(): Promise<void> {
   const admin = KafkaAdmin.create(kafka.settings, 'bench-admin');
   await admin.ensureTopics([{ name: topic, partitions: PARTITIONS, replicationFactor: 1 }]);
   admin.close();
+  console.log(`kafka ${kafka.settings.brokers.join(',')}, s3 ${s3.settings.endpoint}, topic ${topic}`);
   const bytes = await produce(kafka.settings, topic);
   console.log(`produced ${EVENTS} events, ${(bytes / MIB).toFixed(1)} MiB (${Math.round(bytes / EVENTS)} B/event avg), ${PARTITIONS} partitions`);
 

@@ -3,7 +3,7 @@ import { fromKafkaHeaders } from '@spotify-pipeline/shared/schemas';
 import { waitUntil } from '@spotify-pipeline/testkit';
 import { checkLedger, duplicates, readTopic } from './support/ledger';
 import { counterValues, startInProcess } from './support/in-process';
-import { committedTotal, createWorld, eventValue, produceValues, type SinkWorld } from './support/stack';
+import { committedTotal, createWorld, eventValue, produceValues, recentStartMs, type SinkWorld } from './support/stack';
 
 const PARTITIONS = 2;
 const MAX_RECORD_BYTES = 2_000;
@@ -38,10 +38,11 @@ describe('sink dead letters (real broker + S3 server)', () => {
   it('sends malformed and oversized records to the DLQ with their reason and stages the good ones around them', async () => {
     const rounds = 50;
     const sent: Array<{ id: string; kind: Kind; value: Buffer | null; key: string; timestamp: number }> = [];
+    const startMs = recentStartMs();
     for (let r = 0; r < rounds; r++) {
       PATTERN.forEach((kind, i) => {
         const id = `dlq-${r}-${i}`;
-        const timestamp = Date.UTC(2024, 5, 1) + sent.length;
+        const timestamp = startMs + sent.length;
         sent.push({ id, kind, value: valueOf(kind, id, timestamp), key: id, timestamp });
       });
     }

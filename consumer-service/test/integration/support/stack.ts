@@ -93,7 +93,15 @@ export async function produceValues(producer: Producer, topic: string, values: A
   }
 }
 
-export async function produceEvents(settings: KafkaSettings, topic: string, ids: string[], startMs = Date.UTC(2024, 0, 1)): Promise<void> {
+/**
+ * Event times of test records: recent, never years old. The broker applies time-based retention to
+ * record timestamps, so records stamped in 2024 are deleted (low watermark jumps) mid-test.
+ */
+export function recentStartMs(): number {
+  return Date.now() - 3_600_000;
+}
+
+export async function produceEvents(settings: KafkaSettings, topic: string, ids: string[], startMs = recentStartMs()): Promise<void> {
   const producer = await createIdempotentProducer(settings, { clientId: 'test-producer' });
   try {
     await produceValues(
@@ -155,12 +163,13 @@ export class SinkProcess {
 export async function produceSteadily(settings: KafkaSettings, topic: string, prefix: string, count: number, chunk: number, pauseMs: number, padBytes = 0): Promise<string[]> {
   const producer = await createIdempotentProducer(settings, { clientId: `${prefix}-producer` });
   const ids: string[] = [];
+  const startMs = recentStartMs();
   try {
     for (let start = 0; start < count; start += chunk) {
       const values = [];
       for (let i = start; i < Math.min(count, start + chunk); i++) {
         const id = `${prefix}-${i}`;
-        const timestamp = Date.UTC(2024, 2, 1) + i * 10;
+        const timestamp = startMs + i * 10;
         ids.push(id);
         values.push({ value: eventValue(id, timestamp, padBytes), key: `k${i % 101}`, timestamp });
       }
