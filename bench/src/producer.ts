@@ -75,7 +75,7 @@ async function ours(settings: KafkaSettings, topic: string, events: number, star
   await source.close();
   await disconnect(producer);
   if (metrics.counters.delivered !== events) throw new Error(`ours: ${metrics.counters.delivered} of ${events} delivered`);
-  return { events, bytes: metrics.counters.bytesByTopic.get(topic) ?? 0, seconds, generator: source.mode };
+  return { events, bytes: metrics.counters.topics.get(topic)?.bytes ?? 0, seconds, generator: source.mode };
 }
 
 /** The limit: librdkafka fed pre-serialized buffers in a tight loop, delivery reports counted. */

@@ -8,15 +8,28 @@ export interface PublishCounters {
   accepted: number;
   delivered: number;
   /** Acknowledged records and value bytes by topic (events and tracks share one producer). */
-  deliveredByTopic: Map<string, number>;
-  bytesByTopic: Map<string, number>;
+  topics: Map<string, TopicTotals>;
   failed: Map<string, number>;
   queueFullWaits: number;
   kafkaErrors: Map<string, number>;
 }
 
+export interface TopicTotals {
+  delivered: number;
+  bytes: number;
+}
+
 export function newPublishCounters(): PublishCounters {
-  return { accepted: 0, delivered: 0, deliveredByTopic: new Map(), bytesByTopic: new Map(), failed: new Map(), queueFullWaits: 0, kafkaErrors: new Map() };
+  return { accepted: 0, delivered: 0, topics: new Map(), failed: new Map(), queueFullWaits: 0, kafkaErrors: new Map() };
+}
+
+/** Acknowledged records of one topic so far. */
+export function deliveredTo(counters: PublishCounters, topic: string): number {
+  return counters.topics.get(topic)?.delivered ?? 0;
+}
+
+function totalsBy(counters: PublishCounters, field: keyof TopicTotals): Map<string, number> {
+  return new Map([...counters.topics].map(([topic, totals]) => [topic, totals[field]]));
 }
 
 export interface ProducerMetrics {
@@ -50,7 +63,7 @@ export function createProducerMetrics(registry: Registry, now: () => number = Da
     labelNames: ['topic'],
     registers: [registry],
     collect() {
-      incrementBy(this, 'topic', counters.deliveredByTopic, seen.delivered);
+      incrementBy(this, 'topic', totalsBy(counters, 'delivered'), seen.delivered);
     },
   });
   new Counter({
@@ -68,7 +81,7 @@ export function createProducerMetrics(registry: Registry, now: () => number = Da
     labelNames: ['topic'],
     registers: [registry],
     collect() {
-      incrementBy(this, 'topic', counters.bytesByTopic, seen.bytes);
+      incrementBy(this, 'topic', totalsBy(counters, 'bytes'), seen.bytes);
     },
   });
   new Gauge({

@@ -1,5 +1,5 @@
 import { writeFile } from 'node:fs/promises';
-import type { PublishCounters } from './producer-metrics.js';
+import { deliveredTo, type PublishCounters } from './producer-metrics.js';
 
 /**
  * What a run produced, written as JSON with `--summary-file` so a test can reconcile the lake
@@ -72,7 +72,7 @@ export class RunSummary {
       malformed: { total: this.malformed.not_json + this.malformed.schema_invalid, ...this.malformed },
       late: this.late,
       badRecords: { total: badTotal, byReason: Object.fromEntries([...this.badRecords].sort()) },
-      delivery: { delivered: counters.deliveredByTopic.get(this.topic) ?? 0, failed },
+      delivery: { delivered: deliveredTo(counters, this.topic), failed },
       validByEventHour: Object.fromEntries([...this.byHour].sort(([a], [b]) => a - b).map(([hour, count]) => [hourKey(hour), count])),
       firstEventTime: this.valid > 0 ? new Date(this.firstMs).toISOString() : null,
       lastEventTime: this.valid > 0 ? new Date(this.lastMs).toISOString() : null,

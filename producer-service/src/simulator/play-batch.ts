@@ -35,7 +35,9 @@ export function transferList(batch: PlayBatch): ArrayBuffer[] {
  * malformed record from the injector — stopping once `maxValid` valid events are in.
  */
 export function fillBatch(simulator: ListeningSimulator, injector: MalformedInjector, maxRecords: number, maxValid: number): PlayBatch {
-  const values: Uint8Array[] = [];
+  // Values are written straight into one buffer (grown when needed): no Buffer per record, no copy.
+  let data = Buffer.allocUnsafeSlow(maxRecords * 1024);
+  const offsets = new Uint32Array(maxRecords + 2);
   const keys: string[] = [];
   // One slot spare: a malformed record and its play always travel in the same batch.
   const eventTimes = new Float64Array(maxRecords + 1);
@@ -45,6 +47,17 @@ export function fillBatch(simulator: ListeningSimulator, injector: MalformedInje
   let valid = 0;
   let bytes = 0;
   let exhausted = false;
+  const append = (value: string | Buffer): void => {
+    // A UTF-16 code unit takes at most 3 bytes in UTF-8: room for that means one pass, no measuring.
+    const length = typeof value === 'string' ? value.length * 3 : value.length;
+    if (bytes + length > data.length) {
+      const grown = Buffer.allocUnsafeSlow(Math.max(data.length * 2, bytes + length));
+      data.copy(grown, 0, 0, bytes);
+      data = grown;
+    }
+    offsets[count] = bytes;
+    bytes += typeof value === 'string' ? data.write(value, bytes) : value.copy(data, bytes);
+  };
   while (count < maxRecords) {
     if (valid >= maxValid) {
       exhausted = true;
@@ -57,32 +70,21 @@ export function fillBatch(simulator: ListeningSimulator, injector: MalformedInje
     }
     const bad = injector.before(play.event);
     if (bad) {
-      values.push(bad.value);
+      append(bad.value);
       keys.push(play.event.user_id);
       eventTimes[count] = play.eventTimeMs;
       deliverAt[count] = play.deliverAtMs;
       kinds[count] = bad.kind === 'not_json' ? RecordKind.NOT_JSON : RecordKind.SCHEMA_INVALID;
-      bytes += bad.value.length;
       count++;
     }
-    const value = Buffer.from(encodeSimulatedPlay(play));
-    values.push(value);
+    append(encodeSimulatedPlay(play));
     keys.push(play.event.user_id);
     eventTimes[count] = play.eventTimeMs;
     deliverAt[count] = play.deliverAtMs;
     kinds[count] = play.deliverAtMs > play.eventTimeMs ? RecordKind.VALID_LATE : RecordKind.VALID;
-    bytes += value.length;
     count++;
     valid++;
   }
-  const data = new Uint8Array(bytes);
-  const offsets = new Uint32Array(count + 1);
-  let offset = 0;
-  for (let i = 0; i < count; i++) {
-    offsets[i] = offset;
-    data.set(values[i]!, offset);
-    offset += values[i]!.length;
-  }
-  offsets[count] = offset;
-  return { count, data, offsets, keys, eventTimes, deliverAt, kinds, valid, exhausted };
+  offsets[count] = bytes;
+  return { count, data: new Uint8Array(data.buffer, data.byteOffset, bytes), offsets: offsets.subarray(0, count + 1), keys, eventTimes, deliverAt, kinds, valid, exhausted };
 }

@@ -1,6 +1,7 @@
 import type { ListeningEvent } from '@spotify-pipeline/shared/schemas';
 import { UNKNOWN_CONTENT_JSON, type Catalog, type CatalogTrack } from './catalog.js';
 import { localTime } from './daily-cycle.js';
+import { isoTime } from './iso-time.js';
 import { pickEpisode, type Episode, type PodcastCatalog } from './podcasts.js';
 import type { Prng } from './prng.js';
 import { episodeOutcome, musicOutcome, nextReasonStart, SESSION_START_REASONS, SESSION_START_WEIGHTS, type PlaybackOutcome } from './skips.js';
@@ -153,7 +154,7 @@ export class ListeningSession {
       event: {
         schema_version: 1,
         event_id: this.ids.nextEventId(),
-        ts: new Date(eventTimeMs).toISOString(),
+        ts: isoTime(eventTimeMs),
         user_id: this.user.id,
           platform: this.platform,
         ms_played: outcome.msPlayed,

@@ -11,8 +11,8 @@ describe('RunSummary', () => {
     summary.addMalformed('schema_invalid');
     summary.addMalformed('schema_invalid');
     const counters = newPublishCounters();
-    counters.deliveredByTopic.set('events', 6);
-    counters.deliveredByTopic.set('tracks', 100);
+    counters.topics.set('events', { delivered: 6, bytes: 600 });
+    counters.topics.set('tracks', { delivered: 100, bytes: 10_000 });
     const json = summary.toJSON(counters, true);
     expect(json).toMatchObject({
       valid: 3,

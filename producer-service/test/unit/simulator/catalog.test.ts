@@ -2,6 +2,7 @@ import { trackV1 } from '@spotify-pipeline/shared/schemas';
 import { buildCatalog, POPULARITY_EXPONENT } from '../../../src/simulator/catalog';
 import { Prng } from '../../../src/simulator/prng';
 import { ZipfSampler } from '../../../src/simulator/zipf';
+import { isoTime } from '../../../src/simulator/iso-time';
 
 describe('buildCatalog', () => {
   const catalog = buildCatalog(20_000, 7);
@@ -66,5 +67,17 @@ describe('Prng', () => {
     expect(Math.min(...values)).toBeGreaterThanOrEqual(0);
     expect(Math.max(...values)).toBeLessThan(1);
     expect(values.reduce((s, v) => s + v, 0) / values.length).toBeCloseTo(0.5, 1);
+  });
+});
+
+describe('isoTime', () => {
+  it('formats like Date.toISOString across minutes, seconds and milliseconds', () => {
+    const rng = new Prng(3);
+    let ms = Date.UTC(2023, 11, 31, 23, 58);
+    for (let i = 0; i < 20_000; i++) {
+      ms += rng.int(5_000);
+      expect(isoTime(ms)).toBe(new Date(ms).toISOString());
+    }
+    for (const edge of [0, 999, 1000, 59_999, 60_000, Date.UTC(2024, 1, 29, 12, 0, 0, 7)]) expect(isoTime(edge)).toBe(new Date(edge).toISOString());
   });
 });
