@@ -1,7 +1,7 @@
 // etl-worker throughput: the worker's own path (gunzip → JS validate → DuckDB Parquet, overlapped)
 // against DuckDB's raw limit (read_ndjson of the same staged .ndjson.gz → COPY TO parquet, same
 // typed columns and derived SQL, no validation) on the same data, in the same run.
-//   node --import tsx bench/src/etl.ts   (ETL_BENCH_EVENTS=1000000, ETL_BENCH_ROUNDS=3 by default)
+//   node --import tsx bench/src/etl.ts   (ETL_BENCH_EVENTS=1000000, ETL_BENCH_ROUNDS=3, ETL_BENCH_VALIDATION_THREADS=0 by default)
 import { createReadStream } from 'node:fs';
 import { mkdir, mkdtemp, readdir, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -19,6 +19,7 @@ import {
   listeningEventsSelect,
   prepareAndWrite,
   StagedObjectPreparer,
+  ValidationPool,
   type StagedObjectSource,
 } from '@spotify-pipeline/etl-worker/processing';
 import { writeStagedObjects } from './etl-data.js';
@@ -26,6 +27,7 @@ import { writeStagedObjects } from './etl-data.js';
 const EVENTS = Number(process.env.ETL_BENCH_EVENTS ?? 1_000_000);
 const PER_OBJECT = Number(process.env.ETL_BENCH_EVENTS_PER_OBJECT ?? 100_000);
 const ROUNDS = Number(process.env.ETL_BENCH_ROUNDS ?? 3);
+const VALIDATION_THREADS = Number(process.env.ETL_BENCH_VALIDATION_THREADS ?? 0);
 const ROW_GROUP_ROWS = 122_880;
 
 const peakRssMb = (): number => Math.round(process.resourceUsage().maxRSS / 1024);
@@ -57,6 +59,8 @@ async function main(): Promise<void> {
       };
       let baseCpu = Infinity;
       let workerCpu = Infinity;
+      const checker = VALIDATION_THREADS > 0 ? new ValidationPool(VALIDATION_THREADS) : new EventValidator();
+      console.log(`validation: ${VALIDATION_THREADS > 0 ? `${VALIDATION_THREADS} worker thread(s)` : 'main thread'}`);
       let baseBest = Infinity;
       let workerBest = Infinity;
       let baseRows = 0;
@@ -74,7 +78,7 @@ async function main(): Promise<void> {
         // The worker: stream-gunzip + sha256, JS validation (ajv compiled from zod), de-duplication,
         // hour bucketing, then one DuckDB scan per staged object; validation of object i+1 overlaps DuckDB on object i.
         await rm(lake, { recursive: true, force: true });
-        const preparer = new StagedObjectPreparer(source, new EventValidator(), () => encoder.tempPath('.ndjson'));
+        const preparer = new StagedObjectPreparer(source, checker, () => encoder.tempPath('.ndjson'));
         const writer = new LakeObjectWriter(encoder, new DirectoryLakeStore(lake), { dlq: 'dlq' }, metrics, pino({ level: 'silent' }));
         cpu = process.cpuUsage();
         started = performance.now();
@@ -95,6 +99,7 @@ async function main(): Promise<void> {
       console.log(`parquet bytes: worker ${(await dirBytes(lake)) >> 20} MiB, baseline ${(await stat(baseOut)).size >> 20} MiB`);
       console.log(`ratio worker/duckdb: ${(workerRate / baseRate).toFixed(2)} (target ≥ 0.5); worker rate target ≥ 150000 rows/s: ${workerRate >= 150_000 ? 'met' : 'NOT met'}`);
       console.log(`peak RSS: ${peakRssMb()} MiB`);
+      if (checker instanceof ValidationPool) await checker.close();
       if (workerRows !== EVENTS || baseRows !== EVENTS) throw new Error(`row counts differ: worker ${workerRows}, duckdb ${baseRows}, input ${EVENTS}`);
     } finally {
       await encoder.close();

@@ -17,6 +17,7 @@ import { S3LakeStore } from './sink/lake-store.js';
 import { S3StagedObjectSource } from './source/staged-object-reader.js';
 import { TracksDimension } from './tracks/tracks-dimension.js';
 import { EventValidator } from './validate/event-validator.js';
+import { ValidationPool } from './validate/validation-pool.js';
 
 const TRACKS_POLL_INTERVAL_MS = 1_000;
 const TRACKS_CATCH_UP_MS = 60_000;
@@ -35,6 +36,7 @@ export function buildApp(config: Config, { logger, registry }: ServiceContext): 
   let consumer: KafkaConsumer | undefined;
   let tracks: TracksDimension | undefined;
   let follower: ManifestFollower | undefined;
+  let pool: ValidationPool | undefined;
   let resolveDone!: () => void;
   let rejectDone!: (err: unknown) => void;
   const done = new Promise<void>((resolve, reject) => ((resolveDone = resolve), (rejectDone = reject)));
@@ -95,11 +97,13 @@ export function buildApp(config: Config, { logger, registry }: ServiceContext): 
       await tracks.syncDurations();
       logger.info({ tracks: tracks.tracks.size }, 'TracksDimensionLoaded');
 
+      pool = config.etl.validationThreads > 0 ? new ValidationPool(config.etl.validationThreads) : undefined;
+      const checker = pool ?? new EventValidator();
       const loop: EtlLoop = new EtlLoop({
         consumer: undefined as never,
         txn,
         transactions,
-        preparer: new StagedObjectPreparer(new S3StagedObjectSource(s3), new EventValidator(), () => encoder!.tempPath('.ndjson')),
+        preparer: new StagedObjectPreparer(new S3StagedObjectSource(s3), checker, () => encoder!.tempPath('.ndjson')),
         writer: new LakeObjectWriter(encoder, store, { dlq: config.topics.dlq }, metrics, logger.child({ component: 'writer' })),
         topics: { lakeFiles: config.topics.lakeFiles, dlq: config.topics.dlq },
         maxManifestsPerBatch: config.etl.maxManifestsPerBatch,
@@ -146,6 +150,7 @@ export function buildApp(config: Config, { logger, registry }: ServiceContext): 
           { name: 'tracks consumer', run: () => tracks?.close() },
           { name: 'manifest follower', run: () => follower?.close() },
           { name: 'transactional producer', run: () => txn?.close() },
+          { name: 'validation threads', run: () => pool?.close() },
           { name: 'duckdb', run: () => encoder?.close() },
           { name: 's3 client', run: () => s3.destroy() },
           { name: 'ops server', run: () => ops?.close() },

@@ -21,6 +21,10 @@ export const etlSettingsSchema = z.strictObject({
   pollTimeoutMs: envInt('how long one poll of the manifest topic waits, in milliseconds', 10).default(200),
   rowGroupRows: envInt('Parquet row group size in rows (Athena reads row groups in parallel)', 1_000).default(122_880),
   tmpDir: envString('directory for the temporary NDJSON and Parquet files DuckDB reads and writes (default /dev/shm when present, else the OS temp dir)').optional(),
+  validationThreads: envInt(
+    'worker threads that JSON-parse and validate lines (0 = the main thread; more helps only with spare cores, see README)',
+    0,
+  ).default(0),
   duckdbThreads: envInt('DuckDB worker threads (0 = one per core)', 0).default(0),
   duckdbMemoryLimitMb: envInt('DuckDB memory limit in MiB', 64).default(1_024),
   allowedLatenessMs: envInt('event-time lateness after which an hour partition is closed and compacted, in milliseconds', 0).default(2 * 3_600_000),

@@ -2,6 +2,7 @@
 // that replay staged objects offline. Importing this starts nothing.
 export { DuckDbEncoder, type EncoderOptions } from './parquet/duckdb-encoder.js';
 export { EventValidator } from './validate/event-validator.js';
+export { ValidationPool } from './validate/validation-pool.js';
 export { StagedObjectPreparer } from './pipeline/staged-object-preparer.js';
 export { LakeObjectWriter, type ObjectOutcome } from './pipeline/lake-object-writer.js';
 export { prepareAndWrite } from './pipeline/overlapped-processing.js';

@@ -2,7 +2,7 @@ import { rm } from 'node:fs/promises';
 import type { StagedFileManifest } from '@spotify-pipeline/shared/schemas';
 import { readStagedLines, type StagedObjectSource } from '../source/staged-object-reader.js';
 import type { ExtraColumn } from '../transform/listening-events-sql.js';
-import type { EventValidator, ExtraColumnType } from '../validate/event-validator.js';
+import type { ExtraColumnType, LineChecker, LineSummary } from '../validate/event-validator.js';
 import type { RejectReason } from '../validate/reasons.js';
 import { hourPartitionOf, type HourPartition } from './lake-keys.js';
 
@@ -43,12 +43,14 @@ export interface PreparedObject {
  * columns are remembered for the life of the process: a field first seen as a number and later
  * as text is a breaking change and is quarantined, never coerced.
  */
+const MAX_CHUNKS_IN_FLIGHT = 4;
+
 export class StagedObjectPreparer {
   private readonly extraTypes = new Map<string, ExtraColumnType>();
 
   constructor(
     private readonly source: StagedObjectSource,
-    private readonly validator: EventValidator,
+    private readonly checker: LineChecker,
     /** A fresh local path (tmpfs) for the spooled staged object; without it there is no fast path. */
     private readonly spoolPath?: () => string,
   ) {}
@@ -67,14 +69,8 @@ export class StagedObjectPreparer {
       rejected.push({ reason, message, line, offset: contiguous ? source.first_offset + lineIndex : source.first_offset });
     };
 
-    const spool = this.spoolPath?.();
-    await readStagedLines(this.source, manifest, (line) => {
+    const apply = (line: string, verdict: LineSummary): void => {
       const lineIndex = index++;
-      if (manifest.format !== 'ndjson') {
-        reject('unsupported_format', `staged format ${manifest.format} is not read by this worker`, line, lineIndex);
-        return;
-      }
-      const verdict = this.validator.check(line);
       if (!verdict.ok) {
         reject(verdict.reason, verdict.message, line, lineIndex);
         return;
@@ -90,14 +86,12 @@ export class StagedObjectPreparer {
           objectExtras.set(name, type);
         }
       }
-      const event = verdict.event;
-      const eventId = event.event_id as string;
+      const { eventId, ts } = verdict;
       if (seen.has(eventId)) {
         duplicateCount++;
         return;
       }
       seen.add(eventId);
-      const ts = event.ts as string;
       const hourKey = ts.slice(0, 13);
       let bucket = buckets.get(hourKey);
       if (!bucket) {
@@ -110,10 +104,38 @@ export class StagedObjectPreparer {
       bucket.rowCount++;
       if (isEarlier(ts, bucket.minTs)) bucket.minTs = ts;
       if (isEarlier(bucket.maxTs, ts)) bucket.maxTs = ts;
-    }, spool).catch(async (err: unknown) => {
+    };
+
+    // Chunks are checked concurrently (worker threads) but applied strictly in input order, so
+    // "first event_id wins" and new-column typing do not depend on timing. A few chunks in flight
+    // keep the checkers busy while memory stays bounded.
+    const unsupported = manifest.format !== 'ndjson';
+    const inFlight: Array<Promise<void>> = [];
+    let applied: Promise<void> = Promise.resolve();
+    const spool = this.spoolPath?.();
+    try {
+      await readStagedLines(
+        this.source,
+        manifest,
+        async (chunk) => {
+          const verdicts = unsupported
+            ? chunk.map((): LineSummary => ({ ok: false, reason: 'unsupported_format', message: `staged format ${manifest.format} is not read by this worker` }))
+            : this.checker.checkLines(chunk);
+          applied = applied.then(async () => {
+            const list = await verdicts;
+            for (let i = 0; i < chunk.length; i++) apply(chunk[i]!, list[i]!);
+          });
+          inFlight.push(applied);
+          if (inFlight.length > MAX_CHUNKS_IN_FLIGHT) await inFlight.shift();
+        },
+        spool,
+      );
+      await applied;
+    } catch (err) {
+      await applied.catch(() => undefined);
       if (spool) await rm(spool, { force: true });
       throw err;
-    });
+    }
     const clean = rejected.length === 0 && duplicateCount === 0 && lines.length === index;
     if (spool && !clean) await rm(spool, { force: true });
 

@@ -26,14 +26,14 @@ export class S3StagedObjectSource implements StagedObjectSource {
 }
 
 /**
- * Streams a staged object's lines to `onLine` while it downloads: bytes are hashed as they arrive
+ * Streams a staged object's lines to `onLines` (one call per decompressed chunk, in order) while it downloads: bytes are hashed as they arrive
  * and gunzipped on the fly, so validation overlaps the transfer. The caller must not publish
  * anything before this resolves: a sha256 mismatch (a torn or replaced object) rejects at the end.
  */
 export async function readStagedLines(
   source: StagedObjectSource,
   manifest: StagedFileManifest,
-  onLine: (line: string) => void,
+  onLines: (lines: string[]) => void | Promise<void>,
   spoolPath?: string,
 ): Promise<void> {
   const hash = createHash('sha256');
@@ -67,12 +67,7 @@ export async function readStagedLines(
       }
       const text = carry.length > 0 ? Buffer.concat([carry, chunk.subarray(0, lastNewline)]).toString('utf8') : chunk.toString('utf8', 0, lastNewline);
       carry = Buffer.from(chunk.subarray(lastNewline + 1));
-      let start = 0;
-      for (let end = text.indexOf('\n'); end !== -1; end = text.indexOf('\n', start)) {
-        if (end > start) onLine(text.slice(start, end));
-        start = end + 1;
-      }
-      if (start < text.length) onLine(text.slice(start));
+      await onLines(splitLines(text));
     }
   } catch (err) {
     if (err instanceof PipelineError) throw err;
@@ -82,7 +77,7 @@ export async function readStagedLines(
   } finally {
     await spool?.close();
   }
-  if (carry.length > 0) onLine(carry.toString('utf8'));
+  if (carry.length > 0) await onLines(splitLines(carry.toString('utf8')));
   const digest = hash.digest('hex');
   if (digest !== manifest.sha256 || size !== manifest.size_bytes) {
     // Retriable: a sink replay may be rewriting the same key right now; a lasting mismatch exhausts the retries.
@@ -90,4 +85,15 @@ export async function readStagedLines(
       retriable: true,
     });
   }
+}
+
+function splitLines(text: string): string[] {
+  const lines: string[] = [];
+  let start = 0;
+  for (let end = text.indexOf('\n'); end !== -1; end = text.indexOf('\n', start)) {
+    if (end > start) lines.push(text.slice(start, end));
+    start = end + 1;
+  }
+  if (start < text.length) lines.push(text.slice(start));
+  return lines;
 }

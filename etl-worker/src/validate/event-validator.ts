@@ -15,6 +15,16 @@ export const DROPPED_FIELDS: ReadonlySet<string> = new Set(['ip_addr', 'ip_addr_
 const COLUMN_NAME = /^[a-z][a-z0-9_]{0,62}$/;
 const RESERVED_NAMES = new Set([...DERIVED_LISTENING_COLUMNS, ...PARTITION_KEYS].map((c) => c.name));
 
+/** What the preparer needs of a line's verdict: small and structured-cloneable (worker threads). */
+export type LineSummary =
+  | { ok: true; eventId: string; ts: string; extras: Array<[string, ExtraColumnType]> | null }
+  | { ok: false; reason: RejectReason; message: string };
+
+/** Checks lines in order: in this thread (EventValidator) or in worker threads (ValidationPool). */
+export interface LineChecker {
+  checkLines(lines: string[]): LineSummary[] | Promise<LineSummary[]>;
+}
+
 export type LineVerdict =
   | { ok: true; event: Record<string, unknown>; extras: Array<[string, ExtraColumnType]> | null }
   | { ok: false; reason: RejectReason; message: string };
@@ -60,7 +70,7 @@ export function compileListeningEventValidator(): ValidateFunction {
  * Validates one staged line against the ListeningEvent contract. Hot path: JSON.parse + a compiled
  * ajv function; the slower classification of *why* a line failed runs only for rejected lines.
  */
-export class EventValidator {
+export class EventValidator implements LineChecker {
   private readonly validate = compileListeningEventValidator();
   private readonly fieldTypes: Map<string, Set<JsonType>>;
   private readonly required: string[];
@@ -98,6 +108,13 @@ export class EventValidator {
       (extras ??= []).push([name, type]);
     }
     return { ok: true, event: record, extras };
+  }
+
+  checkLines(lines: string[]): LineSummary[] {
+    return lines.map((line) => {
+      const verdict = this.check(line);
+      return verdict.ok ? { ok: true, eventId: verdict.event.event_id as string, ts: verdict.event.ts as string, extras: verdict.extras } : verdict;
+    });
   }
 
   private explain(record: Record<string, unknown>): LineVerdict {

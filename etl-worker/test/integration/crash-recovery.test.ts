@@ -25,7 +25,7 @@ describe('etl-worker crash recovery (child process, SIGKILL)', () => {
 
   function startChild(): { child: ChildProcess; output: () => string; exited: Promise<number | null> } {
     const child = spawn(process.execPath, [MAIN], {
-      env: { PATH: process.env.PATH ?? '', ...harness.env({ ETL_MAX_MANIFESTS_PER_BATCH: '2', LOG_LEVEL: 'info' }) },
+      env: { PATH: process.env.PATH ?? '', ...harness.env({ ETL_MAX_MANIFESTS_PER_BATCH: '2', ETL_VALIDATION_THREADS: '1', LOG_LEVEL: 'info' }) },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     children.push(child);
