@@ -8,6 +8,11 @@ import { readConfig } from '../../src/config';
 import { readTopic, topicCount, watermarkConsumer } from './topic-reader';
 
 const PARTITIONS = 3;
+
+/** Three days before the current hour, as PRODUCER_START_TIME. */
+function recentStart(): string {
+  return new Date(Math.floor(Date.now() / 3_600_000) * 3_600_000 - 3 * 86_400_000).toISOString().replace('.000Z', 'Z');
+}
 const EVENTS = 24_000;
 
 describe('producer-service while the broker goes down', () => {
@@ -32,7 +37,8 @@ describe('producer-service while the broker goes down', () => {
       HTTP_PORT: '0',
       LOG_LEVEL: 'silent',
       PRODUCER_BACKFILL: 'true',
-      PRODUCER_START_TIME: '2024-05-01T00:00:00Z',
+      // Recent event times: the broker's time-based retention deletes records stamped long ago.
+      PRODUCER_START_TIME: recentStart(),
       PRODUCER_DAYS: '3',
       PRODUCER_EVENTS: String(EVENTS),
       PRODUCER_USERS: '2000',

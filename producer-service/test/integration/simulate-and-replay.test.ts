@@ -14,6 +14,11 @@ import type { RunSummaryJson } from '../../src/publish/run-summary';
 import { readTopic, topicCount, watermarkConsumer } from './topic-reader';
 
 const PARTITIONS = 3;
+
+/** Three days before the current hour, as PRODUCER_START_TIME. */
+function recentStart(): string {
+  return new Date(Math.floor(Date.now() / 3_600_000) * 3_600_000 - 3 * 86_400_000).toISOString().replace('.000Z', 'Z');
+}
 const FIXTURES = join(__dirname, '../fixtures');
 const MAIN = join(__dirname, '../../dist/main.js');
 
@@ -66,7 +71,8 @@ describe('producer-service against a real broker', () => {
     const { config, metrics } = await runApp(
       env({
         PRODUCER_BACKFILL: 'true',
-        PRODUCER_START_TIME: '2024-03-04T00:00:00Z',
+        // Recent event times: the broker's time-based retention deletes records stamped long ago.
+        PRODUCER_START_TIME: recentStart(),
         PRODUCER_DAYS: '2',
         PRODUCER_EVENTS: '20000',
         PRODUCER_USERS: '2000',
