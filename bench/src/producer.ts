@@ -3,7 +3,7 @@
  * loop the service runs) against a raw librdkafka producer sending pre-serialized events of the
  * same size, same broker, same producer config, same run. Prints events/s, MB/s and the ratio.
  *
- *   node --import tsx bench/src/producer.ts            (BENCH_EVENTS=500000 by default)
+ *   node --import tsx bench/src/producer.ts     (BENCH_EVENTS=500000, BENCH_ROUNDS=3 by default)
  *
  * Uses KAFKA_BROKERS when set, otherwise the testkit's local broker (TESTKIT_STATE_DIR).
  */
@@ -30,6 +30,7 @@ import {
 
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 500_000);
 const WARMUP = 20_000;
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const SEED = 7;
 const START_MS = Date.UTC(2024, 0, 1);
 const YEAR_MS = 365 * 86_400_000;
@@ -147,10 +148,21 @@ async function main(): Promise<void> {
 
   await raw(kafka.settings, topics.raw, pool, WARMUP);
   await ours(kafka.settings, topics.ours, WARMUP, START_MS - YEAR_MS);
-  const rawResult = await raw(kafka.settings, topics.raw, pool, EVENTS);
-  const oursResult = await ours(kafka.settings, topics.ours, EVENTS, START_MS);
 
-  console.log(`producer benchmark, ${EVENTS.toLocaleString('en')} events, idempotent, acks=all, zstd, 6 partitions, broker ${kafka.mode}`);
+  // The machine is shared: alternate the two in rounds and keep each one's best, so a burst of
+  // someone else's load does not decide the ratio.
+  const rawRuns: Result[] = [];
+  const ourRuns: Array<Result & { generator: string }> = [];
+  for (let round = 0; round < ROUNDS; round++) {
+    rawRuns.push(await raw(kafka.settings, topics.raw, pool, EVENTS));
+    ourRuns.push(await ours(kafka.settings, topics.ours, EVENTS, START_MS + round * YEAR_MS));
+    console.log(`round ${round + 1}: raw ${Math.round(EVENTS / rawRuns[round]!.seconds).toLocaleString('en')}/s, ours ${Math.round(EVENTS / ourRuns[round]!.seconds).toLocaleString('en')}/s`);
+  }
+  const best = <R extends Result>(runs: R[]): R => runs.reduce((a, b) => (b.seconds < a.seconds ? b : a));
+  const rawResult = best(rawRuns);
+  const oursResult = best(ourRuns);
+
+  console.log(`producer benchmark, ${EVENTS.toLocaleString('en')} events, best of ${ROUNDS} rounds, idempotent, acks=all, zstd, 6 partitions, broker ${kafka.mode}`);
   console.log(line('raw librdkafka (pre-serialized)', rawResult));
   console.log(line(`ours (generate+encode+produce, ${oursResult.generator})`, oursResult));
   const ratio = oursResult.events / oursResult.seconds / (rawResult.events / rawResult.seconds);

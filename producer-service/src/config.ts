@@ -8,7 +8,7 @@ const envNumber = (describe: string) => z.coerce.number().describe(describe);
 /** `PRODUCER_*`: what to produce and how fast. Every CLI option sets one of these (see cli/). */
 export const producerSettingsSchema = z.strictObject({
   command: envEnum(['simulate', 'replay'] as const, 'simulate (generate listening events) or replay (real Spotify export files)').default('simulate'),
-  rate: envInt('real-time simulation: mean events per second over a day (the daily cycle shapes it), e.g. 100', 1).default(100),
+  rate: envInt('real-time simulation: mean events per second over a day (the daily cycle shapes it; 10,000 users sustain about 25), e.g. 20', 1).default(20),
   users: envInt('simulated users, e.g. 10000', 1).default(10_000),
   tracks: envInt('simulated catalog size in tracks, e.g. 50000', 100).default(50_000),
   seed: envInt('seed of the simulation: the same seed (and start time) gives the same events').default(42),

@@ -9,7 +9,7 @@ export const USAGE = `Usage:
   producer-service replay <file|folder|zip>...   replay Spotify export files (extended or account-data)
 
 Simulate options:
-  --rate <n>              real time: mean events/s over a day                 PRODUCER_RATE (100)
+  --rate <n>              real time: mean events/s over a day                 PRODUCER_RATE (20)
   --users <n>             simulated users                                     PRODUCER_USERS (10000)
   --tracks <n>            catalog size                                        PRODUCER_TRACKS (50000)
   --seed <n>              seed; same seed and start give the same events      PRODUCER_SEED (42)

@@ -58,11 +58,11 @@ export function sessionsForEventRate(eventsPerSecond: number): number {
 
 /**
  * Users needed so that real time at `eventsPerSecond` rarely finds every drawn user mid-session:
- * concurrent sessions ≈ session starts/s × mean session length; keep four users per concurrent
- * session so a drawn user is usually free.
+ * concurrent sessions ≈ session starts/s × mean session length; keep two users per concurrent
+ * session so a drawn user is usually free (the simulator redraws a busy one up to four times).
  */
 export function usersNeededForRate(eventsPerSecond: number): number {
-  return Math.ceil(4 * sessionsForEventRate(eventsPerSecond) * MEAN_SESSION_SECONDS);
+  return Math.ceil(2 * sessionsForEventRate(eventsPerSecond) * MEAN_SESSION_SECONDS);
 }
 
 /** Session starts per second for a population (Spotify users average a bit over one session a day). */

@@ -38,7 +38,7 @@ describe('parseCommandLine', () => {
 describe('producer config', () => {
   it('defaults to real-time simulation at PRODUCER_RATE with the default world', () => {
     const config = readConfig(BASE_ENV);
-    expect(config.producer).toMatchObject({ command: 'simulate', rate: 100, users: 10_000, tracks: 50_000, backfill: false, malformedRatio: 0, maxRate: 0, strict: false, compression: 'zstd' });
+    expect(config.producer).toMatchObject({ command: 'simulate', rate: 20, users: 10_000, tracks: 50_000, backfill: false, malformedRatio: 0, maxRate: 0, strict: false, compression: 'zstd' });
   });
 
   it('reads options given on the command line through the same schema', () => {
