@@ -107,15 +107,6 @@ export class ListeningSimulator {
     if (window.warmStart) this.warmUp();
   }
 
-  /** Delivery time of the next play, without taking it (the real-time pacer waits for it). */
-  peekDeliveryMs(): number {
-    for (;;) {
-      this.fill();
-      if (this.heap.peekTime() >= this.emitFromMs) return this.heap.peekTime();
-      this.take();
-    }
-  }
-
   /** The next play in delivery order, or undefined when the window is over and all are delivered. */
   next(): SimulatedPlay | undefined {
     for (;;) {
