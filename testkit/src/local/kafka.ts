@@ -6,7 +6,7 @@ import { promisify } from 'node:util';
 import { KafkaAdmin } from '@spotify-pipeline/shared/kafka';
 import { ensureJars } from './jars.js';
 import type { LocalLaunch } from './local-process.js';
-import { freePort } from './processes.js';
+import { freePorts } from './processes.js';
 import type { ProcessRecord } from './state.js';
 
 const run = promisify(execFile);
@@ -51,8 +51,7 @@ function serverProperties(port: number, controllerPort: number, dataDir: string)
 
 export async function prepareKafka(stateDir: string): Promise<LocalLaunch> {
   const classpathDir = await ensureJars('kafka');
-  const port = await freePort();
-  const controllerPort = await freePort();
+  const [port, controllerPort] = (await freePorts(2)) as [number, number];
   const dataDir = join(stateDir, 'kafka');
   await mkdir(dataDir, { recursive: true });
   const configFile = join(dataDir, 'server.properties');
