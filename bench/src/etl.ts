@@ -22,7 +22,7 @@ import {
   ValidationPool,
   type StagedObjectSource,
 } from '@spotify-pipeline/etl-worker/processing';
-import { writeStagedObjects } from './etl-data.js';
+import { writeStagedObjects } from './lib/etl-data.js';
 
 const EVENTS = Number(process.env.ETL_BENCH_EVENTS ?? 1_000_000);
 const PER_OBJECT = Number(process.env.ETL_BENCH_EVENTS_PER_OBJECT ?? 100_000);
