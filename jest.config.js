@@ -17,7 +17,7 @@ const common = {
   testEnvironment: 'node',
   transform: { '^.+\\.(t|j)sx?$': swc },
   // ESM-only dependencies are transformed to CommonJS like our own sources.
-  transformIgnorePatterns: ['/node_modules/(?!(hyparquet|hyparquet-compressors)/)'],
+  transformIgnorePatterns: ['/node_modules/(?!(hyparquet|hyparquet-compressors|hysnappy)/)'],
   moduleNameMapper: {
     '^@spotify-pipeline/shared/(.*)$': '<rootDir>/shared/src/$1/index.ts',
     '^@spotify-pipeline/testkit$': '<rootDir>/testkit/src/index.ts',
