@@ -107,7 +107,7 @@ export function buildApp(config: Config, { logger, registry }: ServiceContext): 
         {
           source: openSource,
           batcher,
-          stager: new BatchStager(uploader, { bucket: config.storage.stagingBucket, prefix: config.storage.stagingPrefix }, metrics),
+          stager: new BatchStager(uploader, { bucket: config.storage.stagingBucket, prefix: config.storage.stagingPrefix }, metrics, logger.child({ component: 'stager' })),
           committer: new TransactionCommitter(
             txn,
             () => openSource.client,

@@ -2,6 +2,7 @@ import type { FlushedBatch } from '../commit/transaction-committer.js';
 import { stagingKey } from '../pipeline/object-key.js';
 import type { PartitionBatch } from '../pipeline/partition-batch.js';
 import type { SinkMetrics } from '../metrics.js';
+import type { Logger } from '@spotify-pipeline/shared/logging';
 import type { StagingUploader } from './staging-uploader.js';
 
 export interface StagerOptions {
@@ -18,6 +19,7 @@ export class BatchStager {
     private readonly uploader: StagingUploader,
     private readonly options: StagerOptions,
     private readonly metrics: SinkMetrics,
+    private readonly logger?: Logger,
   ) {}
 
   async stage(batch: PartitionBatch): Promise<FlushedBatch> {
@@ -49,6 +51,7 @@ export class BatchStager {
     await this.uploader.put(object);
     this.metrics.uploadLatency.observe((performance.now() - started) / 1000);
     this.metrics.objectSize.observe(body.length);
+    this.logger?.debug({ key, records: batch.stagedCount, bytes: body.length, reason: batch.closedBy }, 'ObjectUploaded');
     return { batch, object };
   }
 }

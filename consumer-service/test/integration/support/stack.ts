@@ -146,6 +146,17 @@ export class SinkProcess {
     return kb ? Number(kb[1]) * 1024 : 0;
   }
 
+  /** SIGKILL the moment the process writes `text` (e.g. an upload done, its commit not yet): a crash at that exact point. */
+  killWhenLogged(text: string): Promise<number | null> {
+    const onData = (chunk: Buffer): void => {
+      if (!chunk.toString().includes(text)) return;
+      this.child.stdout!.off('data', onData);
+      this.child.kill('SIGKILL');
+    };
+    this.child.stdout!.on('data', onData);
+    return this.exited;
+  }
+
   kill(signal: NodeJS.Signals = 'SIGKILL'): Promise<number | null> {
     if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill(signal);
     return this.exited;
