@@ -75,6 +75,9 @@ export class CatalogSync {
       metrics.manifestsRejected.inc({ error_code: 'RECORD_INVALID' });
       logger.error({ key: rejected.manifest.key, table: rejected.manifest.table, reason: rejected.reason }, 'ManifestDeadLettered');
     }
+    for (const replay of plan?.replays ?? []) logger.warn({ key: replay.key, staged: replay.staged_key }, 'ReplayedAddIgnored');
+    // Only a catalog with one location per partition misses these; the embedded catalog lists files.
+    if (this.deps.writer.mode !== 'local') for (const m of plan?.misplaced ?? []) logger.warn(m, 'FilesOutsideLocation');
     if (plan && plan.closed.length > 0) await this.deps.reconciler.reconcile(state, plan.closed);
 
     try {

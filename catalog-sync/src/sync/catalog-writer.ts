@@ -18,6 +18,11 @@ export class CatalogWriter {
     private readonly now: () => number = Date.now,
   ) {}
 
+  /** The backend's mode: whether a partition is read from one location (not `local`) or a file list. */
+  get mode(): string {
+    return this.catalog.mode;
+  }
+
   async apply(actions: CatalogAction[]): Promise<void> {
     for (const action of actions) {
       switch (action.kind) {

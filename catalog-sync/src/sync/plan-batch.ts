@@ -1,6 +1,7 @@
 import type { LakeFileManifest, StagedFileManifest } from '@spotify-pipeline/shared/schemas';
 import type { LakeColumn } from '@spotify-pipeline/shared/schemas';
 import { folderOf, partitionId, type LakeFile, type PartitionFiles, type PartitionKey, type PartitionSwap, type TableSpec } from '../catalog/catalog.js';
+import { fileIdentity, filesOutsideLocation } from '../catalog/live-location.js';
 import { newColumn, tableSpec } from '../catalog/tables.js';
 import { advanceWatermark, partitionsToClose } from '../completeness/watermarks.js';
 import { pruneLedger } from '../state/prune-ledger.js';
@@ -26,6 +27,12 @@ export interface BatchPlan {
   rejected: Array<{ manifest: LakeFileManifest; reason: string }>;
   /** Partition ids closed by this batch: each is reconciled after the catalog write. */
   closed: string[];
+  /**
+   * Touched partitions with live files their one location (Glue) does not cover, and `add`s dropped
+   * as replays of a staged object already counted under another key: logged, never applied.
+   */
+  misplaced: Array<{ partition: string; keys: string[] }>;
+  replays: LakeFileManifest[];
 }
 
 const fileOf = (m: LakeFileManifest): LakeFile => ({ key: m.key, sizeBytes: m.size_bytes, rowCount: m.row_count, sha256: m.sha256 });
@@ -36,7 +43,7 @@ const fileOf = (m: LakeFileManifest): LakeFile => ({ key: m.key, sizeBytes: m.si
  * already in the state yields no action for it, which is what keeps at-least-once delivery exact.
  */
 export function planBatch(state: SyncState, lake: LakeFileManifest[], staged: StagedFileManifest[], options: PlanOptions): BatchPlan {
-  const plan: BatchPlan = { actions: [], rejected: [], closed: [] };
+  const plan: BatchPlan = { actions: [], rejected: [], closed: [], misplaced: [], replays: [] };
   for (const s of staged) state.staged[s.key] = s.record_count;
 
   const registrations = new Map<string, Map<string, PartitionFiles>>();
@@ -72,12 +79,20 @@ export function planBatch(state: SyncState, lake: LakeFileManifest[], staged: St
         continue;
       }
     }
-    recordInput(state, m);
-    if (m.operation === 'quarantine') continue;
+    if (m.operation === 'quarantine') {
+      recordInput(state, m);
+      continue;
+    }
 
     const key: PartitionKey = partitioned ? { dt: m.partition!.dt, hour: m.partition!.hour } : { dt: '', hour: '' };
     const id = partitionId(m.table, key);
     const ledger = (state.partitions[id] ??= { table: m.table, ...key, files: {}, retired: [], pending: {}, stagedKeys: [], closed: false });
+    if (m.operation === 'add' && isReplayUnderAnotherKey(ledger, m.key)) {
+      // Its rows are counted under the first key already (live, or merged into a compaction).
+      plan.replays.push(m);
+      continue;
+    }
+    recordInput(state, m);
     if (m.staged_key && !ledger.stagedKeys.includes(m.staged_key)) ledger.stagedKeys.push(m.staged_key);
     touched.add(id);
 
@@ -101,7 +116,12 @@ export function planBatch(state: SyncState, lake: LakeFileManifest[], staged: St
   const ensure = [...touchedTables.values()].map((spec): CatalogAction => ({ kind: 'ensureTable', spec }));
   plan.actions.unshift(...ensure);
   for (const [table, perTable] of registrations) plan.actions.push({ kind: 'register', table, partitions: [...perTable.values()] });
-  for (const id of touched) plan.actions.push(...readySwaps(state.partitions[id]!));
+  for (const id of touched) {
+    const ledger = state.partitions[id]!;
+    plan.actions.push(...readySwaps(ledger));
+    const outside = ledger.dt ? filesOutsideLocation(Object.keys(ledger.files)) : [];
+    if (outside.length > 0) plan.misplaced.push({ partition: id, keys: outside });
+  }
   for (const { id, ledger, watermarkMs } of partitionsToClose(state, options.allowedLatenessMs)) {
     ledger.closed = true;
     plan.closed.push(id);
@@ -110,6 +130,14 @@ export function planBatch(state: SyncState, lake: LakeFileManifest[], staged: St
   // Partitions closed by this batch are reconciled after it, so they outlive their own pruning.
   if (options.ledgerRetentionMs !== undefined) pruneLedger(state, Math.max(options.ledgerRetentionMs, options.allowedLatenessMs), new Set(plan.closed));
   return plan;
+}
+
+/** An `add` whose staged object already has a file in the partition under another key (fileIdentity). */
+function isReplayUnderAnotherKey(ledger: PartitionLedger, key: string): boolean {
+  if (ledger.files[key] !== undefined || ledger.retired.includes(key)) return false;
+  const identity = fileIdentity(key);
+  if (identity === key) return false;
+  return Object.keys(ledger.files).some((k) => fileIdentity(k) === identity) || ledger.retired.some((k) => fileIdentity(k) === identity);
 }
 
 function recordInput(state: SyncState, m: LakeFileManifest): void {

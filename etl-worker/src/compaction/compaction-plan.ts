@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { HourPartition } from '../pipeline/lake-keys.js';
-import type { LiveFile, PartitionState } from './lake-ledger.js';
+import { LakeLedger, type LiveFile, type PartitionState } from './lake-ledger.js';
 
 export interface CompactionPolicy {
   allowedLatenessMs: number;
@@ -23,14 +23,21 @@ export const partitionEndMs = (p: HourPartition): number => Date.parse(`${p.dt}T
 
 /**
  * A partition is compacted once event time (the table's watermark) has passed its end by the
- * allowed lateness, and it holds at least `minFiles` files smaller than the target. Files already
- * at the target size are left alone; only the small ones are merged.
+ * allowed lateness, and it holds at least `minFiles` files smaller than the target — or at once,
+ * closed or not, when a one-location catalog would read it wrong (LakeLedger.misplaced: a late
+ * file outside the live generation's folder, a dropped replay inside it). Every live file is
+ * merged, large ones too: the new generation's folder becomes the partition's only location, so
+ * it must hold all of the partition's rows.
  */
 export function planCompaction(state: PartitionState, watermarkMs: number, policy: CompactionPolicy): CompactionPlan | undefined {
   if (!state.partition.dt) return undefined;
-  if (partitionEndMs(state.partition) + policy.allowedLatenessMs > watermarkMs) return undefined;
-  const inputs = [...state.live.values()].filter((f) => f.sizeBytes < policy.targetBytes * 0.75).sort((a, b) => a.key.localeCompare(b.key));
-  if (inputs.length < Math.max(2, policy.minFiles)) return undefined;
+  const inputs = [...state.live.values()].sort((a, b) => a.key.localeCompare(b.key));
+  if (inputs.length === 0) return undefined;
+  if (LakeLedger.misplaced(state).length === 0) {
+    if (partitionEndMs(state.partition) + policy.allowedLatenessMs > watermarkMs) return undefined;
+    const small = inputs.filter((f) => f.sizeBytes < policy.targetBytes * 0.75);
+    if (small.length < Math.max(2, policy.minFiles)) return undefined;
+  }
   const totalBytes = inputs.reduce((sum, f) => sum + f.sizeBytes, 0);
   const totalRows = inputs.reduce((sum, f) => sum + f.rowCount, 0);
   const outputCount = Math.max(1, Math.ceil(totalBytes / policy.targetBytes));

@@ -11,7 +11,8 @@ import { compactedFileKey } from '../pipeline/lake-keys.js';
 import { putFile, type LakeStore } from '../sink/lake-store.js';
 import { sqlString } from '../transform/listening-events-sql.js';
 import { planCompaction, type CompactionPlan, type CompactionPolicy } from './compaction-plan.js';
-import { LakeLedger } from './lake-ledger.js';
+import { LakeLedger, type PartitionState } from './lake-ledger.js';
+import { LiveGenerationMarkers } from './live-generation-marker.js';
 import type { ManifestFollower } from './manifest-follower.js';
 
 export interface CompactorDeps {
@@ -33,11 +34,18 @@ export interface CompactorDeps {
  * key, committed in one transaction: a catalog switches the partition from the old files to the
  * new in one step, so a reader sees one set or the other, never both, never neither. The old
  * objects stay where they are (readers in flight may still read them) until the janitor's TTL.
- * Late rows arriving after compaction are ordinary `add` files beside the compacted prefix; the
- * next round merges them with the compacted file into a new generation.
+ * After the commit the partition's live-generation marker names the new generation, so late rows
+ * are written inside its folder (the one folder a Glue partition reads); the next round merges
+ * them with the compacted files into a new generation.
  */
 export class Compactor {
-  constructor(private readonly deps: CompactorDeps) {}
+  private readonly markers: LiveGenerationMarkers;
+  /** Marker contents this member wrote or confirmed, per lake partition. */
+  private readonly markedGeneration = new Map<string, string>();
+
+  constructor(private readonly deps: CompactorDeps) {
+    this.markers = new LiveGenerationMarkers(deps.store);
+  }
 
   /** One round: compacts every closed partition this member owns; returns how many it compacted. */
   async runOnce(): Promise<number> {
@@ -45,15 +53,33 @@ export class Compactor {
     await follower.poll();
     let compacted = 0;
     for (const [id, state] of follower.ledger.partitions) {
-      if (!follower.isSettled(id)) continue;
+      // Hour partitions only: the unpartitioned tracks snapshot is rewritten by the tracks dimension.
+      if (!follower.isSettled(id) || !state.partition.dt) continue;
+      await this.syncMarker(id, state);
+      const misplaced = LakeLedger.misplaced(state);
+      if (misplaced.length > 0) this.deps.logger.warn({ partition: id, misplaced }, 'LateFilesOutsideLiveGeneration');
       const plan = planCompaction(state, follower.ledger.watermarks.get(state.table) ?? 0, policy);
       if (!plan) continue;
       const manifests = await this.compact(plan, follower.ledger.watermarks.get(state.table) ?? 0);
       // Applied at once: the next round must not compact the same inputs again while our manifests are in flight.
       for (const m of manifests) follower.ledger.apply(m);
+      await this.syncMarker(id, state);
       compacted++;
     }
     return compacted;
+  }
+
+  /**
+   * Makes the partition's marker name the generation the committed manifests make live. Only
+   * committed state reaches the ledger, so a marker never names a generation that is not live; a
+   * crash between a commit and this write is repaired on the next round (the ledger is rebuilt).
+   */
+  private async syncMarker(id: string, state: PartitionState): Promise<void> {
+    const generation = LakeLedger.liveGeneration(state);
+    if (!generation || this.markedGeneration.get(id) === generation) return;
+    await this.markers.write(state.table, state.partition, generation, (this.deps.now ?? Date.now)());
+    this.markedGeneration.set(id, generation);
+    this.deps.logger.info({ partition: id, generation }, 'LiveGenerationMarked');
   }
 
   async compact(plan: CompactionPlan, watermarkMs: number): Promise<LakeFileManifest[]> {

@@ -1,5 +1,5 @@
 import type { LakeFileManifest } from '@spotify-pipeline/shared/schemas';
-import type { HourPartition } from '../pipeline/lake-keys.js';
+import { fileIdentity, generationOfKey, type HourPartition } from '../pipeline/lake-keys.js';
 
 export interface LiveFile {
   key: string;
@@ -12,6 +12,10 @@ export interface PartitionState {
   table: string;
   partition: HourPartition;
   live: Map<string, LiveFile>;
+  /** Identities (fileIdentity) of every add ever applied: a second key for one of them is a replay. */
+  added: Set<string>;
+  /** Keys of committed adds dropped as replays: objects that exist but must never be read. */
+  dropped: Set<string>;
 }
 
 /**
@@ -19,7 +23,9 @@ export interface PartitionState {
  * committed `pipeline.lake-files` records in order gives exactly what a catalog serves:
  * `add` makes a file live, `compact` makes its file live and the `replaces` files dead in one
  * step. A key once replaced stays dead, so a stray re-add of a compacted small file (a replayed
- * manifest) cannot bring its rows back twice. Quarantine objects are kept apart.
+ * manifest) cannot bring its rows back twice, and neither can a replayed staged object written
+ * under another folder (its identity is its offsets, whatever the folder). Quarantine objects are
+ * kept apart.
  */
 export class LakeLedger {
   readonly partitions = new Map<string, PartitionState>();
@@ -41,10 +47,18 @@ export class LakeLedger {
     const id = manifest.partition ? LakeLedger.partitionId(manifest.table, manifest.partition) : `${manifest.table}/_unpartitioned`;
     let state = this.partitions.get(id);
     if (!state) {
-      state = { table: manifest.table, partition: manifest.partition ?? { dt: '', hour: '' }, live: new Map() };
+      state = { table: manifest.table, partition: manifest.partition ?? { dt: '', hour: '' }, live: new Map(), added: new Set(), dropped: new Set() };
       this.partitions.set(id, state);
     }
     if (this.replaced.has(manifest.key)) return;
+    if (manifest.operation === 'add') {
+      const identity = fileIdentity(manifest.key);
+      if (state.added.has(identity) && !state.live.has(manifest.key)) {
+        state.dropped.add(manifest.key);
+        return;
+      }
+      state.added.add(identity);
+    }
     if (manifest.operation === 'compact') {
       for (const key of manifest.replaces) {
         state.live.delete(key);
@@ -52,6 +66,30 @@ export class LakeLedger {
       }
     }
     state.live.set(manifest.key, { key: manifest.key, sizeBytes: manifest.size_bytes, rowCount: manifest.row_count, manifest });
+  }
+
+  /**
+   * The compacted generation a partition is read from: the folder of its live compacted files.
+   * Undefined before the first compaction (readers read the partition folder).
+   */
+  static liveGeneration(state: PartitionState): string | undefined {
+    let newest: LiveFile | undefined;
+    for (const f of state.live.values()) {
+      if (f.manifest.operation === 'compact' && (!newest || f.manifest.written_at_ms > newest.manifest.written_at_ms)) newest = f;
+    }
+    return newest ? generationOfKey(newest.key) : undefined;
+  }
+
+  /**
+   * Files a one-location catalog (Glue) gets wrong: live files outside the live generation's
+   * folder (a late file whose writer had not yet seen the compaction) and dropped replays inside
+   * it. The next compaction of the partition moves it to a folder holding exactly its live files.
+   */
+  static misplaced(state: PartitionState): string[] {
+    const generation = LakeLedger.liveGeneration(state);
+    if (!generation) return [];
+    const inLive = (key: string): boolean => generationOfKey(key) === generation;
+    return [...[...state.live.keys()].filter((k) => !inLive(k)), ...[...state.dropped].filter(inLive)].sort();
   }
 
   /** Live files of a table, sorted by key: what a reader of the catalog scans. */

@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import { PipelineError } from '@spotify-pipeline/shared/errors';
 import { toKafkaHeaders, LISTENING_EVENTS_TABLE, type LakeFileManifest } from '@spotify-pipeline/shared/schemas';
 import type { OutgoingRecord } from '@spotify-pipeline/shared/kafka';
+import { LiveGenerationMarkers } from '../compaction/live-generation-marker.js';
 import type { EtlMetrics } from '../metrics.js';
 import type { DuckDbEncoder } from '../parquet/duckdb-encoder.js';
 import { putFile, type LakeStore } from '../sink/lake-store.js';
@@ -26,12 +27,15 @@ export interface WriterTopics {
 
 /**
  * Writes a prepared staged object to the lake: one Parquet file per event hour, one quarantine
- * object per reject reason, all at deterministic keys, then describes them as manifests. Nothing
- * here is visible to readers until the manifests are committed.
+ * object per reject reason, all at deterministic keys, then describes them as manifests. An hour
+ * that was compacted already gets its file inside the live generation's folder (the marker says
+ * which), since a one-location catalog reads nothing else. Nothing here is listed by a catalog until
+ * the manifests are committed.
  */
 export class LakeObjectWriter {
   /** Highest event time seen per source partition: the manifests' watermark. */
   private readonly watermarks = new Map<string, number>();
+  private readonly markers: LiveGenerationMarkers;
 
   constructor(
     private readonly encoder: DuckDbEncoder,
@@ -40,7 +44,9 @@ export class LakeObjectWriter {
     private readonly metrics: EtlMetrics,
     private readonly logger: Logger,
     private readonly now: () => number = Date.now,
-  ) {}
+  ) {
+    this.markers = new LiveGenerationMarkers(store);
+  }
 
   async write(prepared: PreparedObject): Promise<ObjectOutcome> {
     const { manifest: staged } = prepared;
@@ -75,7 +81,8 @@ export class LakeObjectWriter {
           if (!file || file.rows !== bucket.rowCount) {
             throw new PipelineError('INTERNAL', `partition ${bucket.partition.dt}/${bucket.partition.hour}: DuckDB wrote ${file?.rows ?? 0} rows, validation counted ${bucket.rowCount}`);
           }
-          const key = lakeFileKey(LISTENING_EVENTS_TABLE, bucket.partition, staged.source);
+          const generation = await this.markers.read(LISTENING_EVENTS_TABLE, bucket.partition);
+          const key = lakeFileKey(LISTENING_EVENTS_TABLE, bucket.partition, staged.source, generation);
           const stored = await putFile(this.store, key, file.path);
           rowsOut += file.rows;
           this.metrics.fileSize.observe(stored.sizeBytes);

@@ -1,4 +1,4 @@
-import { copyFile, mkdir, readdir, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
 import { sha256Hex, type LakeStore, type StoredObject } from './lake-store.js';
 
@@ -18,6 +18,13 @@ export class DirectoryLakeStore implements LakeStore {
 
   async download(key: string, path: string): Promise<void> {
     await copyFile(join(this.root, key), path);
+  }
+
+  async get(key: string): Promise<Buffer | undefined> {
+    return readFile(join(this.root, key)).catch((err: NodeJS.ErrnoException) => {
+      if (err.code === 'ENOENT') return undefined;
+      throw err;
+    });
   }
 
   async list(prefix: string): Promise<string[]> {

@@ -17,6 +17,8 @@ export interface LakeStore {
   /** Downloads an object to a local file (compaction reads its inputs this way: DuckDB reads files). */
   download(key: string, path: string): Promise<void>;
   list(prefix: string): Promise<string[]>;
+  /** A small object's bytes (the live-generation markers), undefined when there is none. */
+  get(key: string): Promise<Buffer | undefined>;
 }
 
 export const sha256Hex = (body: Buffer): string => createHash('sha256').update(body).digest('hex');
@@ -57,6 +59,22 @@ export class S3LakeStore implements LakeStore {
           const response = await this.s3.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }));
           await writeFile(path, await response.Body!.transformToByteArray());
         } catch (err) {
+          throw classifyS3Error(err, `get lake object ${key}`);
+        }
+      },
+      { maxAttempts: 8, baseDelayMs: 200, maxDelayMs: 10_000, signal: this.signal },
+    );
+  }
+
+  async get(key: string): Promise<Buffer | undefined> {
+    return retry(
+      async () => {
+        try {
+          const response = await this.s3.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }));
+          return Buffer.from(await response.Body!.transformToByteArray());
+        } catch (err) {
+          const name = (err as { name?: string }).name;
+          if (name === 'NoSuchKey' || name === 'NotFound') return undefined;
           throw classifyS3Error(err, `get lake object ${key}`);
         }
       },

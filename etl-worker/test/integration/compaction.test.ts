@@ -1,4 +1,6 @@
+import { DeleteObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { startKafka, startS3, waitUntil } from '@spotify-pipeline/testkit';
+import { liveGenerationKey } from '../../src/compaction/live-generation-marker';
 import { listeningEvent } from '../fixtures/listening-events';
 import { LakeHarness, LakeReader, ledgerOf } from './lake-harness';
 
@@ -26,6 +28,25 @@ describe('etl-worker compaction of closed hour partitions', () => {
     const bodies = await Promise.all(files.map((k) => harness.getObject(k)));
     const rows = await reader.duckdb(bodies, (from) => `SELECT event_id FROM ${from}`);
     return { files, ids: rows.map((r) => r.event_id as string).sort() };
+  }
+
+  /** What a one-location catalog (Glue + Athena) sees: every object directly in the partition's folder. */
+  async function readFolder(folder: string): Promise<{ files: string[]; ids: string[] }> {
+    const listed = await harness.s3.send(new ListObjectsV2Command({ Bucket: harness.names.lakeBucket, Prefix: folder, Delimiter: '/' }));
+    // Athena skips names starting with _ or . (the live-generation marker among them).
+    const files = (listed.Contents ?? []).map((o) => o.Key!).filter((k) => !/\/[_.][^/]*$/.test(k)).sort();
+    const bodies = await Promise.all(files.map((k) => harness.getObject(k)));
+    const rows = await reader.duckdb(bodies, (from) => `SELECT event_id FROM ${from}`);
+    return { files, ids: rows.map((r) => r.event_id as string).sort() };
+  }
+
+  const marker = { dt: '2026-11-20', hour: '10' };
+  async function markedGeneration(): Promise<string | undefined> {
+    try {
+      return (JSON.parse((await harness.getObject(liveGenerationKey('listening_events', marker))).toString('utf8')) as { generation: string }).generation;
+    } catch {
+      return undefined;
+    }
   }
 
   it('merges many small files into few, and a reader before, during and after sees the same rows', async () => {
@@ -91,14 +112,41 @@ describe('etl-worker compaction of closed hour partitions', () => {
     // The hour-13 partition has one file: nothing to merge there.
     expect(ledgerOf(await harness.lakeManifests()).partitions.get('listening_events/dt=2026-11-20/hour=13')!.live.size).toBe(1);
 
-    // Late rows for the compacted hour land beside the compacted prefix and are read with it.
+    // The marker names the generation once the compaction committed; late rows are written inside its folder.
+    const generation = /compacted-([0-9a-f]{16})\//.exec(compact[0]!.key)![1]!;
+    await waitUntil('the live-generation marker', async () => (await markedGeneration()) === generation, 30_000, 100);
+    const liveFolder = `${PARTITION}/compacted-${generation}/`;
     const late = Array.from({ length: 7 }, () => listeningEvent(next++, {}, HOUR_10, 3_600_000));
-    const lateKey = (await harness.stage(1, late.map((e) => JSON.stringify(e)), late.map((e) => Date.parse(e.ts)))).key;
-    await harness.waitForStaged([lateKey]);
-    await compactor.close();
+    const lateStaged = await harness.stage(1, late.map((e) => JSON.stringify(e)), late.map((e) => Date.parse(e.ts)));
+    const [lateAdd] = (await harness.waitForStaged([lateStaged.key])).filter((m) => m.operation === 'add' && m.staged_key === lateStaged.key);
+    expect(lateAdd!.key).toBe(`${liveFolder}part-${lateStaged.source.topic}+1+${String(lateStaged.source.first_offset).padStart(20, '0')}.parquet`);
+    const expected = [...ids, ...late.map((e) => e.event_id)].sort();
     const withLate = await readPartition();
-    expect(withLate.files.length).toBe(2);
-    expect(withLate.files).toContain(compact[0]!.key);
-    expect(withLate.ids).toEqual([...ids, ...late.map((e) => e.event_id)].sort());
+    expect(withLate.files).toEqual([compact[0]!.key, lateAdd!.key].sort());
+    expect(withLate.ids).toEqual(expected);
+    // The Glue view (the live folder only) agrees: every committed row once.
+    expect(await readFolder(liveFolder)).toEqual(withLate);
+
+    // A stale marker (a crash between a compaction's commit and its marker) sends a late file
+    // outside the live folder; the compactor sees it misplaced and compacts again at once.
+    await harness.s3.send(new DeleteObjectCommand({ Bucket: harness.names.lakeBucket, Key: liveGenerationKey('listening_events', marker) }));
+    const stray = Array.from({ length: 5 }, () => listeningEvent(next++, {}, HOUR_10, 3_600_000));
+    const strayStaged = await harness.stage(2, stray.map((e) => JSON.stringify(e)), stray.map((e) => Date.parse(e.ts)));
+    const [strayAdd] = (await harness.waitForStaged([strayStaged.key])).filter((m) => m.operation === 'add' && m.staged_key === strayStaged.key);
+    expect(strayAdd!.key.startsWith(`${PARTITION}/part-`)).toBe(true);
+    const repair = await waitUntil(
+      'a repair compaction',
+      async () => (await harness.lakeManifests()).find((m) => m.operation === 'compact' && m.replaces.includes(strayAdd!.key)),
+      60_000,
+      200,
+    );
+    expect([...repair.replaces].sort()).toEqual([compact[0]!.key, lateAdd!.key, strayAdd!.key].sort());
+    const repairedGeneration = /compacted-([0-9a-f]{16})\//.exec(repair.key)![1]!;
+    await waitUntil('the repaired marker', async () => (await markedGeneration()) === repairedGeneration, 30_000, 100);
+    await compactor.close();
+    const repaired = await readPartition();
+    const all = [...expected, ...stray.map((e) => e.event_id)].sort();
+    expect(repaired.ids).toEqual(all);
+    expect(await readFolder(`${PARTITION}/compacted-${repairedGeneration}/`)).toEqual(repaired);
   });
 });

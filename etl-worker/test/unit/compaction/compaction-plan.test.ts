@@ -1,7 +1,7 @@
 import type { LakeFileManifest } from '@spotify-pipeline/shared/schemas';
 import { planCompaction, partitionEndMs } from '../../../src/compaction/compaction-plan';
 import { LakeLedger } from '../../../src/compaction/lake-ledger';
-import { compactedFileKey, lakeFileKey } from '../../../src/pipeline/lake-keys';
+import { compactedFileKey, fileIdentity, generationOfKey, lakeFileKey } from '../../../src/pipeline/lake-keys';
 
 const P = { dt: '2026-11-20', hour: '10' };
 const HOUR_END = Date.parse('2026-11-20T11:00:00Z');
@@ -42,14 +42,14 @@ describe('planCompaction', () => {
     expect(planCompaction(state, HOUR_END + 60_000, policy)).toBeDefined();
   });
 
-  it('needs at least minFiles small files, and leaves files at the target size alone', () => {
+  it('needs at least minFiles small files, then merges every live file (the new folder must hold the whole partition)', () => {
     const ledger = new LakeLedger();
     [add(0), add(10), add(20, 9_000)].forEach((m) => ledger.apply(m));
     const state = [...ledger.partitions.values()][0]!;
     expect(planCompaction(state, HOUR_END * 2, policy)).toBeUndefined();
     ledger.apply(add(30));
     const plan = planCompaction(state, HOUR_END * 2, policy)!;
-    expect(plan.inputs.map((f) => f.manifest.source.first_offset)).toEqual([0, 10, 30]);
+    expect(plan.inputs.map((f) => f.manifest.source.first_offset)).toEqual([0, 10, 20, 30]);
   });
 
   it('splits into files of about the target size, covering every row once, with a deterministic generation', () => {
@@ -81,5 +81,56 @@ describe('LakeLedger', () => {
     // Late data is a new file beside the compacted one.
     ledger.apply(add(30));
     expect(ledger.liveFiles('listening_events').length).toBe(2);
+  });
+});
+
+describe('late files after a compaction', () => {
+  const GEN = '0123456789abcdef';
+  const compactedKey = `listening_events/dt=2026-11-20/hour=10/compacted-${GEN}/part-00000.parquet`;
+  const lateAdd = (first: number, generation?: string): LakeFileManifest => ({
+    ...add(first),
+    key: lakeFileKey('listening_events', P, source(first), generation),
+  });
+  function compactedLedger(): LakeLedger {
+    const ledger = new LakeLedger();
+    const small = [add(0), add(10), add(20)];
+    small.forEach((m) => ledger.apply(m));
+    ledger.apply({ ...add(0, 2_500, 30), operation: 'compact', key: compactedKey, replaces: small.map((m) => m.key), written_at_ms: 5 });
+    return ledger;
+  }
+
+  it('keys a late file inside the live generation folder, with the same identity as at the partition folder', () => {
+    const inside = lakeFileKey('listening_events', P, source(40), GEN);
+    expect(inside).toBe(`listening_events/dt=2026-11-20/hour=10/compacted-${GEN}/part-listening-events+0+00000000000000000040.parquet`);
+    expect(generationOfKey(inside)).toBe(GEN);
+    expect(generationOfKey(lakeFileKey('listening_events', P, source(40)))).toBeUndefined();
+    expect(fileIdentity(inside)).toBe(fileIdentity(lakeFileKey('listening_events', P, source(40))));
+    expect(fileIdentity(compactedKey)).toBe(compactedKey);
+  });
+
+  it('a late file inside the live folder is in place; one outside is misplaced and triggers a compaction at once', () => {
+    const ledger = compactedLedger();
+    const state = [...ledger.partitions.values()][0]!;
+    expect(LakeLedger.liveGeneration(state)).toBe(GEN);
+    ledger.apply(lateAdd(30, GEN));
+    expect(LakeLedger.misplaced(state)).toEqual([]);
+    // Closed, but one late file is below minFiles: nothing to do.
+    expect(planCompaction(state, HOUR_END * 2, policy)).toBeUndefined();
+    ledger.apply(lateAdd(40));
+    expect(LakeLedger.misplaced(state)).toEqual([lakeFileKey('listening_events', P, source(40))]);
+    const repair = planCompaction(state, 0, policy)!;
+    expect(repair.inputs.map((f) => f.key).sort()).toEqual([compactedKey, lateAdd(30, GEN).key, lateAdd(40).key].sort());
+  });
+
+  it('drops a replayed staged object written under another folder, and repairs a dropped object left in the live folder', () => {
+    const ledger = compactedLedger();
+    const state = [...ledger.partitions.values()][0]!;
+    // Staged object 0 was compacted into GEN; a replay of it writes into GEN's folder.
+    ledger.apply(lateAdd(0, GEN));
+    expect(ledger.liveFiles('listening_events').map((f) => f.key)).toEqual([compactedKey]);
+    expect(LakeLedger.misplaced(state)).toEqual([lateAdd(0, GEN).key]);
+    const repair = planCompaction(state, 0, policy)!;
+    expect(repair.inputs.map((f) => f.key)).toEqual([compactedKey]);
+    expect(repair.generation).not.toBe(GEN);
   });
 });
