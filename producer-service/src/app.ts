@@ -1,12 +1,15 @@
-import { createIdempotentProducer, disconnect, KafkaAdmin, type Producer } from '@spotify-pipeline/shared/kafka';
+import { createIdempotentProducer, disconnect, KafkaAdmin, TransactionalProducer, type Producer } from '@spotify-pipeline/shared/kafka';
 import type { ServiceApp, ServiceContext } from '@spotify-pipeline/shared/lifecycle';
 import { runShutdown } from '@spotify-pipeline/shared/lifecycle';
 import { startOpsServer, type OpsServer } from '@spotify-pipeline/shared/metrics';
 import { retry } from '@spotify-pipeline/shared/retry';
 import { pipelineTopics } from '@spotify-pipeline/shared/schemas';
 import { replayCommand } from './cli/replay-command.js';
-import { simulateCommand, type CommandDeps } from './cli/simulate-command.js';
+import { simulateCommand, simulationWindow, type CommandDeps } from './cli/simulate-command.js';
 import type { Config } from './config.js';
+import { readLastCheckpoint } from './exactly-once/checkpoint-reader.js';
+import { isExactlyOnceRun, runIdOf, transactionalIdOf } from './exactly-once/run-identity.js';
+import { TransactionalRun, transactionQueueOverrides } from './exactly-once/transactional-run.js';
 import { createProducerMetrics } from './publish/producer-metrics.js';
 import { RecordPublisher } from './publish/record-publisher.js';
 import { RunSummary } from './publish/run-summary.js';
@@ -34,6 +37,9 @@ export function buildApp(config: Config, { logger, registry }: ServiceContext, i
   let ops: OpsServer | undefined;
   let producer: Producer | undefined;
   let publisher: RecordPublisher | undefined;
+  const exactlyOnce = isExactlyOnceRun(settings);
+  let transactional: TransactionalProducer | undefined;
+  let transactionalRun: TransactionalRun | undefined;
   let running: Promise<void> | undefined;
   let completed = false;
   let settle: { resolve: () => void; reject: (err: unknown) => void } | undefined;
@@ -43,16 +49,57 @@ export function buildApp(config: Config, { logger, registry }: ServiceContext, i
     const admin = KafkaAdmin.create(config.kafka, 'producer-service-admin');
     try {
       const wanted = new Set([topics.listeningEvents, topics.tracks]);
-      await admin.ensureTopics(pipelineTopics(config.topics).filter((spec) => wanted.has(spec.name)));
+      const specs = pipelineTopics(config.topics).filter((spec) => wanted.has(spec.name));
+      if (exactlyOnce) {
+        // One partition: a run's checkpoints are found by reading it (see checkpoint-reader.ts).
+        specs.push({ name: settings.checkpointTopic, partitions: 1, replicationFactor: config.topics.replicationFactor, config: { 'cleanup.policy': 'compact' } });
+      }
+      await admin.ensureTopics(specs);
     } finally {
       admin.close();
     }
   }
 
+  /**
+   * Exactly-once: fence the run's previous process (initTransactions aborts its open transaction),
+   * then read what it committed. Returns the run, or undefined when it had already completed.
+   */
+  async function resumeTransactionalRun(connectRetry: Parameters<typeof retry>[1]): Promise<TransactionalRun | undefined> {
+    const startMs = settings.command === 'simulate' ? simulationWindow(settings, (io.now ?? Date.now)()).startMs : undefined;
+    const runId = runIdOf(settings, topics.listeningEvents, startMs);
+    transactional = await retry(
+      () =>
+        TransactionalProducer.create(config.kafka, {
+          clientId: 'producer-service-transactional',
+          transactionalId: transactionalIdOf(runId),
+          overrides: { 'compression.codec': settings.compression, ...transactionQueueOverrides(settings.transactionRecords) },
+        }),
+      connectRetry,
+    );
+    const checkpoint = await retry(() => readLastCheckpoint(config.kafka, settings.checkpointTopic, runId), connectRetry);
+    const txnRun = new TransactionalRun(transactional, summary, metrics.counters, logger.child({ component: 'transactional-run' }), {
+      runId,
+      topic: topics.listeningEvents,
+      checkpointTopic: settings.checkpointTopic,
+      maxRecords: settings.transactionRecords,
+      maxMs: settings.transactionMs,
+      now: io.now,
+    }, checkpoint);
+    if (checkpoint?.completed) {
+      logger.info({ runId, position: checkpoint.position, valid: checkpoint.summary.valid }, 'RunAlreadyCompleted');
+      return undefined;
+    }
+    logger.info({ runId, resumedFrom: txnRun.resumedFrom, valid: summary.valid }, checkpoint ? 'RunResumed' : 'RunStarted');
+    await txnRun.start();
+    return txnRun;
+  }
+
   async function run(activePublisher: RecordPublisher): Promise<void> {
-    const deps: CommandDeps = { publisher: activePublisher, metrics, summary, logger, topics, signal: stop.signal, now: io.now ?? Date.now };
+    const deps: CommandDeps = { publisher: activePublisher, exactlyOnce: transactionalRun, metrics, summary, logger, topics, signal: stop.signal, now: io.now ?? Date.now };
     if (settings.command === 'simulate') await simulateCommand(settings, deps);
     else await replayCommand(settings, { ...deps, progress: io.progress });
+    // A stopped run commits what it counted too, so its restart resumes right after it.
+    await transactionalRun?.finish(!stop.signal.aborted);
     completed = !stop.signal.aborted;
     logger.info({ command: settings.command, valid: summary.valid, malformed: summary.malformed, late: summary.late, completed }, 'RunFinished');
   }
@@ -77,6 +124,15 @@ export function buildApp(config: Config, { logger, registry }: ServiceContext, i
         connectRetry,
       );
       publisher = new RecordPublisher(producer, metrics, logger.child({ component: 'publisher' }));
+      if (exactlyOnce) {
+        transactionalRun = await resumeTransactionalRun(connectRetry);
+        if (!transactionalRun) {
+          completed = true;
+          ready = true;
+          settle?.resolve();
+          return;
+        }
+      }
       ready = true;
       running = run(publisher);
       running.then(() => settle?.resolve(), (err: unknown) => settle?.reject(err));
@@ -102,6 +158,7 @@ export function buildApp(config: Config, { logger, registry }: ServiceContext, i
               logger.info({ path: settings.summaryFile }, 'RunSummaryWritten');
             },
           },
+          { name: 'close transactional producer', run: () => transactional?.close() },
           { name: 'disconnect producer', run: () => (producer ? disconnect(producer, 5_000) : undefined) },
           { name: 'ops server', run: () => ops?.close() },
         ],

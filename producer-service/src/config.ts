@@ -29,6 +29,11 @@ export const producerSettingsSchema = z.strictObject({
   compression: envEnum(['zstd', 'lz4'] as const, 'zstd or lz4').default('zstd'),
   deliveryTimeoutMs: envInt('how long librdkafka retries a record (broker down) before it counts as failed, ms', 1_000).default(300_000),
   flushTimeoutMs: envInt('on stop, how long to wait for accepted records to be acknowledged, ms', 100).default(30_000),
+  exactlyOnce: envBool('backfill and replay: produce in Kafka transactions with a checkpoint, so a killed run resumes without duplicates (false: idempotent only)').default(true),
+  runId: envString('exactly-once: id of the run to resume (default: a hash of the command and its deterministic settings)').optional(),
+  checkpointTopic: envString('exactly-once: compacted topic of run checkpoints, key = run id').default('pipeline.producer-checkpoints'),
+  transactionRecords: envInt('exactly-once: commit a transaction after this many records, e.g. 20000', 1).default(20_000),
+  transactionMs: envInt('exactly-once: commit a transaction after this many ms, e.g. 5000', 10).default(5_000),
   ensureTopics: envBool('create the listening-events and tracks topics when missing').default(true),
 });
 

@@ -25,6 +25,8 @@ Replay options:
 Both:
   --max-rate <n>          cap on events/s (0: unlimited)                      PRODUCER_MAX_RATE (0)
   --summary-file <path>   write a JSON summary of the run                     PRODUCER_SUMMARY_FILE
+  --run-id <id>           exactly-once run to resume (default: from settings) PRODUCER_RUN_ID
+  --no-exactly-once       backfill/replay without transactions (idempotent)   PRODUCER_EXACTLY_ONCE=false
   -h, --help
 
 Kafka, topics, ops port and log level come from KAFKA_*, TOPICS_*, HTTP_PORT, LOG_LEVEL.
@@ -42,6 +44,7 @@ const OPTION_ENV = {
   'max-rate': 'PRODUCER_MAX_RATE',
   'summary-file': 'PRODUCER_SUMMARY_FILE',
   'user-id': 'PRODUCER_REPLAY_USER_ID',
+  'run-id': 'PRODUCER_RUN_ID',
 } as const;
 
 export type CommandLine = { help: true } | { help: false; env: Record<string, string> } | { help: false; error: string };
@@ -57,6 +60,7 @@ export function parseCommandLine(argv: readonly string[]): CommandLine {
         ...Object.fromEntries(Object.keys(OPTION_ENV).map((name) => [name, { type: 'string' as const }])),
         backfill: { type: 'boolean' },
         'no-tracks': { type: 'boolean' },
+        'no-exactly-once': { type: 'boolean' },
         strict: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
@@ -88,5 +92,6 @@ function flagsToEnv(values: Record<string, unknown>): Record<string, string> {
   if (values.backfill) env.PRODUCER_BACKFILL = 'true';
   if (values['no-tracks']) env.PRODUCER_PUBLISH_TRACKS = 'false';
   if (values.strict) env.PRODUCER_STRICT = 'true';
+  if (values['no-exactly-once']) env.PRODUCER_EXACTLY_ONCE = 'false';
   return env;
 }

@@ -11,7 +11,8 @@ export async function replayCommand(settings: ProducerSettings, deps: CommandDep
   }
   await runReplay(
     {
-      publisher: deps.publisher,
+      publisher: deps.exactlyOnce ?? deps.publisher,
+      checkpoints: deps.exactlyOnce,
       summary: deps.summary,
       metrics: deps.metrics,
       progress: new ReplayProgress(deps.progress, deps.now),

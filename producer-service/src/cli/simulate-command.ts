@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { ProducerMetrics } from '../publish/producer-metrics.js';
 import { RateLimiter } from '../publish/rate-limiter.js';
 import type { RecordPublisher } from '../publish/record-publisher.js';
+import type { RecordSink, RunCheckpoints } from '../publish/record-sink.js';
 import type { RunSummary } from '../publish/run-summary.js';
 import type { ProducerSettings } from '../config.js';
 import { buildWorld, sessionsForEventRate, sessionsForUsers, usersNeededForRate, type SimulatedWorld, type SimulationWindow } from '../simulator/listening-simulator.js';
@@ -15,7 +16,10 @@ const HOUR_MS = 3_600_000;
 const DAY_MS = 24 * HOUR_MS;
 
 export interface CommandDeps {
+  /** Idempotent: the tracks topic, and the events of a run without exactly-once. */
   publisher: RecordPublisher;
+  /** Exactly-once finite runs: the events go through this transactional run instead. */
+  exactlyOnce?: RecordSink & RunCheckpoints;
   metrics: ProducerMetrics;
   summary: RunSummary;
   logger: Logger;
@@ -80,7 +84,8 @@ export async function simulateCommand(settings: ProducerSettings, deps: CommandD
     await runSimulation(
       {
         source,
-        publisher: deps.publisher,
+        publisher: deps.exactlyOnce ?? deps.publisher,
+        checkpoints: deps.exactlyOnce,
         summary: deps.summary,
         metrics: deps.metrics,
         limiter: settings.maxRate > 0 ? new RateLimiter(settings.maxRate) : undefined,

@@ -23,6 +23,17 @@ export interface RunSummaryJson {
   completed: boolean;
 }
 
+/** The summary's counters as JSON (hours since the epoch as keys), restorable with `restore`. */
+export interface RunSummarySnapshot {
+  valid: number;
+  late: number;
+  malformed: { not_json: number; schema_invalid: number };
+  badRecords: Record<string, number>;
+  byHour: Record<string, number>;
+  firstMs: number | null;
+  lastMs: number | null;
+}
+
 const HOUR_MS = 3_600_000;
 
 /** "YYYY-MM-DDTHH" in UTC: the lake's dt/hour partition of that event time. */
@@ -50,6 +61,32 @@ export class RunSummary {
     this.byHour.set(hour, (this.byHour.get(hour) ?? 0) + 1);
     if (eventTimeMs < this.firstMs) this.firstMs = eventTimeMs;
     if (eventTimeMs > this.lastMs) this.lastMs = eventTimeMs;
+  }
+
+  /** Everything counted so far, as plain JSON: what an exactly-once checkpoint carries. */
+  snapshot(): RunSummarySnapshot {
+    return {
+      valid: this.valid,
+      late: this.late,
+      malformed: { ...this.malformed },
+      badRecords: Object.fromEntries(this.badRecords),
+      byHour: Object.fromEntries(this.byHour),
+      firstMs: this.valid > 0 ? this.firstMs : null,
+      lastMs: this.valid > 0 ? this.lastMs : null,
+    };
+  }
+
+  /** Continues from a snapshot (a resumed run): the summary then covers the whole run, not the rest. */
+  restore(snapshot: RunSummarySnapshot): void {
+    this.valid = snapshot.valid;
+    this.late = snapshot.late;
+    Object.assign(this.malformed, snapshot.malformed);
+    this.badRecords.clear();
+    for (const [reason, count] of Object.entries(snapshot.badRecords)) this.badRecords.set(reason, count);
+    this.byHour.clear();
+    for (const [hour, count] of Object.entries(snapshot.byHour)) this.byHour.set(Number(hour), count);
+    this.firstMs = snapshot.firstMs ?? Number.POSITIVE_INFINITY;
+    this.lastMs = snapshot.lastMs ?? Number.NEGATIVE_INFINITY;
   }
 
   addMalformed(kind: keyof RunSummary['malformed']): void {

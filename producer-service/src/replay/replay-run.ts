@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import { encodeListeningEvent } from '../publish/event-encoder.js';
 import type { ProducerMetrics } from '../publish/producer-metrics.js';
 import type { RateLimiter } from '../publish/rate-limiter.js';
-import type { RecordPublisher } from '../publish/record-publisher.js';
+import type { RecordSink, RunCheckpoints } from '../publish/record-sink.js';
 import type { RunSummary } from '../publish/run-summary.js';
 import { exportFiles } from './export-files.js';
 import { readElements } from './export-reader.js';
@@ -21,7 +21,9 @@ export interface ReplayOptions extends MapperOptions {
 }
 
 export interface ReplayDeps {
-  publisher: RecordPublisher;
+  publisher: RecordSink;
+  /** Exactly-once runs: skip elements an earlier process committed, commit transactions as due. */
+  checkpoints?: RunCheckpoints;
   summary: RunSummary;
   metrics: ProducerMetrics;
   progress: ReplayProgress;
@@ -38,7 +40,7 @@ const BAD_RECORD_LOG_LIMIT = 50;
  * `strict` it stops the replay with RECORD_INVALID instead.
  */
 export async function runReplay(deps: ReplayDeps, options: ReplayOptions): Promise<void> {
-  const { publisher, summary, metrics, progress, limiter, logger } = deps;
+  const { publisher, summary, metrics, progress, limiter, logger, checkpoints } = deps;
   const { topic, signal } = options;
   let badTotal = 0;
   const bad = (file: string, index: number, reason: BadRecordReason, detail: string): void => {
@@ -56,9 +58,12 @@ export async function runReplay(deps: ReplayDeps, options: ReplayOptions): Promi
     try {
       for await (const element of readElements(await file.open(), (bytes) => progress.addBytes(bytes))) {
         lastIndex = element.index;
+        // The checkpoint's position counts elements, bad ones included, so their counts are not redone.
+        if (checkpoints?.skip()) continue;
         const mapped = mapSourceRecord(element.text, options);
         if (!mapped.ok) {
           bad(file.name, element.index, mapped.reason, mapped.detail);
+          if (checkpoints?.handled()) await checkpoints.commit();
           continue;
         }
         const event = mapped.event;
@@ -70,11 +75,16 @@ export async function runReplay(deps: ReplayDeps, options: ReplayOptions): Promi
           if (waitMs >= 5) await sleep(waitMs, signal).catch(() => undefined);
         }
         progress.update(summary.valid, badTotal);
+        if (checkpoints?.handled()) await checkpoints.commit();
         if (signal.aborted) break;
       }
     } catch (err) {
       if (!(err instanceof JsonArrayShapeError)) throw err;
-      bad(file.name, lastIndex + 1, 'TRUNCATED_FILE', err.message);
+      // A truncated file is one unit of the stream too: a resumed run must not count it twice.
+      if (!checkpoints?.skip()) {
+        bad(file.name, lastIndex + 1, 'TRUNCATED_FILE', err.message);
+        if (checkpoints?.handled()) await checkpoints.commit();
+      }
     }
     logger.info({ file: file.name, records: lastIndex + 1 }, 'ReplayFileCompleted');
   }

@@ -2,7 +2,7 @@ import { sleep } from '@spotify-pipeline/shared/retry';
 import type { Logger } from 'pino';
 import type { ProducerMetrics } from '../publish/producer-metrics.js';
 import type { RateLimiter } from '../publish/rate-limiter.js';
-import type { RecordPublisher } from '../publish/record-publisher.js';
+import type { RecordSink, RunCheckpoints } from '../publish/record-sink.js';
 import type { RunSummary } from '../publish/run-summary.js';
 import { RecordKind } from './play-batch.js';
 import type { PlaySource } from './play-source.js';
@@ -17,7 +17,9 @@ export interface SimulationRunOptions {
 
 export interface SimulationDeps {
   source: PlaySource;
-  publisher: RecordPublisher;
+  publisher: RecordSink;
+  /** Exactly-once runs: skip what an earlier process committed, commit transactions as due. */
+  checkpoints?: RunCheckpoints;
   summary: RunSummary;
   metrics: ProducerMetrics;
   limiter?: RateLimiter;
@@ -32,7 +34,7 @@ const SLEEP_SLICE_MS = 1_000;
  * is exhausted or `signal` aborts; what was accepted is flushed by the caller.
  */
 export async function runSimulation(deps: SimulationDeps, options: SimulationRunOptions): Promise<void> {
-  const { source, publisher, summary, metrics, limiter } = deps;
+  const { source, publisher, summary, metrics, limiter, checkpoints } = deps;
   const { topic, signal } = options;
   const now = options.now ?? Date.now;
   while (!signal.aborted) {
@@ -42,6 +44,7 @@ export async function runSimulation(deps: SimulationDeps, options: SimulationRun
     let late = 0;
     const malformed = { not_json: 0, schema_invalid: 0 };
     for (let i = 0; i < batch.count && !signal.aborted; i++) {
+      if (checkpoints?.skip()) continue;
       if (options.realTime) {
         for (let waitMs = batch.deliverAt[i]! - now(); waitMs > 1 && !signal.aborted; waitMs = batch.deliverAt[i]! - now()) {
           await sleep(Math.min(waitMs, SLEEP_SLICE_MS), signal).catch(() => undefined);
@@ -64,6 +67,7 @@ export async function runSimulation(deps: SimulationDeps, options: SimulationRun
         if (isLate) late++;
         summary.addValid(timestampMs, isLate);
       }
+      if (checkpoints?.handled()) await checkpoints.commit();
       if (limiter) {
         const waitMs = limiter.reserve(1);
         if (waitMs >= 5) await sleep(waitMs, signal).catch(() => undefined);

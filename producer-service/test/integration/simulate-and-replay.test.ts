@@ -128,10 +128,13 @@ describe('producer-service against a real broker', () => {
     }
   });
 
-  it('replays a folder twice and the zip once: exact counts, every record valid, the same event ids each time', async () => {
+  it('replays a folder twice (plus a no-op exactly-once repeat) and the zip once: exact counts, every record valid, the same event ids each time', async () => {
     const vars = env({ PRODUCER_COMMAND: 'replay', PRODUCER_REPLAY_INPUTS: join(FIXTURES, 'spotify-export') });
     await runApp(vars);
+    // Exactly once (the default for replay): the same replay again is a completed run, nothing is sent.
     await runApp(vars);
+    // Idempotent only: sent again, with the same event ids.
+    await runApp({ ...vars, PRODUCER_EXACTLY_ONCE: 'false' });
     const { config } = await runApp({ ...vars, PRODUCER_REPLAY_INPUTS: join(FIXTURES, 'my_spotify_data.zip') });
     const messages = await readTopic(kafka.settings, config.topics.listeningEvents, PARTITIONS);
     expect(messages).toHaveLength(27);
