@@ -78,7 +78,7 @@ export function buildApp(config: Config, { logger, registry }: ServiceContext): 
     );
   }
 
-  return {
+  const app: ServiceApp = {
     async start() {
       ops = await startOpsServer(registry, health, config.http.port);
       logger.info({ port: ops.port }, 'OpsServerListening');
@@ -121,14 +121,13 @@ export function buildApp(config: Config, { logger, registry }: ServiceContext): 
         { pollMaxRecords: settings.pollMaxRecords, maxBufferedBytes: settings.maxBufferedBytes, maxInflightUploads: settings.maxInflightUploads },
       );
       loop = sink.run();
-      this.done = loop;
+      app.done = loop;
       const running = sink;
       lagTimer = setInterval(() => running.reportLag(now()), LAG_REPORT_INTERVAL_MS);
       lagTimer.unref();
       health.markStarted();
       logger.info({ topics, groupId: settings.groupId, transactionalId, bucket: config.storage.stagingBucket }, 'SinkStarted');
     },
-    done: undefined,
     close() {
       return runShutdown(
         [
@@ -156,4 +155,5 @@ export function buildApp(config: Config, { logger, registry }: ServiceContext): 
       );
     },
   };
+  return app;
 }

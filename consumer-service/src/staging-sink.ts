@@ -66,13 +66,19 @@ export class StagingSink {
   private receive(records: SourceRecord[]): void {
     if (records.length === 0) return;
     const { batcher, metrics } = this.parts;
-    let bytes = 0;
+    // One metric update per topic per poll, not per record.
+    const perTopic = new Map<string, { records: number; bytes: number }>();
     for (const record of records) {
-      bytes += record.value?.length ?? 0;
       batcher.add(record);
+      let totals = perTopic.get(record.topic);
+      if (!totals) perTopic.set(record.topic, (totals = { records: 0, bytes: 0 }));
+      totals.records += 1;
+      totals.bytes += record.value?.length ?? 0;
     }
-    metrics.recordsIn.inc({ topic: records[0]!.topic }, records.length);
-    metrics.bytesIn.inc({ topic: records[0]!.topic }, bytes);
+    for (const [topic, totals] of perTopic) {
+      metrics.recordsIn.inc({ topic }, totals.records);
+      metrics.bytesIn.inc({ topic }, totals.bytes);
+    }
   }
 
   /** Past the buffered-bytes cap: close the biggest batches now and stop fetching them for this round. */
@@ -87,9 +93,10 @@ export class StagingSink {
   private async flush(ready: PartitionBatch[]): Promise<void> {
     const { stager, committer, source, batcher, metrics, logger } = this.parts;
     try {
-      const flushed: FlushedBatch[] = [];
-      await forEachLimited(ready, this.options.maxInflightUploads, async (batch) => {
-        flushed.push(await stager.stage(batch));
+      // In batch order, whatever order the uploads finish in: manifests of a partition go out in offset order.
+      const flushed: FlushedBatch[] = new Array<FlushedBatch>(ready.length);
+      await forEachLimited(ready, this.options.maxInflightUploads, async (batch, index) => {
+        flushed[index] = await stager.stage(batch);
       });
       // A partition revoked meanwhile belongs to its new owner now: its object stays an orphan.
       const owned = flushed.filter(({ batch }) => source.isAssigned(partitionId(batch.topic, batch.partition)));

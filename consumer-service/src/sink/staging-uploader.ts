@@ -86,12 +86,12 @@ export class StagingUploader {
 }
 
 /** Runs `work` over `items` with at most `limit` at once: the cap on in-flight uploads. */
-export async function forEachLimited<T>(items: T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
+export async function forEachLimited<T>(items: T[], limit: number, work: (item: T, index: number) => Promise<void>): Promise<void> {
   let next = 0;
   const lanes = Array.from({ length: Math.min(limit, items.length) }, async () => {
     while (next < items.length) {
-      const item = items[next++]!;
-      await work(item);
+      const index = next++;
+      await work(items[index]!, index);
     }
   });
   await Promise.all(lanes);

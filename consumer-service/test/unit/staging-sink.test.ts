@@ -86,10 +86,12 @@ function setup(options: { maxRecords?: number; uploadFailures?: PipelineError[] 
   return { source, committer, uploaded, sink, batcher };
 }
 
-/** Runs the loop until `until()` holds, then stops it (shutdown flush included). */
+/** Runs the loop until `until()` holds (or 1,000 polls: a broken loop fails the test, never hangs it), then stops it. */
 async function runUntil(env: ReturnType<typeof setup>, until: () => boolean): Promise<void> {
+  let polls = 0;
   env.source.onPoll = () => {
-    if (until()) env.sink.stop();
+    polls += 1;
+    if (until() || polls >= 1_000) env.sink.stop();
   };
   await env.sink.run();
 }
