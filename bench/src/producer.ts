@@ -1,14 +1,16 @@
 /**
  * Producer benchmark: our simulate path (generate → encode → produce through RecordPublisher, the
  * loop the service runs) against a raw librdkafka producer sending pre-serialized events of the
- * same size, same broker, same producer config, same run. Prints events/s, MB/s and the ratio.
+ * same size, same broker, same producer config, same run. Prints events/s, MB/s and the ratio; a
+ * second line measures the exactly-once path (transactions of 20,000 records with a checkpoint
+ * each, the default of backfill and replay) against the same raw baseline.
  *
  *   node --import tsx bench/src/producer.ts     (BENCH_EVENTS=500000, BENCH_ROUNDS=3 by default)
  *
  * Uses KAFKA_BROKERS when set, otherwise the testkit's local broker (TESTKIT_STATE_DIR).
  */
 import type { Producer } from '@confluentinc/kafka-javascript';
-import { createIdempotentProducer, disconnect, KafkaAdmin, type KafkaSettings } from '@spotify-pipeline/shared/kafka';
+import { createIdempotentProducer, disconnect, KafkaAdmin, TransactionalProducer, type KafkaSettings } from '@spotify-pipeline/shared/kafka';
 import { createLogger } from '@spotify-pipeline/shared/logging';
 import { createRegistry } from '@spotify-pipeline/shared/metrics';
 import { startKafka, uniqueName } from '@spotify-pipeline/testkit';
@@ -23,6 +25,8 @@ import {
   RunSummary,
   runSimulation,
   sessionsForUsers,
+  TransactionalRun,
+  transactionProducerOverrides,
   type PlayBatch,
   type PlaySource,
   type SimulatedWorld,
@@ -32,6 +36,7 @@ const EVENTS = Number(process.env.BENCH_EVENTS ?? 500_000);
 const WARMUP = 20_000;
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const SEED = 7;
+const TRANSACTION_RECORDS = 20_000;
 const START_MS = Date.UTC(2024, 0, 1);
 const YEAR_MS = 365 * 86_400_000;
 const logger = createLogger({ service: 'bench-producer', level: 'warn' });
@@ -51,11 +56,19 @@ function simulator(world: SimulatedWorld, startMs = START_MS): ListeningSimulato
  * generates and encodes, the main thread produces through RecordPublisher. The clock starts once
  * the worker has built its world and handed over the first batch (start-up, not throughput).
  */
-async function ours(settings: KafkaSettings, topic: string, events: number, startMs: number): Promise<Result & { generator: string }> {
+async function ours(settings: KafkaSettings, topic: string, events: number, startMs: number, checkpointTopic?: string): Promise<Result & { generator: string }> {
   const producer = await createIdempotentProducer(settings, { clientId: 'bench-ours' });
   const metrics = createProducerMetrics(createRegistry('bench', false));
   const publisher = new RecordPublisher(producer, metrics, logger);
   const summary = new RunSummary('simulate', topic);
+  // Exactly once: the service's TransactionalRun, as `simulate --backfill` builds it by default.
+  let transactional: TransactionalRun | undefined;
+  if (checkpointTopic) {
+    const runId = uniqueName('bench-run');
+    const txnProducer = await TransactionalProducer.create(settings, { clientId: 'bench-ours-eo', transactionalId: runId, overrides: transactionProducerOverrides(TRANSACTION_RECORDS) });
+    transactional = new TransactionalRun(txnProducer, summary, metrics, logger, { runId, topic, checkpointTopic, maxRecords: TRANSACTION_RECORDS, maxMs: 5_000 }, undefined);
+    await transactional.start();
+  }
   const window = { seed: SEED, startMs, endMs: startMs + YEAR_MS, sessionsPerSecond: sessionsForUsers(10_000, 1.5) };
   const source = createPlaySource({ world: { seed: SEED, users: 10_000, tracks: 50_000 }, window, malformedRatio: 0, maxValid: events, batchRecords: 2_048 }, { thread: true });
   // Waiting for the first batch waits out the worker's world build.
@@ -70,10 +83,12 @@ async function ours(settings: KafkaSettings, topic: string, events: number, star
     close: () => source.close(),
   };
   const started = performance.now();
-  await runSimulation({ source: primed, publisher, summary, metrics, logger }, { topic, realTime: false, signal: new AbortController().signal });
+  await runSimulation({ source: primed, publisher: transactional ?? publisher, checkpoints: transactional, summary, metrics, logger }, { topic, realTime: false, signal: new AbortController().signal });
+  await transactional?.finish(true);
   await publisher.flush(300_000);
   const seconds = (performance.now() - started) / 1000;
   await source.close();
+  await transactional?.close();
   await disconnect(producer);
   if (metrics.counters.delivered !== events) throw new Error(`ours: ${metrics.counters.delivered} of ${events} delivered`);
   return { events, bytes: metrics.counters.topics.get(topic)?.bytes ?? 0, seconds, generator: source.mode };
@@ -135,8 +150,9 @@ function line(name: string, r: Result): string {
 async function main(): Promise<void> {
   const kafka = await startKafka();
   const admin = KafkaAdmin.create(kafka.settings, 'bench-admin');
-  const topics = { raw: uniqueName('bench-raw'), ours: uniqueName('bench-ours') };
-  await admin.ensureTopics([topics.raw, topics.ours].map((name) => ({ name, partitions: 6, replicationFactor: 1 })));
+  const topics = { raw: uniqueName('bench-raw'), ours: uniqueName('bench-ours'), exactlyOnce: uniqueName('bench-ours-eo'), checkpoints: uniqueName('bench-checkpoints') };
+  await admin.ensureTopics([topics.raw, topics.ours, topics.exactlyOnce].map((name) => ({ name, partitions: 6, replicationFactor: 1 })));
+  await admin.ensureTopics([{ name: topics.checkpoints, partitions: 1, replicationFactor: 1, config: { 'cleanup.policy': 'compact' } }]);
 
   const world = buildWorld({ seed: SEED, users: 10_000, tracks: 50_000 });
   // Pre-serialized events from the same simulator: same sizes, same keys, nothing left to compute.
@@ -148,25 +164,33 @@ async function main(): Promise<void> {
 
   await raw(kafka.settings, topics.raw, pool, WARMUP);
   await ours(kafka.settings, topics.ours, WARMUP, START_MS - YEAR_MS);
+  await ours(kafka.settings, topics.exactlyOnce, WARMUP, START_MS - YEAR_MS, topics.checkpoints);
 
   // The machine is shared: alternate the two in rounds and keep each one's best, so a burst of
   // someone else's load does not decide the ratio.
   const rawRuns: Result[] = [];
   const ourRuns: Array<Result & { generator: string }> = [];
+  const exactlyOnceRuns: Array<Result & { generator: string }> = [];
   for (let round = 0; round < ROUNDS; round++) {
     rawRuns.push(await raw(kafka.settings, topics.raw, pool, EVENTS));
     ourRuns.push(await ours(kafka.settings, topics.ours, EVENTS, START_MS + round * YEAR_MS));
-    console.log(`round ${round + 1}: raw ${Math.round(EVENTS / rawRuns[round]!.seconds).toLocaleString('en')}/s, ours ${Math.round(EVENTS / ourRuns[round]!.seconds).toLocaleString('en')}/s`);
+    exactlyOnceRuns.push(await ours(kafka.settings, topics.exactlyOnce, EVENTS, START_MS + round * YEAR_MS, topics.checkpoints));
+    const perSecond = (r: Result): string => Math.round(EVENTS / r.seconds).toLocaleString('en');
+    console.log(`round ${round + 1}: raw ${perSecond(rawRuns[round]!)}/s, ours ${perSecond(ourRuns[round]!)}/s, ours exactly-once ${perSecond(exactlyOnceRuns[round]!)}/s`);
   }
   const best = <R extends Result>(runs: R[]): R => runs.reduce((a, b) => (b.seconds < a.seconds ? b : a));
   const rawResult = best(rawRuns);
   const oursResult = best(ourRuns);
+  const exactlyOnceResult = best(exactlyOnceRuns);
 
   console.log(`producer benchmark, ${EVENTS.toLocaleString('en')} events, best of ${ROUNDS} rounds, idempotent, acks=all, zstd, 6 partitions, broker ${kafka.mode}`);
   console.log(line('raw librdkafka (pre-serialized)', rawResult));
   console.log(line(`ours (generate+encode+produce, ${oursResult.generator})`, oursResult));
   const ratio = oursResult.events / oursResult.seconds / (rawResult.events / rawResult.seconds);
   console.log(`ratio ours/raw: ${ratio.toFixed(2)} (target ≥ 0.70); ours ${Math.round(oursResult.events / oursResult.seconds) >= 150_000 ? 'meets' : 'misses'} the 150,000 events/s target`);
+  console.log(line(`ours exactly-once (transactions of ${TRANSACTION_RECORDS.toLocaleString('en')})`, exactlyOnceResult));
+  const eoRatio = exactlyOnceResult.events / exactlyOnceResult.seconds / (rawResult.events / rawResult.seconds);
+  console.log(`ratio ours exactly-once/raw: ${eoRatio.toFixed(2)}; exactly-once/idempotent: ${(exactlyOnceResult.seconds > 0 ? oursResult.seconds / exactlyOnceResult.seconds : 0).toFixed(2)}`);
 
   for (const name of Object.values(topics)) await admin.deleteTopic(name).catch(() => undefined);
   admin.close();

@@ -9,7 +9,7 @@ import { simulateCommand, simulationWindow, type CommandDeps } from './cli/simul
 import type { Config } from './config.js';
 import { readLastCheckpoint } from './exactly-once/checkpoint-reader.js';
 import { isExactlyOnceRun, runIdOf, transactionalIdOf } from './exactly-once/run-identity.js';
-import { TransactionalRun, transactionQueueOverrides } from './exactly-once/transactional-run.js';
+import { TransactionalRun, transactionProducerOverrides } from './exactly-once/transactional-run.js';
 import { createProducerMetrics } from './publish/producer-metrics.js';
 import { RecordPublisher } from './publish/record-publisher.js';
 import { RunSummary } from './publish/run-summary.js';
@@ -49,12 +49,13 @@ export function buildApp(config: Config, { logger, registry }: ServiceContext, i
     const admin = KafkaAdmin.create(config.kafka, 'producer-service-admin');
     try {
       const wanted = new Set([topics.listeningEvents, topics.tracks]);
-      const specs = pipelineTopics(config.topics).filter((spec) => wanted.has(spec.name));
+      const specs = settings.ensureTopics ? pipelineTopics(config.topics).filter((spec) => wanted.has(spec.name)) : [];
       if (exactlyOnce) {
-        // One partition: a run's checkpoints are found by reading it (see checkpoint-reader.ts).
+        // The run's own state, created even when the pipeline's topics are managed elsewhere. One
+        // partition: a run's checkpoints are found by reading it (see checkpoint-reader.ts).
         specs.push({ name: settings.checkpointTopic, partitions: 1, replicationFactor: config.topics.replicationFactor, config: { 'cleanup.policy': 'compact' } });
       }
-      await admin.ensureTopics(specs);
+      if (specs.length > 0) await admin.ensureTopics(specs);
     } finally {
       admin.close();
     }
@@ -72,12 +73,12 @@ export function buildApp(config: Config, { logger, registry }: ServiceContext, i
         TransactionalProducer.create(config.kafka, {
           clientId: 'producer-service-transactional',
           transactionalId: transactionalIdOf(runId),
-          overrides: { 'compression.codec': settings.compression, ...transactionQueueOverrides(settings.transactionRecords) },
+          overrides: { 'compression.codec': settings.compression, ...transactionProducerOverrides(settings.transactionRecords) },
         }),
       connectRetry,
     );
     const checkpoint = await retry(() => readLastCheckpoint(config.kafka, settings.checkpointTopic, runId), connectRetry);
-    const txnRun = new TransactionalRun(transactional, summary, metrics.counters, logger.child({ component: 'transactional-run' }), {
+    const txnRun = new TransactionalRun(transactional, summary, metrics, logger.child({ component: 'transactional-run' }), {
       runId,
       topic: topics.listeningEvents,
       checkpointTopic: settings.checkpointTopic,
@@ -114,7 +115,7 @@ export function buildApp(config: Config, { logger, registry }: ServiceContext, i
         signal: stop.signal,
         onRetry: (err: unknown, attempt: number, delayMs: number) => logger.warn({ err, attempt, delayMs }, 'KafkaConnectRetried'),
       };
-      if (settings.ensureTopics) await retry(ensureTopics, connectRetry);
+      if (settings.ensureTopics || exactlyOnce) await retry(ensureTopics, connectRetry);
       producer = await retry(
         () =>
           createIdempotentProducer(config.kafka, {

@@ -12,3 +12,4 @@ export { RecordPublisher, ERR_QUEUE_FULL } from './publish/record-publisher.js';
 export { createProducerMetrics, type ProducerMetrics } from './publish/producer-metrics.js';
 export { RunSummary } from './publish/run-summary.js';
 export { runSimulation } from './simulator/simulation-run.js';
+export { TransactionalRun, transactionProducerOverrides } from './exactly-once/transactional-run.js';

@@ -2,7 +2,7 @@ import { PipelineError } from '@spotify-pipeline/shared/errors';
 import type { TransactionalProducer } from '@spotify-pipeline/shared/kafka';
 import { sleep } from '@spotify-pipeline/shared/retry';
 import type { Logger } from 'pino';
-import type { PublishCounters } from '../publish/producer-metrics.js';
+import type { ProducerMetrics } from '../publish/producer-metrics.js';
 import type { RecordSink, RunCheckpoints } from '../publish/record-sink.js';
 import type { RunSummary } from '../publish/run-summary.js';
 import { CHECKPOINT_PARTITION } from './checkpoint-reader.js';
@@ -31,7 +31,7 @@ const COMMIT_BACKOFF_MS = 500;
  * the checkpoint, skips the committed units, and the same transactional id fences the old process:
  * read_committed consumers see every record once, whether the broker or the producer was killed.
  *
- * The producer's queue is sized above one transaction (see `transactionQueueOverrides`), so a
+ * The producer's queue is sized above one transaction (see `transactionProducerOverrides`), so a
  * record is never refused for room, and no delivery reports are needed: a commit acknowledges all.
  */
 export class TransactionalRun implements RecordSink, RunCheckpoints {
@@ -48,7 +48,7 @@ export class TransactionalRun implements RecordSink, RunCheckpoints {
   constructor(
     private readonly producer: TransactionalProducer,
     private readonly summary: RunSummary,
-    private readonly counters: PublishCounters,
+    private readonly metrics: ProducerMetrics,
     private readonly logger: Logger,
     private readonly options: TransactionalRunOptions,
     resumeFrom: RunCheckpoint | undefined,
@@ -58,10 +58,8 @@ export class TransactionalRun implements RecordSink, RunCheckpoints {
     this.position = 0;
     this.committedDelivered = resumeFrom?.delivered ?? 0;
     this.committedBytes = resumeFrom?.delivered_bytes ?? 0;
-    if (resumeFrom) {
-      summary.restore(resumeFrom.summary);
-      this.countCommitted(options.topic, resumeFrom.delivered, resumeFrom.delivered_bytes);
-    }
+    // The summary covers the whole run; this process's metrics count only what it commits itself.
+    if (resumeFrom) summary.restore(resumeFrom.summary, resumeFrom.delivered);
   }
 
   /** Units of the stream an earlier process committed, skipped without producing. */
@@ -90,7 +88,7 @@ export class TransactionalRun implements RecordSink, RunCheckpoints {
   tryProduce(topic: string, key: string, value: Buffer, timestampMs: number): boolean {
     this.producer.produce({ topic, key, value, timestamp: timestampMs });
     this.pending.push({ topic, key, value, timestampMs });
-    this.counters.accepted++;
+    this.metrics.counters.accepted++;
     return true;
   }
 
@@ -150,6 +148,7 @@ export class TransactionalRun implements RecordSink, RunCheckpoints {
         if (!(err instanceof PipelineError) || !err.retriable || attempt >= COMMIT_ATTEMPTS) throw err;
         const abortable = err.details.txnRequiresAbort === true;
         this.logger.warn({ err, attempt, abortable, records: this.pending.length }, 'TransactionCommitRetried');
+        this.metrics.transactions.inc({ outcome: abortable ? 'aborted_resent' : 'retried' });
         await sleep(COMMIT_BACKOFF_MS * attempt);
         if (abortable) {
           // The broker dropped the transaction: abort it and send the same records and checkpoint again.
@@ -161,6 +160,7 @@ export class TransactionalRun implements RecordSink, RunCheckpoints {
       }
     }
     this.countCommitted(this.options.topic, checkpoint.delivered - this.committedDelivered, checkpoint.delivered_bytes - this.committedBytes);
+    this.metrics.transactions.inc({ outcome: 'committed' });
     this.committedDelivered = checkpoint.delivered;
     this.committedBytes = checkpoint.delivered_bytes;
     this.pending = [];
@@ -169,15 +169,26 @@ export class TransactionalRun implements RecordSink, RunCheckpoints {
   }
 
   private countCommitted(topic: string, records: number, bytes: number): void {
-    this.counters.delivered += records;
-    let totals = this.counters.topics.get(topic);
-    if (!totals) this.counters.topics.set(topic, (totals = { delivered: 0, bytes: 0 }));
+    const counters = this.metrics.counters;
+    counters.delivered += records;
+    let totals = counters.topics.get(topic);
+    if (!totals) counters.topics.set(topic, (totals = { delivered: 0, bytes: 0 }));
     totals.delivered += records;
     totals.bytes += bytes;
   }
 }
 
-/** librdkafka queue limits that hold a whole transaction, so produce() never meets a full queue. */
-export function transactionQueueOverrides(maxRecords: number): Record<string, number> {
-  return { 'queue.buffering.max.messages': Math.max(100_000, maxRecords * 2 + 10_000), 'queue.buffering.max.kbytes': 2_097_151 };
+/**
+ * librdkafka settings of the run's transactional producer: the idempotent producer's batching (big
+ * batches, a little linger), and a queue that holds a whole transaction, so produce() never meets a
+ * full queue (the run has no delivery reports to wait on; the commit flushes).
+ */
+export function transactionProducerOverrides(maxRecords: number): Record<string, number> {
+  return {
+    'linger.ms': 20,
+    'batch.size': 1_000_000,
+    'batch.num.messages': 10_000,
+    'queue.buffering.max.messages': Math.max(100_000, maxRecords * 2 + 10_000),
+    'queue.buffering.max.kbytes': 2_097_151,
+  };
 }

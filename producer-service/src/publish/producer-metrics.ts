@@ -39,6 +39,8 @@ export interface ProducerMetrics {
   late: Counter;
   replayBadRecords: Counter<'reason'>;
   tracksPublished: Counter;
+  /** Exactly-once runs: transaction commits, and commit failures retried or aborted and re-sent. */
+  transactions: Counter<'outcome'>;
 }
 
 const PREFIX = 'pipeline_producer_service';
@@ -152,6 +154,12 @@ export function createProducerMetrics(registry: Registry, now: () => number = Da
     tracksPublished: new Counter({
       name: `${PREFIX}_tracks_published_total`,
       help: 'Track records published to the compacted tracks topic.',
+      registers: [registry],
+    }),
+    transactions: new Counter({
+      name: `${PREFIX}_transactions_total`,
+      help: 'Exactly-once runs: transactions committed (outcome=committed), commit failures retried (retried) or aborted by the broker and re-sent (aborted_resent).',
+      labelNames: ['outcome'],
       registers: [registry],
     }),
   };

@@ -50,6 +50,8 @@ export class RunSummary {
   private readonly byHour = new Map<number, number>();
   private firstMs = Number.POSITIVE_INFINITY;
   private lastMs = Number.NEGATIVE_INFINITY;
+  /** Records of the topic earlier processes of a resumed run committed (not in this process's counters). */
+  private deliveredBefore = 0;
 
   constructor(private readonly command: RunSummaryJson['command'], private readonly topic: string) {}
 
@@ -77,7 +79,8 @@ export class RunSummary {
   }
 
   /** Continues from a snapshot (a resumed run): the summary then covers the whole run, not the rest. */
-  restore(snapshot: RunSummarySnapshot): void {
+  restore(snapshot: RunSummarySnapshot, deliveredBefore: number): void {
+    this.deliveredBefore = deliveredBefore;
     this.valid = snapshot.valid;
     this.late = snapshot.late;
     Object.assign(this.malformed, snapshot.malformed);
@@ -109,7 +112,7 @@ export class RunSummary {
       malformed: { total: this.malformed.not_json + this.malformed.schema_invalid, ...this.malformed },
       late: this.late,
       badRecords: { total: badTotal, byReason: Object.fromEntries([...this.badRecords].sort()) },
-      delivery: { delivered: deliveredTo(counters, this.topic), failed },
+      delivery: { delivered: this.deliveredBefore + deliveredTo(counters, this.topic), failed },
       validByEventHour: Object.fromEntries([...this.byHour].sort(([a], [b]) => a - b).map(([hour, count]) => [hourKey(hour), count])),
       firstEventTime: this.valid > 0 ? new Date(this.firstMs).toISOString() : null,
       lastEventTime: this.valid > 0 ? new Date(this.lastMs).toISOString() : null,

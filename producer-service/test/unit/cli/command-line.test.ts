@@ -22,6 +22,16 @@ describe('parseCommandLine', () => {
     });
   });
 
+  it('maps the exactly-once switches: --no-exactly-once and --run-id', () => {
+    const parsed = parseCommandLine(['simulate', '--backfill', '--no-exactly-once', '--run-id', 'nightly-2024-03-01']);
+    expect(parsed).toEqual({
+      help: false,
+      env: { PRODUCER_COMMAND: 'simulate', PRODUCER_BACKFILL: 'true', PRODUCER_EXACTLY_ONCE: 'false', PRODUCER_RUN_ID: 'nightly-2024-03-01' },
+    });
+    const settings = readConfig({ ...BASE_ENV, ...(parsed as { env: Record<string, string> }).env }).producer;
+    expect(settings).toMatchObject({ exactlyOnce: false, runId: 'nightly-2024-03-01', checkpointTopic: 'pipeline.producer-checkpoints', transactionRecords: 20_000 });
+  });
+
   it('leaves the command to the environment when none is given (npm start, Docker)', () => {
     expect(parseCommandLine([])).toEqual({ help: false, env: {} });
   });

@@ -82,7 +82,7 @@ async function runProcess(broker: FakeTransactions, stopAfter = Number.POSITIVE_
   const summary = new RunSummary('simulate', 'events');
   const metrics = createProducerMetrics(createRegistry('test', false));
   const checkpoint = broker.lastCheckpoint('run-1');
-  const txn = new TransactionalRun(broker.producer(), summary, metrics.counters, logger, { runId: 'run-1', topic: 'events', checkpointTopic: CHECKPOINTS, maxRecords: 400, maxMs: 60_000, now: () => 0 }, checkpoint);
+  const txn = new TransactionalRun(broker.producer(), summary, metrics, logger, { runId: 'run-1', topic: 'events', checkpointTopic: CHECKPOINTS, maxRecords: 400, maxMs: 60_000, now: () => 0 }, checkpoint);
   if (checkpoint?.completed) return { summary, metrics, completedBefore: true };
   await txn.start();
   const stop = new AbortController();
@@ -130,7 +130,7 @@ describe('exactly-once transactional run', () => {
     let now = 0;
     const summary = new RunSummary('simulate', 'events');
     const metrics = createProducerMetrics(createRegistry('test', false));
-    const txn = new TransactionalRun(broker.producer(), summary, metrics.counters, logger, { runId: 'r', topic: 'events', checkpointTopic: CHECKPOINTS, maxRecords: 3, maxMs: 1_000, now: () => now }, undefined);
+    const txn = new TransactionalRun(broker.producer(), summary, metrics, logger, { runId: 'r', topic: 'events', checkpointTopic: CHECKPOINTS, maxRecords: 3, maxMs: 1_000, now: () => now }, undefined);
     await txn.start();
     const due: boolean[] = [];
     for (let i = 0; i < 4; i++) {
@@ -151,9 +151,10 @@ describe('exactly-once transactional run', () => {
 
   it('after an abortable commit failure re-sends the transaction once; a fatal one fails the run', async () => {
     const broker = new FakeTransactions();
-    const metrics = createProducerMetrics(createRegistry('test', false));
+    const registry = createRegistry('test', false);
+    const metrics = createProducerMetrics(registry);
     const summary = new RunSummary('simulate', 'events');
-    const txn = new TransactionalRun(broker.producer(), summary, metrics.counters, logger, { runId: 'r', topic: 'events', checkpointTopic: CHECKPOINTS, maxRecords: 100, maxMs: 60_000 }, undefined);
+    const txn = new TransactionalRun(broker.producer(), summary, metrics, logger, { runId: 'r', topic: 'events', checkpointTopic: CHECKPOINTS, maxRecords: 100, maxMs: 60_000 }, undefined);
     await txn.start();
     txn.tryProduce('events', 'u', Buffer.from('a'), 0);
     txn.handled();
@@ -161,9 +162,12 @@ describe('exactly-once transactional run', () => {
     await txn.finish(true);
     expect(broker.events()).toEqual(['a']);
     expect(broker.committed.filter((r) => r.topic === CHECKPOINTS)).toHaveLength(1);
+    const exposition = await registry.metrics();
+    expect(exposition).toMatch(/pipeline_producer_service_transactions_total\{outcome="aborted_resent",service="test"\} 1/);
+    expect(exposition).toMatch(/pipeline_producer_service_transactions_total\{outcome="committed",service="test"\} 1/);
 
     const fenced = new FakeTransactions();
-    const run = new TransactionalRun(fenced.producer(), new RunSummary('simulate', 'events'), metrics.counters, logger, { runId: 'r', topic: 'events', checkpointTopic: CHECKPOINTS, maxRecords: 100, maxMs: 60_000 }, undefined);
+    const run = new TransactionalRun(fenced.producer(), new RunSummary('simulate', 'events'), metrics, logger, { runId: 'r', topic: 'events', checkpointTopic: CHECKPOINTS, maxRecords: 100, maxMs: 60_000 }, undefined);
     await run.start();
     fenced.failCommits.push(new PipelineError('KAFKA_FENCED', 'fenced by a newer process', { retriable: false }));
     await expect(run.finish(true)).rejects.toMatchObject({ code: 'KAFKA_FENCED' });
