@@ -1,8 +1,8 @@
 import { PipelineError } from '@spotify-pipeline/shared/errors';
-import type { OutgoingRecord, TransactionalProducer } from '@spotify-pipeline/shared/kafka';
 import { createLogger } from '@spotify-pipeline/shared/logging';
 import { createRegistry } from '@spotify-pipeline/shared/metrics';
 import { decodeCheckpoint, encodeCheckpoint, type RunCheckpoint } from '../../../src/exactly-once/run-checkpoint';
+import { CHECKPOINTS, FakeTransactions } from './fake-transactions';
 import { TransactionalRun } from '../../../src/exactly-once/transactional-run';
 import { createProducerMetrics } from '../../../src/publish/producer-metrics';
 import { RunSummary } from '../../../src/publish/run-summary';
@@ -12,60 +12,6 @@ import { runSimulation } from '../../../src/simulator/simulation-run';
 import type { GeneratorSpec } from '../../../src/simulator/generator-spec';
 
 const logger = createLogger({ service: 'test', level: 'silent' });
-const CHECKPOINTS = 'checkpoints';
-
-/**
- * A broker's view of one transactional id: records of a committed transaction become visible
- * (read_committed), those of an aborted or unfinished one never do. `failCommits` makes the next
- * commits fail with the given errors (a broker restarting).
- */
-class FakeTransactions {
-  committed: OutgoingRecord[] = [];
-  open: OutgoingRecord[] = [];
-  active = false;
-  commits = 0;
-  failCommits: PipelineError[] = [];
-
-  /** A new process: initTransactions with the same id aborts what the previous one left open. */
-  producer(): TransactionalProducer {
-    this.open = [];
-    this.active = false;
-    return {
-      begin: async () => {
-        this.active = true;
-      },
-      produce: (record: OutgoingRecord) => {
-        if (!this.active) throw new Error('produce outside a transaction');
-        this.open.push(record);
-      },
-      commit: async () => {
-        const failure = this.failCommits.shift();
-        if (failure) throw failure;
-        this.committed.push(...this.open);
-        this.open = [];
-        this.active = false;
-        this.commits++;
-      },
-      abort: async () => {
-        this.open = [];
-        this.active = false;
-      },
-      close: async () => {
-        this.open = [];
-      },
-    } as unknown as TransactionalProducer;
-  }
-
-  /** What a restart reads: the last committed checkpoint of the run. */
-  lastCheckpoint(runId: string): RunCheckpoint | undefined {
-    const found = this.committed.filter((r) => r.topic === CHECKPOINTS && r.key === runId).at(-1);
-    return found ? decodeCheckpoint(found.value, runId) : undefined;
-  }
-
-  events(): string[] {
-    return this.committed.filter((r) => r.topic === 'events').map((r) => r.value.toString('utf8'));
-  }
-}
 
 const worldOptions = { seed: 11, users: 1_000, tracks: 2_000 };
 const START_MS = Date.UTC(2024, 2, 4);
