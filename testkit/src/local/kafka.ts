@@ -44,7 +44,9 @@ function serverProperties(port: number, controllerPort: number, dataDir: string)
     'num.network.threads=2',
     'num.io.threads=4',
     'log.segment.bytes=67108864',
-    'log.retention.hours=24',
+    // Backfills and replays stamp records with their event time (years ago for real exports):
+    // time-based retention would delete them mid-test, so the local broker keeps everything.
+    'log.retention.ms=-1',
     '',
   ].join('\n');
 }

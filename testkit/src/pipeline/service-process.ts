@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream, type WriteStream } from 'node:fs';
+import { closeSync, openSync } from 'node:fs';
 import { join } from 'node:path';
 import { REPO_ROOT } from '../local/paths.js';
 
@@ -21,8 +21,8 @@ export interface ServiceProcessOptions {
  */
 export class ServiceProcess {
   private child: ChildProcess | undefined;
-  private log: WriteStream | undefined;
-  private exits = 0;
+  /** The log file descriptor, handed to the child directly: its output never waits on our event loop. */
+  private logFd: number | undefined;
   /** How many times the process was started (restarts included). */
   starts = 0;
 
@@ -42,20 +42,13 @@ export class ServiceProcess {
 
   start(): void {
     if (this.running) throw new Error(`${this.name} is already running`);
-    if (this.options.output !== 'inherit') this.log ??= createWriteStream(this.options.output, { flags: 'a' });
-    const child = spawn(process.execPath, [join(REPO_ROOT, this.name, 'dist', 'main.js'), ...(this.options.args ?? [])], {
+    if (this.options.output !== 'inherit') this.logFd ??= openSync(this.options.output, 'a');
+    const out = this.logFd ?? 'inherit';
+    this.child = spawn(process.execPath, [join(REPO_ROOT, this.name, 'dist', 'main.js'), ...(this.options.args ?? [])], {
       env: this.options.env,
-      stdio: this.options.output === 'inherit' ? ['ignore', 'inherit', 'inherit'] : ['ignore', 'pipe', 'pipe'],
+      stdio: ['ignore', out, out],
       detached: this.options.detached ?? false,
     });
-    if (this.log) {
-      child.stdout?.pipe(this.log, { end: false });
-      child.stderr?.pipe(this.log, { end: false });
-    }
-    child.once('exit', () => {
-      this.exits += 1;
-    });
-    this.child = child;
     this.starts += 1;
   }
 
@@ -97,6 +90,7 @@ export class ServiceProcess {
   }
 
   close(): void {
-    this.log?.end();
+    if (this.logFd !== undefined) closeSync(this.logFd);
+    this.logFd = undefined;
   }
 }
