@@ -23,6 +23,7 @@ import {
   type StagedObjectSource,
 } from '@spotify-pipeline/etl-worker/processing';
 import { writeStagedObjects } from './lib/etl-data.js';
+import { peakRssMb, ratio, reportResult } from './lib/bench-result.js';
 
 const EVENTS = Number(process.env.ETL_BENCH_EVENTS ?? 1_000_000);
 const PER_OBJECT = Number(process.env.ETL_BENCH_EVENTS_PER_OBJECT ?? 100_000);
@@ -30,7 +31,6 @@ const ROUNDS = Number(process.env.ETL_BENCH_ROUNDS ?? 3);
 const VALIDATION_THREADS = Number(process.env.ETL_BENCH_VALIDATION_THREADS ?? 0);
 const ROW_GROUP_ROWS = 122_880;
 
-const peakRssMb = (): number => Math.round(process.resourceUsage().maxRSS / 1024);
 
 async function dirBytes(dir: string): Promise<number> {
   const entries = await readdir(dir, { recursive: true, withFileTypes: true });
@@ -99,6 +99,17 @@ async function main(): Promise<void> {
       console.log(`parquet bytes: worker ${(await dirBytes(lake)) >> 20} MiB, baseline ${(await stat(baseOut)).size >> 20} MiB`);
       console.log(`ratio worker/duckdb: ${(workerRate / baseRate).toFixed(2)} (target ≥ 0.5); worker rate target ≥ 150000 rows/s: ${workerRate >= 150_000 ? 'met' : 'NOT met'}`);
       console.log(`peak RSS: ${peakRssMb()} MiB`);
+      reportResult({
+        name: 'etl-worker: staged NDJSON.gz → validated, partitioned Parquet',
+        description: `${EVENTS.toLocaleString('en-US')} events in ${manifests.length} staged objects; the worker gunzips, validates (compiled from the zod contract), de-duplicates, derives columns and writes ZSTD Parquet per (dt, hour) with DuckDB. Best of ${ROUNDS} alternating rounds.`,
+        baselineLabel: 'DuckDB read_ndjson → COPY parquet alone',
+        figures: [
+          { metric: 'rows/s', value: workerRate, baseline: baseRate, ratio: ratio(workerRate, baseRate), target: '≥ 150,000 rows/s, ratio ≥ 0.5' },
+          { metric: 'CPU s for the run', value: workerCpu, baseline: baseCpu, ratio: ratio(baseCpu, workerCpu) },
+        ],
+        peakRssMb: peakRssMb(),
+        notes: [`validation: ${VALIDATION_THREADS > 0 ? `${VALIDATION_THREADS} worker thread(s)` : 'main thread'}`, 'CPU ratio is baseline/worker (higher is better), steadier than wall time on a shared machine'],
+      });
       if (checker instanceof ValidationPool) await checker.close();
       if (workerRows !== EVENTS || baseRows !== EVENTS) throw new Error(`row counts differ: worker ${workerRows}, duckdb ${baseRows}, input ${EVENTS}`);
     } finally {

@@ -14,6 +14,7 @@ import { createIdempotentProducer, disconnect, KafkaAdmin, TransactionalProducer
 import { createLogger } from '@spotify-pipeline/shared/logging';
 import { createRegistry } from '@spotify-pipeline/shared/metrics';
 import { startKafka, uniqueName } from '@spotify-pipeline/testkit';
+import { peakRssMb, ratio as benchRatio, reportResult } from './lib/bench-result.js';
 import {
   buildWorld,
   createProducerMetrics,
@@ -191,6 +192,21 @@ async function main(): Promise<void> {
   console.log(line(`ours exactly-once (transactions of ${TRANSACTION_RECORDS.toLocaleString('en')})`, exactlyOnceResult));
   const eoRatio = exactlyOnceResult.events / exactlyOnceResult.seconds / (rawResult.events / rawResult.seconds);
   console.log(`ratio ours exactly-once/raw: ${eoRatio.toFixed(2)}; exactly-once/idempotent: ${(exactlyOnceResult.seconds > 0 ? oursResult.seconds / exactlyOnceResult.seconds : 0).toFixed(2)}`);
+
+  const rate = (r: Result): number => r.events / r.seconds;
+  const mb = (r: Result): number => r.bytes / 1e6 / r.seconds;
+  reportResult({
+    name: 'producer-service: simulated listening events → Kafka',
+    description: `${EVENTS.toLocaleString('en-US')} events, best of ${ROUNDS} alternating rounds, acks=all, zstd, 6 partitions. Ours generates, encodes and produces each event; the baseline produces the same number of pre-serialized messages of the same size with the same producer settings.`,
+    baselineLabel: 'raw librdkafka, pre-serialized',
+    figures: [
+      { metric: 'events/s (idempotent)', value: rate(oursResult), baseline: rate(rawResult), ratio: benchRatio(rate(oursResult), rate(rawResult)), target: '≥ 150,000 events/s, ratio ≥ 0.7' },
+      { metric: 'MB/s (idempotent)', value: mb(oursResult), baseline: mb(rawResult), ratio: benchRatio(mb(oursResult), mb(rawResult)) },
+      { metric: `events/s (exactly-once, transactions of ${TRANSACTION_RECORDS.toLocaleString('en-US')})`, value: rate(exactlyOnceResult), baseline: rate(rawResult), ratio: benchRatio(rate(exactlyOnceResult), rate(rawResult)) },
+    ],
+    peakRssMb: peakRssMb(),
+    notes: [`generator: ${oursResult.generator}`],
+  });
 
   for (const name of Object.values(topics)) await admin.deleteTopic(name).catch(() => undefined);
   admin.close();

@@ -21,6 +21,7 @@ import {
   type KafkaSettings,
 } from '@spotify-pipeline/shared/kafka';
 import { stackEnv, startKafka, startS3, uniqueName, waitUntil } from '@spotify-pipeline/testkit';
+import { ratio, reportResult } from './lib/bench-result.js';
 
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 300_000);
 const PARTITIONS = Number(process.env.BENCH_PARTITIONS ?? 6);
@@ -195,6 +196,18 @@ async function main(): Promise<void> {
     `sink time: encode+upload ${sink.uploadSeconds.toFixed(2)} s summed over objects (${(sink.uploadSeconds / Math.max(1, sink.objects)).toFixed(3)} s each), ` +
       `${sink.commits} transactions ${sink.commitSeconds.toFixed(2)} s`,
   );
+  const mib = bytes / MIB;
+  reportResult({
+    name: 'consumer-service: Kafka → S3 staging sink',
+    description: `${EVENTS.toLocaleString('en-US')} events of ${Math.round(bytes / EVENTS)} B on ${PARTITIONS} partitions, read_committed, staged as gzip NDJSON with one Kafka transaction per round; the sink runs as its own process.`,
+    baselineLabel: 'consume-and-discard (same client)',
+    figures: [
+      { metric: 'events/s', value: EVENTS / sink.seconds, baseline: EVENTS / discardSeconds, ratio: ratio(discardSeconds, sink.seconds), target: '≥ 100,000 events/s, ratio ≥ 0.6' },
+      { metric: 'MiB/s', value: mib / sink.seconds, baseline: mib / discardSeconds, ratio: ratio(discardSeconds, sink.seconds) },
+    ],
+    peakRssMb: Math.round(sink.peakRssBytes / MIB),
+    notes: [`${sink.objects} objects staged, ${sink.commits} transactions`, 'peak RSS is the sink process (from /proc), not the benchmark driver'],
+  });
   await Promise.all([kafka.stop(), s3.stop()]);
 }
 

@@ -157,3 +157,5 @@ export function stackEnv(kafka: KafkaEndpoint, s3: S3Endpoint): Record<string, s
   };
 }
 export { waitUntil, uniqueName } from './wait.js';
+export { ServiceProcess, type ServiceName, type ServiceProcessOptions } from './pipeline/service-process.js';
+export { readTopic, header } from './pipeline/read-topic.js';
