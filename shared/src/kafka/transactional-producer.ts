@@ -81,6 +81,11 @@ export class TransactionalProducer {
     }
   }
 
+  /** Waits until every record produced so far is on the broker (commit does this too). */
+  async flush(timeoutMs = this.timeoutMs): Promise<void> {
+    await callback('producer flush', 'KAFKA_PRODUCE_FAILED', (done) => this.producer.flush(timeoutMs, done));
+  }
+
   async sendOffsets(offsets: TopicPartitionOffset[], consumer: KafkaConsumer): Promise<void> {
     await callback('sendOffsetsToTransaction', 'KAFKA_TRANSACTION_FAILED', (done) =>
       this.producer.sendOffsetsToTransaction(offsets, consumer, this.timeoutMs, done),

@@ -116,6 +116,9 @@ describe('consume → produce → sendOffsetsToTransaction (real broker)', () =>
       await txn.begin();
       for (const m of secondBatch) txn.produce({ topic: output, partition: m.partition, value: Buffer.from(`aborted-${m.value}`) });
       await txn.sendOffsets(nextOffsets(secondBatch), consumer);
+      // Without the flush, abort may purge records still queued locally and the check below that
+      // they really reached the log would prove nothing.
+      await txn.flush();
       await txn.abort();
 
       // What must NOT happen: a read_committed reader sees the aborted records, or the offsets move.
