@@ -7,8 +7,8 @@ import {
   type QueryExecution,
 } from '@aws-sdk/client-athena';
 import { PipelineError } from '@spotify-pipeline/shared/errors';
-import { retry, sleep, type RetryOptions } from '@spotify-pipeline/shared/retry';
-import { classifyAwsError } from '../glue/glue-error.js';
+import { sleep, type RetryOptions } from '@spotify-pipeline/shared/retry';
+import { callAws } from '../glue/glue-error.js';
 import { partitionPredicate, type Cell, type QueryEngine, type QueryResult } from '../queries/query-engine.js';
 import { typedCell } from './athena-types.js';
 
@@ -41,13 +41,7 @@ export class AthenaEngine implements QueryEngine {
   }
 
   private call<T>(operation: string, fn: () => Promise<T>): Promise<T> {
-    return retry(async () => {
-      try {
-        return await fn();
-      } catch (err) {
-        throw classifyAwsError(err, operation);
-      }
-    }, this.options.retry);
+    return callAws(operation, fn, this.options.retry);
   }
 
   async query(sql: string): Promise<QueryResult> {

@@ -9,8 +9,8 @@ import {
 } from '@aws-sdk/client-glue';
 import { PipelineError } from '@spotify-pipeline/shared/errors';
 import type { Logger } from '@spotify-pipeline/shared/logging';
-import { retry, sleep, type RetryOptions } from '@spotify-pipeline/shared/retry';
-import { classifyAwsError, errorName } from '../glue/glue-error.js';
+import { sleep, type RetryOptions } from '@spotify-pipeline/shared/retry';
+import { callAws, errorName } from '../glue/glue-error.js';
 
 export interface CrawlerSpec {
   name: string;
@@ -52,13 +52,7 @@ export class GlueCrawler {
   }
 
   private call<T>(operation: string, fn: () => Promise<T>): Promise<T> {
-    return retry(async () => {
-      try {
-        return await fn();
-      } catch (err) {
-        throw classifyAwsError(err, operation);
-      }
-    }, this.options.retry);
+    return callAws(operation, fn, this.options.retry);
   }
 
   /** Creates the crawler, or updates it when it exists (a changed role, target or policy is applied). */

@@ -15,7 +15,7 @@ import {
 } from '@aws-sdk/client-glue';
 import { PipelineError } from '@spotify-pipeline/shared/errors';
 import type { Logger } from '@spotify-pipeline/shared/logging';
-import { retry, type RetryOptions } from '@spotify-pipeline/shared/retry';
+import type { RetryOptions } from '@spotify-pipeline/shared/retry';
 import type { LakeColumn } from '@spotify-pipeline/shared/schemas';
 import type {
   Catalog,
@@ -28,7 +28,7 @@ import type {
   TableSpec,
 } from '../catalog/catalog.js';
 import { createPartitions } from './batch-create-partitions.js';
-import { classifyAwsError, errorName } from './glue-error.js';
+import { callAws, errorName } from './glue-error.js';
 import { glueColumn, parquetStorage, tableInput, tableInputFrom } from './table-input.js';
 import { catalogTableOf } from './glue-read.js';
 
@@ -62,13 +62,7 @@ export class GlueCatalog implements Catalog {
   }
 
   protected call<T>(operation: string, fn: () => Promise<T>): Promise<T> {
-    return retry(async () => {
-      try {
-        return await fn();
-      } catch (err) {
-        throw classifyAwsError(err, operation);
-      }
-    }, this.retryOptions);
+    return callAws(operation, fn, this.retryOptions);
   }
 
   /** Runs `fn`, mapping the named AWS exceptions to a value instead of an error. */

@@ -1,4 +1,5 @@
 import { PipelineError } from '@spotify-pipeline/shared/errors';
+import { retry, type RetryOptions } from '@spotify-pipeline/shared/retry';
 
 interface AwsLikeError {
   name?: string;
@@ -51,4 +52,18 @@ export function classifyAwsError(err: unknown, operation: string): PipelineError
   // answer from the service (socket, DNS, timeout) and may well succeed next time.
   const transient = TRANSIENT_NAMES.has(name) || e.$fault === 'server' || (status !== undefined && status >= 500) || (e.$fault === undefined && (status === undefined || e.$retryable !== undefined));
   return new PipelineError('CATALOG_UNAVAILABLE', message, { cause: err, retriable: transient, details });
+}
+
+/**
+ * One Glue or Athena call: errors classified at this boundary, then retried with the shared
+ * backoff only when the classification says a later attempt can succeed.
+ */
+export function callAws<T>(operation: string, fn: () => Promise<T>, retryOptions: Partial<RetryOptions> = {}): Promise<T> {
+  return retry(async () => {
+    try {
+      return await fn();
+    } catch (err) {
+      throw classifyAwsError(err, operation);
+    }
+  }, retryOptions);
 }
