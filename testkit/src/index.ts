@@ -158,4 +158,4 @@ export function stackEnv(kafka: KafkaEndpoint, s3: S3Endpoint): Record<string, s
 }
 export { waitUntil, uniqueName } from './wait.js';
 export { ServiceProcess, type ServiceName, type ServiceProcessOptions } from './pipeline/service-process.js';
-export { readTopic, header } from './pipeline/read-topic.js';
+export { readTopic, header, type ReadTopicOptions } from './pipeline/read-topic.js';

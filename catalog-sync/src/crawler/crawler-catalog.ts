@@ -1,6 +1,5 @@
 import type { GlueClient } from '@aws-sdk/client-glue';
 import { errorMessage } from '@spotify-pipeline/shared/errors';
-import type { Logger } from '@spotify-pipeline/shared/logging';
 import type { Counter } from '@spotify-pipeline/shared/metrics';
 import type { LakeColumn } from '@spotify-pipeline/shared/schemas';
 import { PipelineError } from '@spotify-pipeline/shared/errors';

@@ -10,7 +10,7 @@ import { createS3Client, ensureBucket } from '@spotify-pipeline/shared/s3';
 import { fromKafkaHeaders, type LakeFileManifest, type StagedFileManifest } from '@spotify-pipeline/shared/schemas';
 import type { ServiceApp } from '@spotify-pipeline/shared/lifecycle';
 import { buildApp } from '../../src/app';
-import { readCliConfig, readConfig } from '../../src/config';
+import { readConfig } from '../../src/config';
 import { runCli } from '../../src/cli/run-cli';
 import { SAVED_QUERIES } from '../../src/queries/saved-queries';
 import { EmbeddedCatalog } from '../../src/local/embedded-catalog';

@@ -1,7 +1,7 @@
 import { createIdempotentProducer, disconnect, flush } from '@spotify-pipeline/shared/kafka';
 import { fromKafkaHeaders } from '@spotify-pipeline/shared/schemas';
-import { waitUntil } from '@spotify-pipeline/testkit';
-import { checkLedger, duplicates, readTopic } from './support/ledger';
+import { readTopic, waitUntil } from '@spotify-pipeline/testkit';
+import { checkLedger, duplicates } from './support/ledger';
 import { counterValues, startInProcess } from './support/in-process';
 import { committedTotal, createWorld, eventValue, produceValues, recentStartMs, type SinkWorld } from './support/stack';
 

@@ -6,8 +6,8 @@ import { DuckDBInstance } from '@duckdb/node-api';
 import { parquetReadObjects } from 'hyparquet';
 import { compressors } from 'hyparquet-compressors';
 import pino from 'pino';
-import { stackEnv, uniqueName, waitUntil, type KafkaEndpoint, type S3Endpoint } from '@spotify-pipeline/testkit';
-import { closeConsumer, consumeBatch, createConsumer, createIdempotentProducer, disconnect, flush, KafkaAdmin, type KafkaSettings, type Message } from '@spotify-pipeline/shared/kafka';
+import { readTopic, stackEnv, uniqueName, waitUntil, type KafkaEndpoint, type S3Endpoint } from '@spotify-pipeline/testkit';
+import { createIdempotentProducer, disconnect, flush, KafkaAdmin, type Message } from '@spotify-pipeline/shared/kafka';
 import { createRegistry } from '@spotify-pipeline/shared/metrics';
 import { createS3Client, ensureBucket } from '@spotify-pipeline/shared/s3';
 import { lakeFileManifestV1, type LakeFileManifest, type StagedFileManifest } from '@spotify-pipeline/shared/schemas';
@@ -114,11 +114,11 @@ export class LakeHarness {
   }
 
   lakeManifests(): Promise<LakeFileManifest[]> {
-    return readTopic(this.kafka.settings, this.names.lakeFiles).then((ms) => ms.map((m) => lakeFileManifestV1.parse(JSON.parse(m.value!.toString()))));
+    return readTopic(this.kafka.settings, this.names.lakeFiles, PARTITIONS).then((ms) => ms.map((m) => lakeFileManifestV1.parse(JSON.parse(m.value!.toString()))));
   }
 
   dlqMessages(): Promise<Message[]> {
-    return readTopic(this.kafka.settings, this.names.dlq);
+    return readTopic(this.kafka.settings, this.names.dlq, PARTITIONS);
   }
 
   /** Waits until the lake manifests mention every given staged key; returns all manifests. */
@@ -148,29 +148,6 @@ export function ledgerOf(manifests: LakeFileManifest[]): LakeLedger {
   return ledger;
 }
 
-/** Reads a topic from the start to its current end (read_committed). */
-export async function readTopic(settings: KafkaSettings, topic: string): Promise<Message[]> {
-  const reader = await createConsumer(settings, { clientId: 'etl-test-reader', groupId: uniqueName('reader') });
-  try {
-    const partitions = Array.from({ length: PARTITIONS }, (_, partition) => ({ topic, partition, offset: 0 }));
-    reader.assign(partitions);
-    reader.setDefaultConsumeTimeout(100);
-    const messages: Message[] = [];
-    await waitUntil(`${topic} read to its end`, async () => {
-      messages.push(...(await consumeBatch(reader, 5_000)));
-      const positions = reader.position(partitions);
-      const highs = await Promise.all(
-        partitions.map(
-          (tp) => new Promise<number>((resolve) => reader.queryWatermarkOffsets(topic, tp.partition, 5_000, (err, o) => resolve(err ? -1 : o.highOffset))),
-        ),
-      );
-      return partitions.every((tp, i) => highs[i]! === 0 || (positions[i]?.offset ?? -1) >= highs[i]!);
-    }, 60_000, 0);
-    return messages.sort((a, b) => a.partition - b.partition || a.offset - b.offset);
-  } finally {
-    await closeConsumer(reader);
-  }
-}
 
 /** Reads lake Parquet objects with two independent readers: DuckDB SQL and hyparquet. */
 export class LakeReader {

@@ -1,6 +1,6 @@
 import { gunzipSync } from 'node:zlib';
 import { startKafka, startS3, uniqueName, waitUntil } from '@spotify-pipeline/testkit';
-import { fromKafkaHeaders, LISTENING_EVENTS_COLUMNS, type ListeningEvent, type Track } from '@spotify-pipeline/shared/schemas';
+import { fromKafkaHeaders, LISTENING_EVENTS_COLUMNS, type ListeningEvent, type StagedFileManifest, type Track } from '@spotify-pipeline/shared/schemas';
 import { base62Id, listeningEvent } from '../fixtures/listening-events';
 import { LakeHarness, LakeReader, ledgerOf } from './lake-harness';
 
@@ -58,7 +58,7 @@ describe('etl-worker: staged objects in, Parquet out (real broker + S3Proxy)', (
     );
     const valid: ListeningEvent[] = [];
     const rejectedLines = new Map<string, string>();
-    const staged = [];
+    const staged: StagedFileManifest[] = [];
     for (let object = 0; object < 4; object++) {
       const events = Array.from({ length: 150 }, (_, k) => listeningEvent(object * 1000 + k));
       const lines = events.map((e) => JSON.stringify(e));

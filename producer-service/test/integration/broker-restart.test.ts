@@ -2,10 +2,10 @@ import { KafkaAdmin, closeConsumer } from '@spotify-pipeline/shared/kafka';
 import { createLogger } from '@spotify-pipeline/shared/logging';
 import { createRegistry } from '@spotify-pipeline/shared/metrics';
 import { listeningEventV1 } from '@spotify-pipeline/shared/schemas';
-import { startKafka, uniqueName, waitUntil, type KafkaEndpoint } from '@spotify-pipeline/testkit';
+import { readTopic, startKafka, uniqueName, waitUntil, type KafkaEndpoint } from '@spotify-pipeline/testkit';
 import { buildApp } from '../../src/app';
 import { readConfig } from '../../src/config';
-import { readTopic, topicCount, watermarkConsumer } from './topic-reader';
+import { topicCount, watermarkConsumer } from './topic-reader';
 
 const PARTITIONS = 3;
 

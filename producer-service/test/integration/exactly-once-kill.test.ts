@@ -4,9 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { closeConsumer, KafkaAdmin, type KafkaConsumer } from '@spotify-pipeline/shared/kafka';
 import { listeningEventV1 } from '@spotify-pipeline/shared/schemas';
-import { startKafka, uniqueName, waitUntil, type KafkaEndpoint } from '@spotify-pipeline/testkit';
+import { readTopic, startKafka, uniqueName, waitUntil, type KafkaEndpoint } from '@spotify-pipeline/testkit';
 import type { RunSummaryJson } from '../../src/publish/run-summary';
-import { readTopic, topicCount, watermarkConsumer } from './topic-reader';
+import { topicCount, watermarkConsumer } from './topic-reader';
 
 const PARTITIONS = 3;
 const EVENTS = 30_000;

@@ -7,11 +7,11 @@ import { closeConsumer, KafkaAdmin } from '@spotify-pipeline/shared/kafka';
 import { createLogger } from '@spotify-pipeline/shared/logging';
 import { createRegistry } from '@spotify-pipeline/shared/metrics';
 import { listeningEventV1, trackV1, type ListeningEvent } from '@spotify-pipeline/shared/schemas';
-import { startKafka, uniqueName, waitUntil, type KafkaEndpoint } from '@spotify-pipeline/testkit';
+import { readTopic, startKafka, uniqueName, waitUntil, type KafkaEndpoint } from '@spotify-pipeline/testkit';
 import { buildApp } from '../../src/app';
 import { readConfig } from '../../src/config';
 import type { RunSummaryJson } from '../../src/publish/run-summary';
-import { readTopic, topicCount, watermarkConsumer } from './topic-reader';
+import { topicCount, watermarkConsumer } from './topic-reader';
 
 const PARTITIONS = 3;
 

@@ -1,5 +1,5 @@
 import type { KafkaConsumer, Message } from '@confluentinc/kafka-javascript';
-import { startKafka, uniqueName, waitUntil, type KafkaEndpoint } from '@spotify-pipeline/testkit';
+import { readTopic, startKafka, uniqueName, waitUntil, type KafkaEndpoint } from '@spotify-pipeline/testkit';
 import {
   closeConsumer,
   committedOffsets,
@@ -22,37 +22,6 @@ async function produceInput(settings: KafkaSettings, topic: string, from: number
   await disconnect(producer);
 }
 
-/** Reads a topic from the start until every partition's position reaches its high watermark. */
-async function readAll(settings: KafkaSettings, topic: string, isolation: 'read_committed' | 'read_uncommitted'): Promise<Message[]> {
-  const reader = await createConsumer(settings, {
-    clientId: 'verifier',
-    groupId: uniqueName('verify'),
-    overrides: { 'isolation.level': isolation },
-  });
-  try {
-    const partitions = Array.from({ length: PARTITIONS }, (_, partition) => ({ topic, partition, offset: 0 }));
-    reader.assign(partitions);
-    reader.setDefaultConsumeTimeout(200);
-    const messages: Message[] = [];
-    await waitUntil(
-      `${topic} read to its end (${isolation})`,
-      async () => {
-        messages.push(...(await consumeBatch(reader, 1_000)));
-        const positions = reader.position(partitions);
-        return partitions.every((tp) => {
-          const high = reader.getWatermarkOffsets(topic, tp.partition).highOffset;
-          const position = positions.find((p) => p.partition === tp.partition)?.offset ?? 0;
-          return high >= 0 && position >= high;
-        });
-      },
-      60_000,
-      0,
-    );
-    return messages;
-  } finally {
-    await closeConsumer(reader);
-  }
-}
 
 async function consumeExactly(consumer: KafkaConsumer, count: number): Promise<Message[]> {
   const messages: Message[] = [];
@@ -108,7 +77,7 @@ describe('consume → produce → sendOffsetsToTransaction (real broker)', () =>
       const tps = Array.from({ length: PARTITIONS }, (_, partition) => ({ topic: input, partition }));
       const committedAfterCommit = await committedOffsets(consumer, tps);
       expect(committedAfterCommit.reduce((sum, tp) => sum + tp.offset, 0)).toBe(300);
-      expect((await readAll(kafka.settings, output, 'read_committed')).length).toBe(300);
+      expect((await readTopic(kafka.settings, output, PARTITIONS)).length).toBe(300);
 
       // Aborted cycle: the output is written to the log, then aborted.
       await produceInput(kafka.settings, input, 300, 90);
@@ -122,14 +91,14 @@ describe('consume → produce → sendOffsetsToTransaction (real broker)', () =>
       await txn.abort();
 
       // What must NOT happen: a read_committed reader sees the aborted records, or the offsets move.
-      const committedView = await readAll(kafka.settings, output, 'read_committed');
+      const committedView = await readTopic(kafka.settings, output, PARTITIONS);
       expect(committedView.length).toBe(300);
       expect(committedView.some((m) => m.value!.toString().startsWith('aborted-'))).toBe(false);
       const committedAfterAbort = await committedOffsets(consumer, tps);
       expect(committedAfterAbort.map((tp) => tp.offset)).toEqual(committedAfterCommit.map((tp) => tp.offset));
 
       // And they really were written: a read_uncommitted reader sees all 390.
-      const uncommittedView = await readAll(kafka.settings, output, 'read_uncommitted');
+      const uncommittedView = await readTopic(kafka.settings, output, PARTITIONS, { isolation: 'read_uncommitted' });
       expect(uncommittedView.filter((m) => m.value!.toString().startsWith('aborted-')).length).toBe(90);
     } finally {
       await txn.close();

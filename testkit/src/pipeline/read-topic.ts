@@ -1,16 +1,25 @@
 import { closeConsumer, consumeBatch, createConsumer, type KafkaSettings, type Message } from '@spotify-pipeline/shared/kafka';
+import { uniqueName } from '../wait.js';
+
+export interface ReadTopicOptions {
+  /** read_committed (default) is what every pipeline stage sees; read_uncommitted shows aborted records too. */
+  isolation?: 'read_committed' | 'read_uncommitted';
+  timeoutMs?: number;
+}
 
 /**
- * Reads every committed record of a topic (read_committed, from offset 0) until each partition's
- * position reaches its high watermark: what a downstream consumer would ever see.
+ * Reads partitions 0..n-1 of a topic from offset 0 until each partition's position reaches the high
+ * watermark asked of the broker up front (records written later are not awaited). Positions, not
+ * counts: transaction markers and aborted records take offsets a read_committed reader never returns.
  */
-export async function readTopic(settings: KafkaSettings, topic: string, partitions: number, timeoutMs = 120_000): Promise<Message[]> {
-  const reader = await createConsumer(settings, { clientId: 'topic-reader', groupId: `reader-${topic}-${Date.now()}` });
+export async function readTopic(settings: KafkaSettings, topic: string, partitions: number, options: ReadTopicOptions = {}): Promise<Message[]> {
+  const isolation = options.isolation ?? 'read_committed';
+  const timeoutMs = options.timeoutMs ?? 120_000;
+  const reader = await createConsumer(settings, { clientId: 'topic-reader', groupId: uniqueName('reader'), overrides: { 'isolation.level': isolation } });
   try {
     const tps = Array.from({ length: partitions }, (_, partition) => ({ topic, partition, offset: 0 }));
     reader.assign(tps);
     reader.setDefaultConsumeTimeout(200);
-    // The end is fixed up front from the broker: records written after this call are not awaited.
     const ends = await Promise.all(
       tps.map(
         (tp) =>
@@ -22,13 +31,17 @@ export async function readTopic(settings: KafkaSettings, topic: string, partitio
       ),
     );
     const messages: Message[] = [];
+    const next = tps.map(() => 0);
     const deadline = Date.now() + timeoutMs;
     for (;;) {
-      messages.push(...(await consumeBatch(reader, 5_000)));
+      for (const message of await consumeBatch(reader, 5_000)) {
+        messages.push(message);
+        next[message.partition] = Math.max(next[message.partition] ?? 0, message.offset + 1);
+      }
       const positions = reader.position(tps);
       const done = tps.every((tp, i) => {
         const { low, high } = ends[i]!;
-        const position = positions.find((p) => p.partition === tp.partition)?.offset ?? -1;
+        const position = Math.max(next[i]!, positions.find((p) => p.partition === tp.partition)?.offset ?? -1);
         return high <= low || position >= high;
       });
       if (done) return messages;

@@ -1,47 +1,10 @@
 import { createHash } from 'node:crypto';
 import { gunzipSync } from 'node:zlib';
 import { GetObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
-import { closeConsumer, consumeBatch, createConsumer, type KafkaSettings, type Message } from '@spotify-pipeline/shared/kafka';
+import type { KafkaSettings } from '@spotify-pipeline/shared/kafka';
 import { stagedFileManifestV1, type StagedFileManifest } from '@spotify-pipeline/shared/schemas';
-import { uniqueName, waitUntil } from '@spotify-pipeline/testkit';
+import { readTopic } from '@spotify-pipeline/testkit';
 
-/** Reads partitions 0..n-1 of a topic from the start to the high watermark (read_committed by default). */
-export async function readTopic(settings: KafkaSettings, topic: string, partitions: number, isolation = 'read_committed'): Promise<Message[]> {
-  const reader = await createConsumer(settings, { clientId: 'verifier', groupId: uniqueName('verify'), overrides: { 'isolation.level': isolation } });
-  try {
-    const tps = Array.from({ length: partitions }, (_, partition) => ({ topic, partition, offset: 0 }));
-    reader.assign(tps);
-    reader.setDefaultConsumeTimeout(200);
-    // The true end of each partition, asked of the broker (the client's cached watermarks start at 0).
-    const ends = await Promise.all(
-      tps.map(
-        (tp) =>
-          new Promise<number>((resolve, reject) =>
-            reader.queryWatermarkOffsets(topic, tp.partition, 10_000, (err, offsets) => (err ? reject(err) : resolve(offsets.highOffset))),
-          ),
-      ),
-    );
-    const messages: Message[] = [];
-    const next = tps.map(() => 0);
-    await waitUntil(
-      `${topic} read to its end`,
-      async () => {
-        for (const m of await consumeBatch(reader, 10_000)) {
-          messages.push(m);
-          next[m.partition] = m.offset + 1;
-        }
-        const positions = reader.position(tps);
-        // read_committed: control records and aborted data are skipped, so the position (not the last offset) reaches the end.
-        return tps.every((tp, i) => ends[i] === 0 || Math.max(next[i]!, positions.find((p) => p.partition === tp.partition)?.offset ?? 0) >= ends[i]!);
-      },
-      120_000,
-      0,
-    );
-    return messages;
-  } finally {
-    await closeConsumer(reader);
-  }
-}
 
 export interface LedgerCheck {
   manifests: StagedFileManifest[];

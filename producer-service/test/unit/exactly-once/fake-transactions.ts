@@ -1,3 +1,4 @@
+import type { PipelineError } from '@spotify-pipeline/shared/errors';
 import type { OutgoingRecord, TransactionalProducer } from '@spotify-pipeline/shared/kafka';
 import { decodeCheckpoint, type RunCheckpoint } from '../../../src/exactly-once/run-checkpoint';
 

@@ -18,7 +18,8 @@ describe('run identity', () => {
     expect(runIdOf(settings(simulate), 'events', 0)).toBe(id);
     // Not part of the stream: pacing and the summary path.
     expect(runIdOf(settings({ ...simulate, PRODUCER_MAX_RATE: '10', PRODUCER_SUMMARY_FILE: '/tmp/s.json' }), 'events', 0)).toBe(id);
-    for (const changed of [{ PRODUCER_SEED: '8' }, { PRODUCER_EVENTS: '1001' }, { PRODUCER_USERS: '3' }, { PRODUCER_TRACKS: '300' }, { PRODUCER_DAYS: '2' }, { PRODUCER_MALFORMED_RATIO: '0.1' }]) {
+    const changes: Array<Record<string, string>> = [{ PRODUCER_SEED: '8' }, { PRODUCER_EVENTS: '1001' }, { PRODUCER_USERS: '3' }, { PRODUCER_TRACKS: '300' }, { PRODUCER_DAYS: '2' }, { PRODUCER_MALFORMED_RATIO: '0.1' }];
+    for (const changed of changes) {
       expect(runIdOf(settings({ ...simulate, ...changed }), 'events', 0)).not.toBe(id);
     }
     expect(runIdOf(settings(simulate), 'events', 3_600_000)).not.toBe(id);
