@@ -6,6 +6,7 @@
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { createS3Client, ensureBucket } from '@spotify-pipeline/shared/s3';
 import { defaultStateDir } from './local/paths.js';
 import { startKafka, startS3 } from './index.js';
 import { pipelineEnv, SERVICE_PORTS } from './pipeline/pipeline-env.js';
@@ -20,6 +21,10 @@ async function main(): Promise<number> {
   const logDir = join(defaultStateDir(), 'logs');
   mkdirSync(logDir, { recursive: true });
   const env = pipelineEnv(kafka, s3, { PRODUCER_RATE: '200', ...process.env });
+  // Buckets are infrastructure (Terraform, compose's init container): the services never create them.
+  const client = createS3Client(s3.settings);
+  for (const bucket of [env.STORAGE_STAGING_BUCKET ?? 'spotify-staging', env.STORAGE_LAKE_BUCKET ?? 'spotify-lake']) await ensureBucket(client, bucket);
+  client.destroy();
   const services = ORDER.map(
     (service) =>
       new ServiceProcess({
@@ -38,7 +43,7 @@ async function main(): Promise<number> {
   let lastPrint = 0;
   const timer = setInterval(() => {
     void sampleAll(targets).then((samples) => {
-      const screen = renderStatus(samples, header);
+      const screen = renderStatus(samples, header, env.TOPICS_LISTENING_EVENTS);
       if (interactive) process.stdout.write(`\x1b[2J\x1b[H${screen}\n`);
       else if (Date.now() - lastPrint >= 10_000) {
         lastPrint = Date.now();
@@ -55,7 +60,11 @@ async function main(): Promise<number> {
   console.log('\nstopping: producer → sink → etl → catalog (each drains)…');
   let clean = true;
   for (const service of services) {
-    const code = await service.stop();
+    // One stuck service (it is SIGKILLed after the timeout) must not keep the others running.
+    const code = await service.stop().catch((err: unknown) => {
+      console.log(`  ${service.name}: ${err instanceof Error ? err.message : String(err)}; killed`);
+      return null;
+    });
     console.log(`  ${service.name} exited ${code}`);
     clean &&= code === 0;
     service.close();

@@ -30,15 +30,22 @@ export interface ConsumerOptions {
 export async function createConsumer(settings: KafkaSettings, options: ConsumerOptions): Promise<KafkaConsumer> {
   let consumer: KafkaConsumer;
   const onRebalance = (err: LibrdKafkaError, assignment: TopicPartition[]): void => {
-    const cooperative = consumer.rebalanceProtocol() === 'COOPERATIVE';
-    if (err.code === ERR_ASSIGN_PARTITIONS) {
-      options.rebalance?.onAssign?.(assignment);
-      if (cooperative) consumer.incrementalAssign(assignment);
-      else consumer.assign(assignment);
-    } else if (err.code === ERR_REVOKE_PARTITIONS) {
-      options.rebalance?.onRevoke?.(assignment, consumer.assignmentLost());
-      if (cooperative) consumer.incrementalUnassign(assignment);
-      else consumer.unassign();
+    try {
+      const cooperative = consumer.rebalanceProtocol() === 'COOPERATIVE';
+      if (err.code === ERR_ASSIGN_PARTITIONS) {
+        options.rebalance?.onAssign?.(assignment);
+        if (cooperative) consumer.incrementalAssign(assignment);
+        else consumer.assign(assignment);
+      } else if (err.code === ERR_REVOKE_PARTITIONS) {
+        options.rebalance?.onRevoke?.(assignment, consumer.assignmentLost());
+        if (cooperative) consumer.incrementalUnassign(assignment);
+        else consumer.unassign();
+      }
+    } catch (error) {
+      // Thrown inside librdkafka's callback, an error would kill the process. While the consumer
+      // closes, (un)assign fails with "Erroneous state" and nothing is lost: the group rebalances
+      // without us. Otherwise report it the way the client does, as a 'rebalance.error' event.
+      if (consumer.isConnected()) consumer.emit('rebalance.error', error as Error);
     }
   };
   consumer = new KafkaJs.KafkaConsumer({

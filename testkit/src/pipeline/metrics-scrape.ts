@@ -1,15 +1,20 @@
-/** Samples of a Prometheus text exposition, summed over labels per metric name (enough for a status line). */
+/**
+ * Samples of a Prometheus text exposition, summed over labels per metric name (enough for a status
+ * line); `name{label="value"}` keys hold the sum of the series carrying that label too.
+ */
 export type MetricTotals = Map<string, number>;
 
 export function parsePrometheusText(text: string): MetricTotals {
   const totals: MetricTotals = new Map();
+  const add = (key: string, value: number): void => void totals.set(key, (totals.get(key) ?? 0) + value);
   for (const line of text.split('\n')) {
     if (line.length === 0 || line.startsWith('#')) continue;
     const match = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{[^}]*\})?\s+(\S+)/.exec(line);
     if (!match) continue;
     const value = Number(match[3]);
     if (!Number.isFinite(value)) continue;
-    totals.set(match[1]!, (totals.get(match[1]!) ?? 0) + value);
+    add(match[1]!, value);
+    for (const label of (match[2] ?? '').slice(1, -1).match(/[a-zA-Z_]+="[^"]*"/g) ?? []) add(`${match[1]}{${label}}`, value);
   }
   return totals;
 }

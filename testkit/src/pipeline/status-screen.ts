@@ -12,7 +12,7 @@ function get(m: MetricTotals | undefined, name: string): number | undefined {
 }
 
 /** One line per stage, from the same metrics Prometheus and CloudWatch read. */
-export function renderStatus(samples: Record<string, MetricTotals | undefined>, header: string): string {
+export function renderStatus(samples: Record<string, MetricTotals | undefined>, header: string, eventsTopic = 'listening-events'): string {
   const p = samples.producer;
   const c = samples.sink;
   const e = samples.etl;
@@ -21,7 +21,7 @@ export function renderStatus(samples: Record<string, MetricTotals | undefined>, 
   return [
     header,
     '',
-    `producer  produced ${n(get(p, 'pipeline_producer_service_events_produced_total'))} events` +
+    `producer  produced ${n(get(p, `pipeline_producer_service_events_produced_total{topic="${eventsTopic}"}`))} events` +
       `  failed ${n(get(p, 'pipeline_producer_service_events_failed_total'))}` +
       `  malformed ${n(get(p, 'pipeline_producer_service_malformed_events_total'))}${down(p)}`,
     `sink      staged ${n(get(c, 'pipeline_consumer_service_records_out_total'))} records` +
