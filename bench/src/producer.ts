@@ -9,6 +9,7 @@
  *
  * Uses KAFKA_BROKERS when set, otherwise the testkit's local broker (TESTKIT_STATE_DIR).
  */
+import { readdirSync, readFileSync } from 'node:fs';
 import type { Producer } from '@confluentinc/kafka-javascript';
 import { createIdempotentProducer, disconnect, KafkaAdmin, TransactionalProducer, type KafkaSettings } from '@spotify-pipeline/shared/kafka';
 import { createLogger } from '@spotify-pipeline/shared/logging';
@@ -38,6 +39,9 @@ const WARMUP = 20_000;
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const SEED = 7;
 const TRANSACTION_RECORDS = 20_000;
+/** PRODUCER_COMPRESSION of the service (zstd or lz4), applied to ours and to the baseline alike. */
+const COMPRESSION = (process.env.BENCH_COMPRESSION ?? 'zstd') as 'zstd' | 'lz4';
+const CODEC = { 'compression.codec': COMPRESSION };
 const START_MS = Date.UTC(2024, 0, 1);
 const YEAR_MS = 365 * 86_400_000;
 const logger = createLogger({ service: 'bench-producer', level: 'warn' });
@@ -46,6 +50,73 @@ interface Result {
   events: number;
   bytes: number;
   seconds: number;
+  /** CPU seconds of the run: this process (all its threads: generator worker, librdkafka) and the broker's JVM. */
+  cpu: { process: number; broker: number };
+}
+
+/** The local broker's JVM (the java process whose command line names this state dir), for its CPU time. */
+function brokerPid(): number | undefined {
+  const stateDir = process.env.TESTKIT_STATE_DIR;
+  if (!stateDir) return undefined;
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const cmdline = readFileSync(`/proc/${entry}/cmdline`, 'utf8');
+      if (cmdline.startsWith('java') && cmdline.includes(stateDir) && cmdline.includes('kafka')) return Number(entry);
+    } catch {
+      // The process ended while we looked.
+    }
+  }
+  return undefined;
+}
+
+let broker: number | undefined;
+
+/** utime + stime of a /proc stat line, in seconds (fields 14 and 15, in clock ticks of 1/100 s on Linux). */
+function statCpuSeconds(stat: string): number {
+  const fields = stat.slice(stat.lastIndexOf(') ') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+/** CPU seconds used so far by this process and by the broker (0 when the broker is not local). */
+function cpuNow(): { process: number; broker: number } {
+  const own = process.cpuUsage();
+  let brokerSeconds = 0;
+  if (broker !== undefined) {
+    try {
+      brokerSeconds = statCpuSeconds(readFileSync(`/proc/${broker}/stat`, 'utf8'));
+    } catch {
+      brokerSeconds = 0;
+    }
+  }
+  return { process: (own.user + own.system) / 1e6, broker: brokerSeconds };
+}
+
+function cpuSince(start: { process: number; broker: number }): { process: number; broker: number } {
+  const end = cpuNow();
+  return { process: end.process - start.process, broker: end.broker - start.broker };
+}
+
+/** CPU seconds per thread of this process (BENCH_THREAD_CPU=1): which thread a cost lands on. */
+function threadCpu(): Map<string, number> {
+  const byName = new Map<string, number>();
+  for (const task of readdirSync('/proc/self/task')) {
+    try {
+      const stat = readFileSync(`/proc/self/task/${task}/stat`, 'utf8');
+      // The main thread's id is the process id; the generator worker and V8's helpers are all "node".
+      const name = Number(task) === process.pid ? 'main' : stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+      byName.set(name, (byName.get(name) ?? 0) + statCpuSeconds(stat));
+    } catch {
+      // The thread ended while we looked.
+    }
+  }
+  return byName;
+}
+
+function printThreadCpu(label: string, before: Map<string, number>, events: number): void {
+  if (process.env.BENCH_THREAD_CPU !== '1') return;
+  const parts = [...threadCpu()].map(([name, seconds]) => [name, seconds - (before.get(name) ?? 0)] as const).filter(([, s]) => s > 0.005);
+  console.log(`  ${label} CPU µs/event by thread: ${parts.map(([name, s]) => `${name} ${((s * 1e6) / events).toFixed(2)}`).join(', ')}`);
 }
 
 function simulator(world: SimulatedWorld, startMs = START_MS): ListeningSimulator {
@@ -58,7 +129,7 @@ function simulator(world: SimulatedWorld, startMs = START_MS): ListeningSimulato
  * the worker has built its world and handed over the first batch (start-up, not throughput).
  */
 async function ours(settings: KafkaSettings, topic: string, events: number, startMs: number, checkpointTopic?: string): Promise<Result & { generator: string }> {
-  const producer = await createIdempotentProducer(settings, { clientId: 'bench-ours' });
+  const producer = await createIdempotentProducer(settings, { clientId: 'bench-ours', overrides: CODEC });
   const metrics = createProducerMetrics(createRegistry('bench', false));
   const publisher = new RecordPublisher(producer, metrics, logger);
   const summary = new RunSummary('simulate', topic);
@@ -66,7 +137,7 @@ async function ours(settings: KafkaSettings, topic: string, events: number, star
   let transactional: TransactionalRun | undefined;
   if (checkpointTopic) {
     const runId = uniqueName('bench-run');
-    const txnProducer = await TransactionalProducer.create(settings, { clientId: 'bench-ours-eo', transactionalId: runId, overrides: transactionProducerOverrides(TRANSACTION_RECORDS) });
+    const txnProducer = await TransactionalProducer.create(settings, { clientId: 'bench-ours-eo', transactionalId: runId, overrides: { ...CODEC, ...transactionProducerOverrides(TRANSACTION_RECORDS) } });
     transactional = new TransactionalRun(txnProducer, summary, metrics, logger, { runId, topic, checkpointTopic, maxRecords: TRANSACTION_RECORDS, maxMs: 5_000 }, undefined);
     await transactional.start();
   }
@@ -76,28 +147,36 @@ async function ours(settings: KafkaSettings, topic: string, events: number, star
   let pending: PlayBatch | undefined = await source.next();
   const primed: PlaySource = {
     mode: source.mode,
+    get keys() {
+      return source.keys;
+    },
     next: async () => {
       const batch = pending;
       pending = undefined;
       return batch ?? source.next();
     },
+    release: (batch) => source.release(batch),
     close: () => source.close(),
   };
   const started = performance.now();
+  const cpuStart = cpuNow();
+  const threadsStart = threadCpu();
   await runSimulation({ source: primed, publisher: transactional ?? publisher, checkpoints: transactional, summary, metrics, logger }, { topic, realTime: false, signal: new AbortController().signal });
   await transactional?.finish(true);
   await publisher.flush(300_000);
   const seconds = (performance.now() - started) / 1000;
+  const cpu = cpuSince(cpuStart);
+  printThreadCpu(checkpointTopic ? 'ours exactly-once' : 'ours', threadsStart, events);
   await source.close();
   await transactional?.close();
   await disconnect(producer);
   if (metrics.counters.delivered !== events) throw new Error(`ours: ${metrics.counters.delivered} of ${events} delivered`);
-  return { events, bytes: metrics.counters.topics.get(topic)?.bytes ?? 0, seconds, generator: source.mode };
+  return { events, bytes: metrics.counters.topics.get(topic)?.bytes ?? 0, seconds, cpu, generator: source.mode };
 }
 
 /** The limit: librdkafka fed pre-serialized buffers in a tight loop, delivery reports counted. */
 async function raw(settings: KafkaSettings, topic: string, pool: Array<{ key: string; value: Buffer; ts: number }>, events: number): Promise<Result> {
-  const producer: Producer = await createIdempotentProducer(settings, { clientId: 'bench-raw' });
+  const producer: Producer = await createIdempotentProducer(settings, { clientId: 'bench-raw', overrides: CODEC });
   let delivered = 0;
   let failed = 0;
   let wake: (() => void) | undefined;
@@ -118,6 +197,8 @@ async function raw(settings: KafkaSettings, topic: string, pool: Array<{ key: st
     });
   let bytes = 0;
   const started = performance.now();
+  const cpuStart = cpuNow();
+  const threadsStart = threadCpu();
   for (let i = 0; i < events; i++) {
     const record = pool[i % pool.length]!;
     for (;;) {
@@ -137,19 +218,28 @@ async function raw(settings: KafkaSettings, topic: string, pool: Array<{ key: st
     await new Promise((resolve) => setTimeout(resolve, 5));
   }
   const seconds = (performance.now() - started) / 1000;
+  const cpu = cpuSince(cpuStart);
+  printThreadCpu('raw', threadsStart, events);
   await disconnect(producer);
   if (failed > 0) throw new Error(`raw: ${failed} deliveries failed`);
-  return { events, bytes, seconds };
+  return { events, bytes, seconds, cpu };
 }
 
 function line(name: string, r: Result): string {
   const eps = r.events / r.seconds;
   const mbps = r.bytes / r.seconds / 1_048_576;
-  return `${name.padEnd(48)} ${Math.round(eps).toLocaleString('en').padStart(10)} events/s ${mbps.toFixed(1).padStart(7)} MB/s  (${r.events.toLocaleString('en')} events, ${(r.bytes / r.events).toFixed(0)} B avg, ${r.seconds.toFixed(2)} s)`;
+  return `${name.padEnd(48)} ${Math.round(eps).toLocaleString('en').padStart(10)} events/s ${mbps.toFixed(1).padStart(7)} MB/s  (${r.events.toLocaleString('en')} events, ${(r.bytes / r.events).toFixed(0)} B avg, ${r.seconds.toFixed(2)} s, CPU µs/event: ${cpuPerEvent(r)})`;
+}
+
+/** CPU per event of this process and of the broker: on a 2-core machine their sum bounds the rate. */
+function cpuPerEvent(r: Result): string {
+  const us = (seconds: number): string => ((seconds * 1e6) / r.events).toFixed(1);
+  return `process ${us(r.cpu.process)} + broker ${us(r.cpu.broker)}`;
 }
 
 async function main(): Promise<void> {
   const kafka = await startKafka();
+  broker = brokerPid();
   const admin = KafkaAdmin.create(kafka.settings, 'bench-admin');
   const topics = { raw: uniqueName('bench-raw'), ours: uniqueName('bench-ours'), exactlyOnce: uniqueName('bench-ours-eo'), checkpoints: uniqueName('bench-checkpoints') };
   await admin.ensureTopics([topics.raw, topics.ours, topics.exactlyOnce].map((name) => ({ name, partitions: 6, replicationFactor: 1 })));
@@ -176,7 +266,7 @@ async function main(): Promise<void> {
     rawRuns.push(await raw(kafka.settings, topics.raw, pool, EVENTS));
     ourRuns.push(await ours(kafka.settings, topics.ours, EVENTS, START_MS + round * YEAR_MS));
     exactlyOnceRuns.push(await ours(kafka.settings, topics.exactlyOnce, EVENTS, START_MS + round * YEAR_MS, topics.checkpoints));
-    const perSecond = (r: Result): string => Math.round(EVENTS / r.seconds).toLocaleString('en');
+    const perSecond = (r: Result): string => `${Math.round(EVENTS / r.seconds).toLocaleString('en')} (CPU µs/event ${cpuPerEvent(r)})`;
     console.log(`round ${round + 1}: raw ${perSecond(rawRuns[round]!)}/s, ours ${perSecond(ourRuns[round]!)}/s, ours exactly-once ${perSecond(exactlyOnceRuns[round]!)}/s`);
   }
   const best = <R extends Result>(runs: R[]): R => runs.reduce((a, b) => (b.seconds < a.seconds ? b : a));
@@ -184,7 +274,7 @@ async function main(): Promise<void> {
   const oursResult = best(ourRuns);
   const exactlyOnceResult = best(exactlyOnceRuns);
 
-  console.log(`producer benchmark, ${EVENTS.toLocaleString('en')} events, best of ${ROUNDS} rounds, idempotent, acks=all, zstd, 6 partitions, broker ${kafka.mode}`);
+  console.log(`producer benchmark, ${EVENTS.toLocaleString('en')} events, best of ${ROUNDS} rounds, idempotent, acks=all, ${COMPRESSION}, 6 partitions, broker ${kafka.mode}`);
   console.log(line('raw librdkafka (pre-serialized)', rawResult));
   console.log(line(`ours (generate+encode+produce, ${oursResult.generator})`, oursResult));
   const ratio = oursResult.events / oursResult.seconds / (rawResult.events / rawResult.seconds);
@@ -197,7 +287,7 @@ async function main(): Promise<void> {
   const mb = (r: Result): number => r.bytes / 1e6 / r.seconds;
   reportResult({
     name: 'producer-service: simulated listening events → Kafka',
-    description: `${EVENTS.toLocaleString('en-US')} events, best of ${ROUNDS} alternating rounds, acks=all, zstd, 6 partitions. Ours generates, encodes and produces each event; the baseline produces the same number of pre-serialized messages of the same size with the same producer settings.`,
+    description: `${EVENTS.toLocaleString('en-US')} events, best of ${ROUNDS} alternating rounds, acks=all, ${COMPRESSION}, 6 partitions. Ours generates, encodes and produces each event; the baseline produces the same number of pre-serialized messages of the same size with the same producer settings.`,
     baselineLabel: 'raw librdkafka, pre-serialized',
     figures: [
       { metric: 'events/s (idempotent)', value: rate(oursResult), baseline: rate(rawResult), ratio: benchRatio(rate(oursResult), rate(rawResult)), target: '≥ 150,000 events/s, ratio ≥ 0.7' },

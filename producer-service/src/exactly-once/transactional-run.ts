@@ -40,6 +40,8 @@ export class TransactionalRun implements RecordSink, RunCheckpoints {
   private committedDelivered: number;
   private committedBytes: number;
   /** The open transaction's records, kept to re-send them if the broker makes us abort it. */
+  /** `pending` keeps every record of the open transaction, to resend it after an abort. */
+  readonly retainsValues = true;
   private pending: Array<{ topic: string; key: string; value: Buffer; timestampMs: number }> = [];
   private unitsInTransaction = 0;
   private transactionStartedAt = 0;

@@ -43,6 +43,8 @@ export function clientErrorCode(err: { code?: unknown; message?: string }): stri
  * only records still unsent after message.timeout.ms fail, counted by error code.
  */
 export class RecordPublisher {
+  /** produce() hands librdkafka a copy: nothing here holds on to a value. */
+  readonly retainsValues = false;
   private sent = 0;
   /** Delivery reports seen (success or failure), to wake waiters after a batch of them. */
   private reports = 0;

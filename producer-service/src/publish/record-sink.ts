@@ -3,6 +3,12 @@
  * `tryProduce` false means "no room now": offer the record again through `offer`, which waits.
  */
 export interface RecordSink {
+  /**
+   * True when the sink keeps the value buffers it was given after `tryProduce` returns (the
+   * exactly-once run keeps a transaction's records to resend them after an abort), so their memory
+   * must not be reused; false when librdkafka's copy is the only one left.
+   */
+  readonly retainsValues: boolean;
   tryProduce(topic: string, key: string, value: Buffer, timestampMs: number): boolean;
   /** False only when `signal` stopped the wait: the record was not queued. */
   offer(topic: string, key: string, value: Buffer, timestampMs: number, signal: AbortSignal): Promise<boolean>;

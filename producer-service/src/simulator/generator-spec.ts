@@ -1,6 +1,6 @@
 import { buildWorld, ListeningSimulator, type SimulatedWorld, type SimulationWindow, type WorldOptions } from './listening-simulator.js';
 import { MalformedInjector } from './malformed-injector.js';
-import { fillBatch, type PlayBatch } from './play-batch.js';
+import { fillBatch, KeyNumbering, type BatchMemory, type PlayBatch } from './play-batch.js';
 
 /** Everything needed to rebuild the same simulation in another thread (plain data only). */
 export interface GeneratorSpec {
@@ -18,6 +18,7 @@ export class BatchGenerator {
   private readonly injector: MalformedInjector;
   private validLeft: number;
   private exhausted = false;
+  private readonly numbering = new KeyNumbering();
 
   constructor(private readonly spec: GeneratorSpec, world: SimulatedWorld = buildWorld(spec.world)) {
     this.simulator = new ListeningSimulator(world, spec.window);
@@ -25,9 +26,14 @@ export class BatchGenerator {
     this.validLeft = spec.maxValid;
   }
 
-  next(): PlayBatch | undefined {
+  /** Every key the batches so far numbered (a batch's keyIds index this). */
+  get keys(): readonly string[] {
+    return this.numbering.keys;
+  }
+
+  next(recycled?: BatchMemory): PlayBatch | undefined {
     if (this.exhausted) return undefined;
-    const batch = fillBatch(this.simulator, this.injector, this.spec.batchRecords, this.validLeft);
+    const batch = fillBatch(this.simulator, this.injector, this.spec.batchRecords, this.validLeft, this.numbering, recycled);
     this.validLeft -= batch.valid;
     this.exhausted = batch.exhausted;
     return batch.count > 0 || !batch.exhausted ? batch : undefined;

@@ -6,19 +6,25 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { BatchGenerator, type GeneratorSpec } from './generator-spec.js';
-import { transferList, type PlayBatch } from './play-batch.js';
+import { transferList, type BatchMemory, type PlayBatch } from './play-batch.js';
 
 export type GeneratorMessage = { type: 'batch'; batch: PlayBatch } | { type: 'end' } | { type: 'error'; message: string };
+/** From the producing thread: credits for more batches, or the buffer of a batch it is done with. */
+export type SourceMessage = { credit: number } | { recycle: BatchMemory };
+
+/** Batch memory kept for reuse: one per batch that can be in flight is enough. */
+const MAX_RECYCLED = 8;
 
 const port = parentPort;
 if (port) {
   let credits = 0;
   let generator: BatchGenerator | undefined;
+  const recycled: BatchMemory[] = [];
   const pump = (): void => {
     try {
       generator ??= new BatchGenerator(workerData as GeneratorSpec);
       while (credits > 0) {
-        const batch = generator.next();
+        const batch = generator.next(recycled.pop());
         if (!batch) {
           port.postMessage({ type: 'end' } satisfies GeneratorMessage);
           return;
@@ -30,8 +36,12 @@ if (port) {
       port.postMessage({ type: 'error', message: err instanceof Error ? err.stack ?? err.message : String(err) } satisfies GeneratorMessage);
     }
   };
-  port.on('message', (credit: number) => {
-    credits += credit;
+  port.on('message', (message: SourceMessage) => {
+    if ('recycle' in message) {
+      if (recycled.length < MAX_RECYCLED) recycled.push(message.recycle);
+      return;
+    }
+    credits += message.credit;
     pump();
   });
 }

@@ -1,6 +1,6 @@
 import type { ListeningSimulator } from './listening-simulator.js';
 import type { MalformedInjector } from './malformed-injector.js';
-import { encodeSimulatedPlay } from './play-encoder.js';
+import { encodedSizeBound, writeSimulatedPlay } from './play-encoder.js';
 
 /** What each record of a batch is, for the run summary. */
 export const RecordKind = { VALID: 0, VALID_LATE: 1, NOT_JSON: 2, SCHEMA_INVALID: 3 } as const;
@@ -14,7 +14,10 @@ export interface PlayBatch {
   /** Values back to back; record i is data[offsets[i] .. offsets[i + 1]). */
   data: Uint8Array;
   offsets: Uint32Array;
-  keys: string[];
+  /** Record i's key is key number keyIds[i] of the source's numbering (see KeyNumbering). */
+  keyIds: Uint32Array;
+  /** Keys first seen in this batch, numbered on from the last one of the previous batch. */
+  newKeys: string[];
   /** Kafka timestamps (event time, epoch ms). */
   eventTimes: Float64Array;
   /** When the record is due in real time (later than the event time for offline plays). */
@@ -26,37 +29,79 @@ export interface PlayBatch {
   exhausted: boolean;
 }
 
-export function transferList(batch: PlayBatch): ArrayBuffer[] {
-  return [batch.data.buffer, batch.offsets.buffer, batch.eventTimes.buffer, batch.deliverAt.buffer, batch.kinds.buffer] as ArrayBuffer[];
+/**
+ * A batch's memory: the values, and one buffer behind all its per-record arrays. The producing thread
+ * hands both back once librdkafka has copied the records, and the generator fills them again: fresh
+ * megabytes per batch cost page faults and GC on both threads, and the worker's memory stays bounded.
+ */
+export interface BatchMemory {
+  data: ArrayBuffer;
+  records: ArrayBuffer;
 }
+
+export function batchMemory(batch: PlayBatch): BatchMemory {
+  return { data: batch.data.buffer as ArrayBuffer, records: batch.offsets.buffer as ArrayBuffer };
+}
+
+export function transferList(batch: PlayBatch): ArrayBuffer[] {
+  const memory = batchMemory(batch);
+  return [memory.data, memory.records];
+}
+
+/** Bytes of the per-record arrays for `slots` records: two Float64, offsets (one more), key ids, kinds. */
+function recordsBytes(slots: number): number {
+  return 8 * slots * 2 + 4 * (slots + 1) + 4 * slots + slots;
+}
+
+/**
+ * Keys (user ids) travel as numbers: a batch names each distinct key once, the first time it is
+ * used, so a batch of thousands of records crosses threads without thousands of strings to clone on
+ * one side and allocate on the other (the producing thread's time is the scarce one).
+ */
+export class KeyNumbering {
+  private readonly numbers = new Map<string, number>();
+  /** Every key numbered so far, by number: what the receiving side rebuilds from `newKeys`. */
+  readonly keys: string[] = [];
+
+  number(key: string, fresh: string[]): number {
+    let id = this.numbers.get(key);
+    if (id === undefined) {
+      id = this.keys.length;
+      this.numbers.set(key, id);
+      this.keys.push(key);
+      fresh.push(key);
+    }
+    return id;
+  }
+}
+
 
 /**
  * Takes about `maxRecords` records (one more when the last play brings a malformed one) from the simulator — each play, preceded now and then by a
  * malformed record from the injector — stopping once `maxValid` valid events are in.
  */
-export function fillBatch(simulator: ListeningSimulator, injector: MalformedInjector, maxRecords: number, maxValid: number): PlayBatch {
+export function fillBatch(simulator: ListeningSimulator, injector: MalformedInjector, maxRecords: number, maxValid: number, numbering: KeyNumbering, recycled?: BatchMemory): PlayBatch {
   // Values are written straight into one buffer (grown when needed): no Buffer per record, no copy.
-  let data = Buffer.allocUnsafeSlow(maxRecords * 1024);
-  const offsets = new Uint32Array(maxRecords + 2);
-  const keys: string[] = [];
+  const size = maxRecords * 1024;
+  let data = recycled && recycled.data.byteLength >= size ? Buffer.from(recycled.data) : Buffer.allocUnsafeSlow(size);
   // One slot spare: a malformed record and its play always travel in the same batch.
-  const eventTimes = new Float64Array(maxRecords + 1);
-  const deliverAt = new Float64Array(maxRecords + 1);
-  const kinds = new Uint8Array(maxRecords + 1);
+  const slots = maxRecords + 1;
+  const records = recycled && recycled.records.byteLength >= recordsBytes(slots) ? recycled.records : new ArrayBuffer(recordsBytes(slots));
+  const eventTimes = new Float64Array(records, 0, slots);
+  const deliverAt = new Float64Array(records, 8 * slots, slots);
+  const offsets = new Uint32Array(records, 16 * slots, slots + 1);
+  const keyIds = new Uint32Array(records, 16 * slots + 4 * (slots + 1), slots);
+  const kinds = new Uint8Array(records, 16 * slots + 4 * (slots + 1) + 4 * slots, slots);
+  const newKeys: string[] = [];
   let count = 0;
   let valid = 0;
   let bytes = 0;
   let exhausted = false;
-  const append = (value: string | Buffer): void => {
-    // A UTF-16 code unit takes at most 3 bytes in UTF-8: room for that means one pass, no measuring.
-    const length = typeof value === 'string' ? value.length * 3 : value.length;
-    if (bytes + length > data.length) {
-      const grown = Buffer.allocUnsafeSlow(Math.max(data.length * 2, bytes + length));
-      data.copy(grown, 0, 0, bytes);
-      data = grown;
-    }
-    offsets[count] = bytes;
-    bytes += typeof value === 'string' ? data.write(value, bytes) : value.copy(data, bytes);
+  const reserve = (length: number): void => {
+    if (bytes + length <= data.length) return;
+    const grown = Buffer.allocUnsafeSlow(Math.max(data.length * 2, bytes + length));
+    data.copy(grown, 0, 0, bytes);
+    data = grown;
   };
   while (count < maxRecords) {
     if (valid >= maxValid) {
@@ -70,15 +115,19 @@ export function fillBatch(simulator: ListeningSimulator, injector: MalformedInje
     }
     const bad = injector.before(play.event);
     if (bad) {
-      append(bad.value);
-      keys.push(play.event.user_id);
+      reserve(bad.value.length);
+      offsets[count] = bytes;
+      bytes += bad.value.copy(data, bytes);
+      keyIds[count] = numbering.number(play.event.user_id, newKeys);
       eventTimes[count] = play.eventTimeMs;
       deliverAt[count] = play.deliverAtMs;
       kinds[count] = bad.kind === 'not_json' ? RecordKind.NOT_JSON : RecordKind.SCHEMA_INVALID;
       count++;
     }
-    append(encodeSimulatedPlay(play));
-    keys.push(play.event.user_id);
+    reserve(encodedSizeBound(play));
+    offsets[count] = bytes;
+    bytes = writeSimulatedPlay(play, data, bytes);
+    keyIds[count] = numbering.number(play.event.user_id, newKeys);
     eventTimes[count] = play.eventTimeMs;
     deliverAt[count] = play.deliverAtMs;
     kinds[count] = play.deliverAtMs > play.eventTimeMs ? RecordKind.VALID_LATE : RecordKind.VALID;
@@ -86,5 +135,5 @@ export function fillBatch(simulator: ListeningSimulator, injector: MalformedInje
     valid++;
   }
   offsets[count] = bytes;
-  return { count, data: new Uint8Array(data.buffer, data.byteOffset, bytes), offsets: offsets.subarray(0, count + 1), keys, eventTimes, deliverAt, kinds, valid, exhausted };
+  return { count, data: new Uint8Array(data.buffer, data.byteOffset, bytes), offsets: offsets.subarray(0, count + 1), keyIds, newKeys, eventTimes, deliverAt, kinds, valid, exhausted };
 }

@@ -4,15 +4,19 @@ import { Worker } from 'node:worker_threads';
 import { PipelineError } from '@spotify-pipeline/shared/errors';
 import type { SimulatedWorld } from './listening-simulator.js';
 import { BatchGenerator, type GeneratorSpec } from './generator-spec.js';
-import type { GeneratorMessage } from './generator-worker.js';
-import type { PlayBatch } from './play-batch.js';
+import type { GeneratorMessage, SourceMessage } from './generator-worker.js';
+import { batchMemory, transferList, type BatchMemory, type PlayBatch } from './play-batch.js';
 
 /** Where the simulate loop gets its encoded records from. */
 export interface PlaySource {
   /** 'thread' when a worker generates; 'inline' when this thread does. */
   readonly mode: 'thread' | 'inline';
+  /** The keys batches refer to by number: record i of a batch has key `keys[batch.keyIds[i]]`. */
+  readonly keys: readonly string[];
   /** The next batch, or undefined when the simulation is over. */
   next(): Promise<PlayBatch | undefined>;
+  /** Every record of `batch` was handed to the producer (which copies it): its buffer may be reused. */
+  release(batch: PlayBatch): void;
   close(): Promise<void>;
 }
 
@@ -23,13 +27,24 @@ const CREDITS = 4;
 export class InlinePlaySource implements PlaySource {
   readonly mode = 'inline' as const;
   private readonly generator: BatchGenerator;
+  private recycled: BatchMemory | undefined;
 
   constructor(spec: GeneratorSpec, world?: SimulatedWorld) {
     this.generator = new BatchGenerator(spec, world);
   }
 
+  get keys(): readonly string[] {
+    return this.generator.keys;
+  }
+
   async next(): Promise<PlayBatch | undefined> {
-    return this.generator.next();
+    const recycled = this.recycled;
+    this.recycled = undefined;
+    return this.generator.next(recycled);
+  }
+
+  release(batch: PlayBatch): void {
+    this.recycled = batchMemory(batch);
   }
 
   async close(): Promise<void> {}
@@ -41,6 +56,7 @@ export class InlinePlaySource implements PlaySource {
  */
 export class WorkerPlaySource implements PlaySource {
   readonly mode = 'thread' as const;
+  readonly keys: string[] = [];
   private readonly worker: Worker;
   private readonly ready: PlayBatch[] = [];
   private ended = false;
@@ -50,8 +66,11 @@ export class WorkerPlaySource implements PlaySource {
   constructor(script: string, spec: GeneratorSpec) {
     this.worker = new Worker(script, { workerData: spec });
     this.worker.on('message', (message: GeneratorMessage) => {
-      if (message.type === 'batch') this.ready.push(message.batch);
-      else if (message.type === 'end') this.ended = true;
+      if (message.type === 'batch') {
+        // Batches arrive in order, so the key numbering grows in step with the worker's.
+        for (const key of message.batch.newKeys) this.keys.push(key);
+        this.ready.push(message.batch);
+      } else if (message.type === 'end') this.ended = true;
       else this.failure = new PipelineError('INTERNAL', `simulation worker failed: ${message.message}`);
       this.notify();
     });
@@ -63,7 +82,7 @@ export class WorkerPlaySource implements PlaySource {
       this.ended = true;
       this.notify();
     });
-    this.worker.postMessage(CREDITS);
+    this.send({ credit: CREDITS });
   }
 
   async next(): Promise<PlayBatch | undefined> {
@@ -71,7 +90,7 @@ export class WorkerPlaySource implements PlaySource {
       if (this.failure) throw this.failure;
       const batch = this.ready.shift();
       if (batch) {
-        this.worker.postMessage(1);
+        this.send({ credit: 1 });
         return batch;
       }
       if (this.ended) return undefined;
@@ -79,8 +98,16 @@ export class WorkerPlaySource implements PlaySource {
     }
   }
 
+  release(batch: PlayBatch): void {
+    this.send({ recycle: batchMemory(batch) }, transferList(batch));
+  }
+
   async close(): Promise<void> {
     await this.worker.terminate();
+  }
+
+  private send(message: SourceMessage, transfer: ArrayBuffer[] = []): void {
+    this.worker.postMessage(message, transfer);
   }
 
   private notify(): void {

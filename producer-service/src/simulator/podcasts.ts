@@ -8,8 +8,8 @@ export interface Episode {
   name: string;
   showName: string;
   durationMs: number;
-  /** The event's content fields as JSON, built once. */
-  contentJson: string;
+  /** The event's content fields as UTF-8 JSON up to the episode's own, encoded once; EPISODE_CONTENT_TAIL follows. */
+  contentBytes: Buffer;
 }
 
 export interface PodcastCatalog {
@@ -37,7 +37,7 @@ export function buildPodcasts(showCount: number, seed: number): PodcastCatalog {
         name,
         showName,
         durationMs: Math.round(typicalMinutes * 60_000 * Math.exp(rng.normal(0, 0.2))),
-        contentJson: episodeContentJson(uri, name, showName),
+        contentBytes: Buffer.from(episodeContentJson(uri, name, showName)),
       });
     }
     shows.push(episodes);

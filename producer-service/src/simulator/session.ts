@@ -1,5 +1,5 @@
 import type { ListeningEvent } from '@spotify-pipeline/shared/schemas';
-import { UNKNOWN_CONTENT_JSON, type Catalog, type CatalogTrack } from './catalog.js';
+import { EPISODE_CONTENT_TAIL, NO_CONTENT_TAIL, TRACK_CONTENT_TAIL, UNKNOWN_CONTENT_BYTES, type Catalog, type CatalogTrack } from './catalog.js';
 import { localTime } from './daily-cycle.js';
 import { isoTime } from './iso-time.js';
 import { pickEpisode, type Episode, type PodcastCatalog } from './podcasts.js';
@@ -20,8 +20,10 @@ export interface SimulatedPlay {
   durationMs: number;
   kind: 'music' | 'podcast' | 'unknown';
   mobile: boolean;
-  /** The content fields of `event` as JSON (precomputed per track/episode, see play-encoder). */
-  contentJson: string;
+  /** The content fields of `event` as UTF-8 JSON (encoded once per track/episode, see play-encoder). */
+  contentBytes: Buffer;
+  /** The content fields after `contentBytes` (constant null fields). */
+  contentTail: Buffer;
   /** While pending in the simulator: the live session that continues after this play. */
   continuation?: ListeningSession;
 }
@@ -185,7 +187,8 @@ export class ListeningSession {
       durationMs,
       kind,
       mobile: this.mobile,
-      contentJson: track ? track.contentJson : episode ? episode.contentJson : UNKNOWN_CONTENT_JSON,
+      contentBytes: track ? track.contentBytes : episode ? episode.contentBytes : UNKNOWN_CONTENT_BYTES,
+      contentTail: track ? TRACK_CONTENT_TAIL : episode ? EPISODE_CONTENT_TAIL : NO_CONTENT_TAIL,
     };
     this.played++;
     if (last) {

@@ -41,9 +41,11 @@ export async function runSimulation(deps: SimulationDeps, options: SimulationRun
     const batch = await source.next();
     if (!batch) break;
     const values = Buffer.from(batch.data.buffer, batch.data.byteOffset, batch.data.byteLength);
+    const keys = source.keys;
     let late = 0;
     const malformed = { not_json: 0, schema_invalid: 0 };
-    for (let i = 0; i < batch.count && !signal.aborted; i++) {
+    let i = 0;
+    for (; i < batch.count && !signal.aborted; i++) {
       if (checkpoints?.skip()) continue;
       if (options.realTime) {
         for (let waitMs = batch.deliverAt[i]! - now(); waitMs > 1 && !signal.aborted; waitMs = batch.deliverAt[i]! - now()) {
@@ -52,7 +54,7 @@ export async function runSimulation(deps: SimulationDeps, options: SimulationRun
         if (signal.aborted) break;
       }
       const value = values.subarray(batch.offsets[i]!, batch.offsets[i + 1]!);
-      const key = batch.keys[i]!;
+      const key = keys[batch.keyIds[i]!]!;
       const timestampMs = batch.eventTimes[i]!;
       if (!publisher.tryProduce(topic, key, value, timestampMs) && !(await publisher.offer(topic, key, value, timestampMs, signal))) break;
       const kind = batch.kinds[i]!;
@@ -73,6 +75,8 @@ export async function runSimulation(deps: SimulationDeps, options: SimulationRun
         if (waitMs >= 5) await sleep(waitMs, signal).catch(() => undefined);
       }
     }
+    // librdkafka copied every record: the generator may reuse this batch's memory, unless the sink keeps the values.
+    if (i === batch.count && !publisher.retainsValues) source.release(batch);
     // One metric update per batch, not per record.
     metrics.late.inc(late);
     if (malformed.not_json > 0) metrics.malformed.inc({ kind: 'not_json' }, malformed.not_json);

@@ -36,7 +36,7 @@ describe('simulation batches and the simulate loop', () => {
   it('packs exactly the plays the simulator makes, in order, encoded', async () => {
     const source = new InlinePlaySource(spec(1_200), world);
     const simulator = new ListeningSimulator(world, spec(0).window);
-    const expected = Array.from({ length: 1_200 }, () => encodeSimulatedPlay(simulator.next()!));
+    const expected = Array.from({ length: 1_200 }, () => encodeSimulatedPlay(simulator.next()!).toString());
     const got: string[] = [];
     for (let batch = await source.next(); batch; batch = await source.next()) {
       const data = Buffer.from(batch.data);
