@@ -27,14 +27,31 @@ export interface SinkParts {
   onRound?: () => void;
 }
 
+/** A flush round running beside the poll loop; `failure` is set when it settled badly. */
+interface InflightRound {
+  batches: PartitionBatch[];
+  /** Compressed bytes the round holds until its uploads finish: still counted against the buffer cap. */
+  heldBytes: number;
+  settled: boolean;
+  failure: unknown;
+  done: Promise<void>;
+}
+
 /**
  * The sink's loop, as DESIGN.md "Delivery semantics" writes it:
  *   poll → batcher.add → batcher.ready → upload each (retried; paused while S3 is down)
  *   → one transaction (manifests + dead letters + offsets) → on failure: abort, drop state, rewind.
- * Rounds run one after another, so nothing is committed that a later failure could undo.
+ *
+ * One round at a time is in flight, and the loop keeps polling and batching while it uploads and
+ * commits: consuming overlaps the S3 and transaction latency instead of waiting for it. Rounds still
+ * commit one after another, in offset order per partition, so nothing is committed that a later
+ * failure could undo. A failed round is handled between two polls (never while a poll is pending):
+ * every batch is dropped, including those read meanwhile, and every partition rewinds to its
+ * committed offset.
  */
 export class StagingSink {
   private stopping = false;
+  private round: InflightRound | undefined;
 
   constructor(
     private readonly parts: SinkParts,
@@ -48,15 +65,21 @@ export class StagingSink {
       const records = await source.poll(this.options.pollMaxRecords);
       this.receive(records);
       this.relieveMemory();
-      const ready = batcher.ready();
-      if (ready.length > 0) await this.flush(ready);
-      source.resumeAll();
+      if (this.round?.settled) await this.finishRound();
+      if (!this.round) this.startRound(batcher.ready());
       this.report();
       this.parts.onRound?.();
     }
+    if (this.round) {
+      await this.round.done;
+      await this.finishRound();
+    }
     batcher.closeAll('shutdown');
-    const ready = batcher.ready();
-    if (ready.length > 0) await this.flush(ready);
+    this.startRound(batcher.ready());
+    if (this.round) {
+      await (this.round as InflightRound).done;
+      await this.finishRound();
+    }
   }
 
   stop(): void {
@@ -68,8 +91,9 @@ export class StagingSink {
     const { batcher, metrics } = this.parts;
     // One metric update per topic per poll, not per record.
     const perTopic = new Map<string, { records: number; bytes: number }>();
+    const nowMs = batcher.now();
     for (const record of records) {
-      batcher.add(record);
+      batcher.add(record, nowMs);
       let totals = perTopic.get(record.topic);
       if (!totals) perTopic.set(record.topic, (totals = { records: 0, bytes: 0 }));
       totals.records += 1;
@@ -81,38 +105,74 @@ export class StagingSink {
     }
   }
 
-  /** Past the buffered-bytes cap: close the biggest batches now and stop fetching them for this round. */
+  /** Bytes held: open and closed batches, plus the round in flight until its uploads finish. */
+  private get heldBytes(): number {
+    return this.parts.batcher.bufferedBytes + (this.round?.heldBytes ?? 0);
+  }
+
+  /** Past the buffered-bytes cap: close the biggest batches now and stop fetching them until a round frees memory. */
   private relieveMemory(): void {
     const { batcher, source } = this.parts;
-    const over = partitionsOverCap(batcher.bufferedBytes, this.options.maxBufferedBytes, batcher.openBySize());
+    const over = partitionsOverCap(this.heldBytes, this.options.maxBufferedBytes, batcher.openBySize());
     if (over.length === 0) return;
     batcher.closeAll('buffer_full', over);
     source.pause(over);
   }
 
-  private async flush(ready: PartitionBatch[]): Promise<void> {
-    const { stager, committer, source, batcher, metrics, logger } = this.parts;
-    try {
-      // In batch order, whatever order the uploads finish in: manifests of a partition go out in offset order.
-      const flushed: FlushedBatch[] = new Array<FlushedBatch>(ready.length);
-      await forEachLimited(ready, this.options.maxInflightUploads, async (batch, index) => {
-        flushed[index] = await stager.stage(batch);
-      });
-      // A partition revoked meanwhile belongs to its new owner now: its object stays an orphan.
-      const owned = flushed.filter(({ batch }) => source.isAssigned(partitionId(batch.topic, batch.partition)));
-      const started = performance.now();
-      await committer.commit(owned);
-      metrics.commitLatency.observe((performance.now() - started) / 1000);
-      this.counted(owned);
-      logger.debug({ objects: owned.length, partitions: owned.map(({ batch }) => `${partitionId(batch.topic, batch.partition)}@${batch.lastOffset + 1}`) }, 'OffsetsCommitted');
-    } catch (err) {
+  /** Starts uploading and committing these batches beside the poll loop; never rejects (see `finishRound`). */
+  private startRound(ready: PartitionBatch[]): void {
+    if (ready.length === 0) return;
+    const round: InflightRound = { batches: ready, heldBytes: ready.reduce((sum, b) => sum + b.heldBytes, 0), settled: false, failure: undefined, done: Promise.resolve() };
+    round.done = this.flush(ready).then(
+      () => {
+        round.settled = true;
+      },
+      (err: unknown) => {
+        round.failure = err;
+        round.settled = true;
+      },
+    );
+    this.round = round;
+  }
+
+  /**
+   * Called between polls once the round settled. A fatal error goes up; a retriable one abandons
+   * the round: nothing of it was committed, so every batch (also those read since) is dropped and
+   * every partition rewinds to its committed offset. Partitions paused for memory or for S3 resume.
+   */
+  private async finishRound(): Promise<void> {
+    const round = this.round!;
+    this.round = undefined;
+    const { source, batcher, metrics, logger } = this.parts;
+    if (round.failure !== undefined) {
+      const err = round.failure;
       if (!isPipelineError(err) || err.code === 'KAFKA_FENCED' || err.code === 'SHUTDOWN' || err.code === 'INTERNAL') throw err;
       metrics.roundsAbandoned.inc({ error_code: err.code });
       logger.warn({ err, code: (err as PipelineError).code }, 'RoundAbandoned');
-      for (const batch of ready) batch.discard();
+      for (const batch of round.batches) batch.discard();
       batcher.dropAll();
       await source.rewind();
     }
+    if (this.heldBytes <= this.options.maxBufferedBytes) source.resumeAll();
+  }
+
+  private async flush(ready: PartitionBatch[]): Promise<void> {
+    const { stager, committer, source, metrics, logger } = this.parts;
+    // The assignment each batch was read under: a partition revoked (and perhaps won back) while the
+    // round runs is re-read by its owner from the committed offset, so this round must not commit it.
+    const epochs = ready.map((batch) => source.assignmentEpoch(partitionId(batch.topic, batch.partition)));
+    // In batch order, whatever order the uploads finish in: manifests of a partition go out in offset order.
+    const flushed: FlushedBatch[] = new Array<FlushedBatch>(ready.length);
+    await forEachLimited(ready, this.options.maxInflightUploads, async (batch, index) => {
+      flushed[index] = await stager.stage(batch);
+    });
+    // A partition revoked meanwhile belongs to its new owner now: its object stays an orphan.
+    const owned = flushed.filter(({ batch }, index) => epochs[index] !== undefined && source.assignmentEpoch(partitionId(batch.topic, batch.partition)) === epochs[index]);
+    const started = performance.now();
+    await committer.commit(owned);
+    metrics.commitLatency.observe((performance.now() - started) / 1000);
+    this.counted(owned);
+    logger.debug({ objects: owned.length, partitions: owned.map(({ batch }) => `${partitionId(batch.topic, batch.partition)}@${batch.lastOffset + 1}`) }, 'OffsetsCommitted');
   }
 
   private counted(flushed: FlushedBatch[]): void {

@@ -27,7 +27,13 @@ export class PartitionBatcher {
 
   constructor(private readonly options: BatcherOptions) {}
 
-  add(record: SourceRecord): void {
+  /** The batcher's wall clock (injected), for callers that add many records at one instant. */
+  now(): number {
+    return this.options.now();
+  }
+
+  /** `nowMs`: the wall clock, read once per poll by the loop rather than once per record. */
+  add(record: SourceRecord, nowMs: number = this.options.now()): void {
     const id = partitionId(record.topic, record.partition);
     const previous = this.lastOffsets.get(id);
     if (previous !== undefined && record.offset <= previous) {
@@ -36,8 +42,9 @@ export class PartitionBatcher {
     }
     const verdict = checkRecord(record, this.options.maxRecordBytes);
     const line = verdict.ok ? encodeLine(record, verdict.json, this.options.format) : undefined;
-    const recordBytes = line ? line.reduce((sum, part) => sum + part.length, 0) : (record.value?.length ?? 0);
-    const nowMs = this.options.now();
+    let recordBytes = 0;
+    if (line) for (const part of line) recordBytes += part.length;
+    else recordBytes = record.value?.length ?? 0;
 
     let batch = this.open.get(id);
     if (batch) {

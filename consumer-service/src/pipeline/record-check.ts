@@ -1,12 +1,10 @@
 import type { ErrorCode } from '@spotify-pipeline/shared/errors';
+import { scanJsonObject } from './json-object-scan.js';
 import type { SourceRecord } from './source-record.js';
 
 export type RecordVerdict =
   | { ok: true; json: Buffer }
   | { ok: false; code: Extract<ErrorCode, 'RECORD_NOT_JSON' | 'RECORD_TOO_LARGE'>; reason: string };
-
-const NEWLINE = 0x0a;
-const OPEN_BRACE = 0x7b;
 
 /**
  * Decides whether a record can be one NDJSON line. The sink stages values byte for byte and leaves
@@ -19,17 +17,20 @@ export function checkRecord(record: SourceRecord, maxRecordBytes: number): Recor
   if (value.length > maxRecordBytes) {
     return { ok: false, code: 'RECORD_TOO_LARGE', reason: `value is ${value.length} bytes, the limit is ${maxRecordBytes}` };
   }
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(value.toString('utf8'));
-  } catch (err) {
-    return { ok: false, code: 'RECORD_NOT_JSON', reason: `not JSON: ${(err as Error).message}` };
-  }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
-    return { ok: false, code: 'RECORD_NOT_JSON', reason: 'JSON value is not an object' };
-  }
+  const scan = scanJsonObject(value);
+  if (!scan.ok) return { ok: false, code: 'RECORD_NOT_JSON', reason: scan.reason === 'not_object' ? 'JSON value is not an object' : `not JSON: ${parseError(value)}` };
+  if (scan.compact) return { ok: true, json: value };
   // A pretty-printed value holds line breaks that would split it across NDJSON lines: stage the
   // same object compacted (the one case where bytes change; JSON strings cannot hold raw newlines).
-  if (value[0] !== OPEN_BRACE || value.includes(NEWLINE)) return { ok: true, json: Buffer.from(JSON.stringify(parsed)) };
-  return { ok: true, json: value };
+  return { ok: true, json: Buffer.from(JSON.stringify(JSON.parse(value.toString('utf8')))) };
+}
+
+/** JSON.parse's own words for what is wrong: only computed for the rare record that goes to the DLQ. */
+function parseError(value: Buffer): string {
+  try {
+    JSON.parse(value.toString('utf8'));
+    return 'rejected by the JSON scanner';
+  } catch (err) {
+    return (err as Error).message;
+  }
 }

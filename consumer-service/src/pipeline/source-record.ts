@@ -13,6 +13,12 @@ export interface SourceRecord {
   headers?: Array<Record<string, string | Buffer>>;
 }
 
+/** Ids built once per partition: the sink asks for one per record, and a fresh string each time is garbage. */
+const ids = new Map<string, string[]>();
+
+/** `<topic>+<partition>`: how the sink names a partition in its maps, logs and metrics. */
 export function partitionId(topic: string, partition: number): string {
-  return `${topic}+${partition}`;
+  let byPartition = ids.get(topic);
+  if (!byPartition) ids.set(topic, (byPartition = []));
+  return (byPartition[partition] ??= `${topic}+${partition}`);
 }

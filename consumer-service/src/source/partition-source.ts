@@ -53,6 +53,9 @@ export class PartitionSource {
   private readonly assigned = new Map<string, TopicPartition>();
   private readonly paused = new Set<string>();
   private readonly newestTimestamp = new Map<string, number>();
+  /** Bumped on every assignment: a partition lost and won back during a round is not the one the round read. */
+  private readonly epochs = new Map<string, number>();
+  private assignments = 0;
 
   private constructor(
     private readonly logger: Logger,
@@ -97,6 +100,15 @@ export class PartitionSource {
 
   isAssigned(id: string): boolean {
     return this.assigned.has(id);
+  }
+
+  /**
+   * Which assignment of the partition we hold now (undefined when not assigned). A round that read
+   * the partition under one epoch may commit its offsets only under the same epoch: if it was
+   * revoked and assigned back meanwhile, the new assignment re-reads from the committed offset.
+   */
+  assignmentEpoch(id: string): number | undefined {
+    return this.assigned.has(id) ? this.epochs.get(id) : undefined;
   }
 
   assignedIds(): string[] {
@@ -157,7 +169,12 @@ export class PartitionSource {
   }
 
   private assign(partitions: TopicPartition[]): void {
-    for (const tp of partitions) this.assigned.set(partitionId(tp.topic, tp.partition), { topic: tp.topic, partition: tp.partition });
+    this.assignments += 1;
+    for (const tp of partitions) {
+      const id = partitionId(tp.topic, tp.partition);
+      this.assigned.set(id, { topic: tp.topic, partition: tp.partition });
+      this.epochs.set(id, this.assignments);
+    }
     this.logger.info({ partitions: partitions.map((tp) => partitionId(tp.topic, tp.partition)) }, 'PartitionsAssigned');
   }
 
@@ -167,6 +184,7 @@ export class PartitionSource {
       this.assigned.delete(id);
       this.paused.delete(id);
       this.newestTimestamp.delete(id);
+      this.epochs.delete(id);
     }
     this.options.onRevoke(ids);
     this.logger.info({ partitions: ids, lost }, 'PartitionsRevoked');

@@ -22,6 +22,8 @@ class FakeSource {
   onPoll: (() => void) | undefined;
 
   async poll(max: number): Promise<SourceRecord[]> {
+    // A real poll waits on librdkafka: let the event loop turn (gzip runs in the thread pool).
+    await new Promise((resolve) => setImmediate(resolve));
     this.onPoll?.();
     const out: SourceRecord[] = [];
     for (const r of this.log) {
@@ -33,11 +35,13 @@ class FakeSource {
     }
     return out;
   }
+  epochs = new Map<string, number>();
   isAssigned(id: string) { return this.assigned.has(id); }
+  assignmentEpoch(id: string) { return this.assigned.has(id) ? (this.epochs.get(id) ?? 1) : undefined; }
   assignedIds() { return [...this.assigned]; }
   pause(ids: Iterable<string>) { this.paused.push(...ids); }
-  resumeAll() {}
-  get pausedCount() { return 0; }
+  resumeAll() { this.paused = []; }
+  get pausedCount() { return this.paused.length; }
   lag() { return []; }
   async rewind() {
     this.rewinds += 1;
@@ -57,12 +61,21 @@ class FakeCommitter {
   }
 }
 
-function setup(options: { maxRecords?: number; uploadFailures?: PipelineError[] } = {}) {
+function setup(options: { maxRecords?: number; uploadFailures?: PipelineError[]; maxBufferedBytes?: number } = {}) {
   const source = new FakeSource();
   const committer = new FakeCommitter(source);
   const uploaded: StagedObject[] = [];
   const uploadFailures = [...(options.uploadFailures ?? [])];
-  const uploader = { put: async (o: StagedObject) => { const f = uploadFailures.shift(); if (f) throw f; uploaded.push(o); } } as unknown as StagingUploader;
+  /** While set, uploads wait for it: a round stays in flight until the test releases it. */
+  const gate: { wait: Promise<void> | undefined } = { wait: undefined };
+  const uploader = {
+    put: async (o: StagedObject) => {
+      await gate.wait;
+      const f = uploadFailures.shift();
+      if (f) throw f;
+      uploaded.push(o);
+    },
+  } as unknown as StagingUploader;
   const registry = createRegistry('consumer-service', false);
   const metrics = createSinkMetrics(registry);
   const batcher = new PartitionBatcher({
@@ -81,9 +94,9 @@ function setup(options: { maxRecords?: number; uploadFailures?: PipelineError[] 
       metrics,
       logger: createLogger({ service: 'test', level: 'silent' }),
     },
-    { pollMaxRecords: 100, maxBufferedBytes: 1e9, maxInflightUploads: 2 },
+    { pollMaxRecords: 100, maxBufferedBytes: options.maxBufferedBytes ?? 1e9, maxInflightUploads: 2 },
   );
-  return { source, committer, uploaded, sink, batcher };
+  return { source, committer, uploaded, sink, batcher, gate };
 }
 
 /** Runs the loop until `until()` holds (or 1,000 polls: a broken loop fails the test, never hangs it), then stops it. */
@@ -151,5 +164,93 @@ describe('StagingSink loop', () => {
       spy.mockRestore();
     }
     expect(committedRanges(env.committer)).toEqual(['0:0-3']);
+  });
+
+  it('keeps polling and batching while a round uploads, and commits the next round only after it', async () => {
+    const env = setup({ maxRecords: 2 });
+    let release!: () => void;
+    env.gate.wait = new Promise<void>((resolve) => (release = resolve));
+    env.source.log = [record(0), record(1)];
+    let polls = 0;
+    let readWhileInFlight = false;
+    env.source.onPoll = () => {
+      polls += 1;
+      // The first round (0-1) is stuck in its upload; more records arrive and are batched meanwhile.
+      if (polls === 3) env.source.log.push(record(2), record(3), record(4), record(5));
+      if (polls === 6) {
+        readWhileInFlight = env.source.position.get(0) === 6 && env.committer.rounds.length === 0;
+        env.gate.wait = undefined;
+        release();
+      }
+      if (env.source.committed.get(0) === 6 || polls >= 1_000) env.sink.stop();
+    };
+    await env.sink.run();
+    expect(readWhileInFlight).toBe(true);
+    expect(committedRanges(env.committer)).toEqual(['0:0-1', '0:2-3', '0:4-5']);
+    // Round by round: the first round holds only what was ready when it started.
+    expect(env.committer.rounds[0]!.map(({ batch }) => batch.firstOffset)).toEqual([0]);
+  });
+
+  it('drops what was read during a failed round too, rewinds, and commits every offset once', async () => {
+    const env = setup({ maxRecords: 2, uploadFailures: [new PipelineError('S3_UNAVAILABLE', 'down', { retriable: true })] });
+    let release!: () => void;
+    env.gate.wait = new Promise<void>((resolve) => (release = resolve));
+    env.source.log = Array.from({ length: 6 }, (_, o) => record(o));
+    let polls = 0;
+    env.source.onPoll = () => {
+      polls += 1;
+      if (polls === 3) {
+        env.gate.wait = undefined;
+        release();
+      }
+      if (env.source.committed.get(0) === 6 || polls >= 1_000) env.sink.stop();
+    };
+    await env.sink.run();
+    expect(env.source.rewinds).toBe(1);
+    expect(committedRanges(env.committer)).toEqual(['0:0-1', '0:2-3', '0:4-5']);
+  });
+
+  it('never commits a partition revoked and assigned back while the round was in flight', async () => {
+    const env = setup();
+    env.source.log = Array.from({ length: 4 }, (_, o) => record(o));
+    const stage = BatchStager.prototype.stage;
+    let bounced = false;
+    const spy = jest.spyOn(BatchStager.prototype, 'stage').mockImplementation(async function (this: BatchStager, batch) {
+      if (!bounced) {
+        // Lost and won back during the upload: the new assignment re-reads from the committed offset.
+        bounced = true;
+        env.source.epochs.set('listening-events+0', 2);
+      }
+      return stage.call(this, batch);
+    });
+    try {
+      await runUntil(env, () => env.committer.rounds.length > 0);
+    } finally {
+      spy.mockRestore();
+    }
+    expect(env.committer.rounds.flat().map(({ batch }) => batch.firstOffset)).not.toContain(undefined);
+    expect(committedRanges(env.committer)).not.toContain('0:0-3');
+  });
+
+  it('keeps partitions paused for memory until a round has freed it', async () => {
+    const env = setup({ maxRecords: 1_000, maxBufferedBytes: 1 });
+    let release!: () => void;
+    env.gate.wait = new Promise<void>((resolve) => (release = resolve));
+    env.source.log = Array.from({ length: 4 }, (_, o) => record(o));
+    let polls = 0;
+    const pausedDuringRound: number[] = [];
+    env.source.onPoll = () => {
+      polls += 1;
+      if (polls > 1 && polls < 5) pausedDuringRound.push(env.source.pausedCount);
+      if (polls === 5) {
+        env.gate.wait = undefined;
+        release();
+      }
+      if (env.source.committed.get(0) === 4 || polls >= 1_000) env.sink.stop();
+    };
+    await env.sink.run();
+    expect(pausedDuringRound).toEqual([1, 1, 1]);
+    expect(committedRanges(env.committer)).toEqual(['0:0-3']);
+    expect(env.committer.rounds[0]![0]!.batch.closedBy).toBe('buffer_full');
   });
 });
