@@ -5,8 +5,12 @@ import type { SourceRecord } from './source-record.js';
 export type StagingFormat = 'ndjson' | 'ndjson-envelope';
 
 const NEWLINE = Buffer.from('\n');
-/** Lines are handed to zlib in chunks of about this size: big enough to keep the thread pool busy, small enough to bound memory. */
-const CHUNK_BYTES = 256 * 1024;
+/**
+ * Lines are handed to zlib in chunks of about this size: each chunk costs a thread-pool round trip
+ * and two callbacks on the loop, so fewer, bigger chunks; small enough to bound memory (one pending
+ * chunk per open batch).
+ */
+const CHUNK_BYTES = 1024 * 1024;
 
 function headersObject(headers: SourceRecord['headers']): Record<string, string> {
   const flat: Record<string, string> = {};

@@ -15,10 +15,15 @@ export interface SourceRecord {
 
 /** Ids built once per partition: the sink asks for one per record, and a fresh string each time is garbage. */
 const ids = new Map<string, string[]>();
+/** The last answer: records arrive in runs of one partition, so this is nearly always the one asked for. */
+let last = { topic: '', partition: -1, id: '' };
 
 /** `<topic>+<partition>`: how the sink names a partition in its maps, logs and metrics. */
 export function partitionId(topic: string, partition: number): string {
+  if (partition === last.partition && topic === last.topic) return last.id;
   let byPartition = ids.get(topic);
   if (!byPartition) ids.set(topic, (byPartition = []));
-  return (byPartition[partition] ??= `${topic}+${partition}`);
+  const id = (byPartition[partition] ??= `${topic}+${partition}`);
+  last = { topic, partition, id };
+  return id;
 }
