@@ -23,7 +23,7 @@ export interface SinkParts {
   committer: TransactionCommitter;
   metrics: SinkMetrics;
   logger: Logger;
-  /** Told after every round: liveness is "the loop is turning". */
+  /** Told when a round settles and on every idle turn of the loop: liveness is "the loop turns and no round is stuck". */
   onRound?: () => void;
 }
 
@@ -68,7 +68,8 @@ export class StagingSink {
       if (this.round?.settled) await this.finishRound();
       if (!this.round) this.startRound(batcher.ready());
       this.report();
-      this.parts.onRound?.();
+      // Alive while the loop turns and no round is stuck: a round in flight past the budget fails liveness.
+      if (!this.round) this.parts.onRound?.();
     }
     if (this.round) {
       await this.round.done;
@@ -154,6 +155,7 @@ export class StagingSink {
       await source.rewind();
     }
     if (this.heldBytes <= this.options.maxBufferedBytes) source.resumeAll();
+    this.parts.onRound?.();
   }
 
   private async flush(ready: PartitionBatch[]): Promise<void> {

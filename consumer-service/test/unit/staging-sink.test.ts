@@ -85,6 +85,7 @@ function setup(options: { maxRecords?: number; uploadFailures?: PipelineError[];
     maxRecordBytes: 10_000,
     now: () => 0,
   });
+  const liveness = { beats: 0 };
   const sink = new StagingSink(
     {
       source: source as unknown as PartitionSource,
@@ -93,10 +94,11 @@ function setup(options: { maxRecords?: number; uploadFailures?: PipelineError[];
       committer: committer as unknown as TransactionCommitter,
       metrics,
       logger: createLogger({ service: 'test', level: 'silent' }),
+      onRound: () => (liveness.beats += 1),
     },
     { pollMaxRecords: 100, maxBufferedBytes: options.maxBufferedBytes ?? 1e9, maxInflightUploads: 2 },
   );
-  return { source, committer, uploaded, sink, batcher, gate };
+  return { source, committer, uploaded, sink, batcher, gate, liveness };
 }
 
 /** Runs the loop until `until()` holds (or 1,000 polls: a broken loop fails the test, never hangs it), then stops it. */
@@ -252,5 +254,28 @@ describe('StagingSink loop', () => {
     expect(pausedDuringRound).toEqual([1, 1, 1]);
     expect(committedRanges(env.committer)).toEqual(['0:0-3']);
     expect(env.committer.rounds[0]![0]!.batch.closedBy).toBe('buffer_full');
+  });
+
+  it('tells liveness nothing while a round is stuck, and again once it settles', async () => {
+    const env = setup({ maxRecords: 2 });
+    let release!: () => void;
+    env.gate.wait = new Promise<void>((resolve) => (release = resolve));
+    env.source.log = [record(0), record(1)];
+    let polls = 0;
+    let beatsWhileStuck = -1;
+    env.source.onPoll = () => {
+      polls += 1;
+      if (polls === 3) beatsWhileStuck = env.liveness.beats;
+      if (polls === 20) {
+        // 17 turns of the loop with the round stuck in its upload: not one heartbeat.
+        expect(env.liveness.beats).toBe(beatsWhileStuck);
+        env.gate.wait = undefined;
+        release();
+      }
+      if (env.source.committed.get(0) === 2 || polls >= 1_000) env.sink.stop();
+    };
+    await env.sink.run();
+    expect(polls).toBeGreaterThan(20);
+    expect(env.liveness.beats).toBeGreaterThan(beatsWhileStuck);
   });
 });
