@@ -11,21 +11,45 @@ interface Instruction {
 }
 
 /**
- * Each service's Dockerfile: syntax (dockerfile-utils, the VS Code Docker linter), then the image
- * contract: a Node LTS slim base, production dependencies of that workspace only, a non-root user,
- * a HEALTHCHECK on /healthz, the service's port, and node started in exec form so SIGTERM reaches it.
+ * The repository's one Dockerfile, built once per service with `--build-arg SERVICE=<name>
+ * --build-arg HTTP_PORT=<port>`: syntax (dockerfile-utils, the VS Code Docker linter), then each
+ * instance (the build args substituted as docker would) against the image contract: a Node LTS slim
+ * base, production dependencies of that workspace only, a non-root user, a HEALTHCHECK on /healthz,
+ * the service's port, and node started in exec form so SIGTERM reaches it.
  */
 export function checkDockerfiles(repoRoot: string): { covered: number; findings: Finding[] } {
-  const findings: Finding[] = [];
+  const file = path.join(repoRoot, 'Dockerfile');
+  if (!existsSync(file)) return { covered: 0, findings: [finding('dockerfile', file, 'missing')] };
+  const template = readFileSync(file, 'utf8');
+  // Syntax is checked on each instance below (as docker parses it, with the args in place).
+  const findings = stagesMissingArgs(template).map((problem) => finding('dockerfile contract', file, problem));
   for (const { name, port } of PIPELINE_SERVICES) {
-    const file = path.join(repoRoot, name, 'Dockerfile');
-    if (!existsSync(file)) {
-      findings.push(finding('dockerfile', file, 'missing'));
-      continue;
-    }
-    findings.push(...checkDockerfile(file, readFileSync(file, 'utf8'), name, port));
+    findings.push(...checkDockerfile(`${file} (SERVICE=${name})`, instantiateDockerfile(template, { SERVICE: name, HTTP_PORT: String(port) }), name, port));
   }
   return { covered: PIPELINE_SERVICES.length, findings };
+}
+
+/** The Dockerfile as docker sees it with these build args: `${NAME}` and `$NAME` replaced. */
+export function instantiateDockerfile(template: string, args: Record<string, string>): string {
+  let content = template;
+  for (const [name, value] of Object.entries(args)) content = content.replaceAll(`\${${name}}`, value).replace(new RegExp(`\\$${name}\\b`, 'g'), value);
+  return content;
+}
+
+/** A build arg is empty in a stage that does not declare it: every stage after a FROM must `ARG SERVICE`. */
+function stagesMissingArgs(template: string): string[] {
+  const problems: string[] = [];
+  const stages = parseInstructions(template).reduce<Instruction[][]>((all, i) => {
+    if (i.keyword === 'FROM') all.push([]);
+    all.at(-1)?.push(i);
+    return all;
+  }, []);
+  for (const stage of stages) {
+    const declared = new Set(stage.filter((i) => i.keyword === 'ARG').map((i) => i.args.split('=')[0]));
+    const used = ['SERVICE', 'HTTP_PORT'].filter((name) => stage.some((i) => i.keyword !== 'FROM' && new RegExp(`\\$\\{?${name}\\b`).test(i.args)));
+    for (const name of used) if (!declared.has(name)) problems.push(`stage "${stage[0]!.args}" uses \${${name}} without declaring ARG ${name} (it would be empty)`);
+  }
+  return problems;
 }
 
 export function checkDockerfile(file: string, content: string, service: string, port: number): Finding[] {

@@ -79,7 +79,7 @@ export async function validateDeploy(options: ValidateOptions): Promise<CheckRes
   const composeFile = options.composeFile ?? path.join(repoRoot, 'docker-compose.yml');
   results.push({ check: 'docker compose', covered: path.relative(repoRoot, composeFile) || composeFile, findings: await checkCompose(repoRoot, composeFile) });
   const dockerfiles = checkDockerfiles(repoRoot);
-  results.push({ check: 'dockerfiles', covered: `${dockerfiles.covered} Dockerfiles`, findings: dockerfiles.findings });
+  results.push({ check: 'dockerfiles', covered: `${dockerfiles.covered} service images from one Dockerfile`, findings: dockerfiles.findings });
   const metricFiles = METRIC_REFERENCING_FILES.map((file) => path.join(repoRoot, file));
   const metrics = checkMetricReferences(repoRoot, metricFiles);
   results.push({ check: 'metric names', covered: `${metrics.covered} references in ${metricFiles.length} files`, findings: metrics.findings });

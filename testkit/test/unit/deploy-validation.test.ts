@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { checkDockerfile } from '../../../k8s/validate/dockerfile-check';
+import { checkDockerfile, checkDockerfiles, instantiateDockerfile } from '../../../k8s/validate/dockerfile-check';
 import { checkIamPolicies } from '../../../k8s/validate/iam-check';
 import { checkMetricReferences, registeredMetricNames } from '../../../k8s/validate/metric-names';
 
@@ -43,7 +43,7 @@ describe('deploy validation CLI', () => {
     expect(output).toMatch(/^ok {4}chart \(eks example\): [1-9]\d* manifests$/m);
     expect(output).toMatch(/^ok {4}chart \(eks example, hpa scaling\): [1-9]\d* manifests$/m);
     expect(output).toMatch(/^ok {4}docker compose: docker-compose\.yml$/m);
-    expect(output).toMatch(/^ok {4}dockerfiles: 4 Dockerfiles$/m);
+    expect(output).toMatch(/^ok {4}dockerfiles: 4 service images from one Dockerfile$/m);
     expect(output).toMatch(/^ok {4}metric names: [1-9]\d* references in 6 files$/m);
     expect(output).toMatch(/^ok {4}iam policies: [1-9]\d* documents$/m);
     expect(code).toBe(0);
@@ -88,10 +88,26 @@ describe('deploy validation CLI', () => {
 });
 
 describe('Dockerfile contract', () => {
-  const good = readFileSync(path.join(repoRoot, 'consumer-service/Dockerfile'), 'utf8');
+  const template = readFileSync(path.join(repoRoot, 'Dockerfile'), 'utf8');
+  const good = instantiateDockerfile(template, { SERVICE: 'consumer-service', HTTP_PORT: '9462' });
 
-  it('accepts the repository Dockerfile', () => {
-    expect(checkDockerfile('consumer-service/Dockerfile', good, 'consumer-service', 9462)).toEqual([]);
+  it('accepts the repository Dockerfile, instantiated for each service', () => {
+    expect(checkDockerfiles(repoRoot)).toEqual({ covered: 4, findings: [] });
+    expect(good).toContain('-w shared -w consumer-service');
+    expect(good).not.toContain('SERVICE}');
+  });
+
+  it('rejects a stage that uses a build arg it does not declare, and an instance built for another service', () => {
+    const dir = path.join(scratch, 'dockerfile');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(path.join(dir, 'Dockerfile'), template.replace(/(FROM \$\{NODE_IMAGE\} AS runtime\n)ARG SERVICE\n/, '$1').replace('-w shared -w ${SERVICE} \\', '-w shared -w consumer-service \\'));
+    const messages = checkDockerfiles(dir).findings.map((f) => `${f.file}: ${f.message}`);
+    expect(messages).toEqual(
+      expect.arrayContaining([
+        expect.stringContaining('stage "${NODE_IMAGE} AS runtime" uses ${SERVICE} without declaring ARG SERVICE'),
+        expect.stringMatching(/SERVICE=etl-worker\): production dependencies must come from `npm ci --omit=dev ... -w etl-worker`/),
+      ]),
+    );
   });
 
   it('rejects a shell-form CMD, a root user, a missing HEALTHCHECK, the wrong port and a non-LTS base', () => {
@@ -100,6 +116,7 @@ describe('Dockerfile contract', () => {
       .replace('USER 1000:1000', 'USER root')
       .replace(/HEALTHCHECK[^\n]*\\\n[^\n]*\n/, '')
       .replace('EXPOSE 9462', 'EXPOSE 8080')
+      .replace('HTTP_PORT=9462', 'HTTP_PORT=8080')
       .replace('ARG NODE_IMAGE=node:22-bookworm-slim', 'ARG NODE_IMAGE=node:23-bookworm');
     const messages = checkDockerfile('Dockerfile', broken, 'consumer-service', 9462).map((f) => f.message);
     expect(messages).toEqual(

@@ -1,13 +1,20 @@
 # syntax=docker/dockerfile:1
-# catalog-sync image. The build context is the repository root, because the service needs shared/ and
-# the workspace lockfile:
-#   docker build -f catalog-sync/Dockerfile -t spotify-pipeline/catalog-sync .
+# The image of any of the four services: they differ only in their workspace and ops port, so one file
+# serves all and cannot drift. The build context is the repository root (the service needs shared/ and
+# the workspace lockfile):
+#   docker build --build-arg SERVICE=consumer-service --build-arg HTTP_PORT=9462 -t spotify-pipeline/consumer-service .
+# SERVICE and HTTP_PORT: producer-service 9461, consumer-service 9462, etl-worker 9463, catalog-sync 9464
+# (docker-compose.yml passes them; `npm run validate:deploy` checks each instance of this file).
 ARG NODE_IMAGE=node:22-bookworm-slim
+ARG SERVICE
+ARG HTTP_PORT
 
-# ---- deps: production node_modules for catalog-sync and shared only --------------------------------
+# ---- deps: production node_modules for the service and shared only --------------------------------
 # @confluentinc/kafka-javascript compiles librdkafka here, linked to Debian's OpenSSL, zstd, lz4,
 # SASL and curl, so security updates come from the distribution rather than a vendored copy.
 FROM ${NODE_IMAGE} AS deps
+ARG SERVICE
+RUN test -n "${SERVICE}" || { echo 'build with --build-arg SERVICE=<producer-service|consumer-service|etl-worker|catalog-sync>' >&2; exit 1; }
 RUN apt-get update \
  && apt-get install -y --no-install-recommends \
       python3 make g++ pkg-config \
@@ -26,11 +33,12 @@ COPY consumer-service/package.json consumer-service/
 COPY etl-worker/package.json etl-worker/
 COPY catalog-sync/package.json catalog-sync/
 COPY bench/package.json bench/
-RUN npm ci --omit=dev --no-audit --no-fund -w shared -w catalog-sync \
- && mkdir -p shared/node_modules catalog-sync/node_modules
+RUN npm ci --omit=dev --no-audit --no-fund -w shared -w ${SERVICE} \
+ && mkdir -p shared/node_modules ${SERVICE}/node_modules
 
 # ---- build: TypeScript → dist (dev dependencies, no native builds needed to type-check) --------
 FROM ${NODE_IMAGE} AS build
+ARG SERVICE
 WORKDIR /app
 COPY package.json package-lock.json .npmrc ./
 COPY shared/package.json shared/
@@ -40,38 +48,41 @@ COPY consumer-service/package.json consumer-service/
 COPY etl-worker/package.json etl-worker/
 COPY catalog-sync/package.json catalog-sync/
 COPY bench/package.json bench/
-RUN npm ci --ignore-scripts --no-audit --no-fund --include-workspace-root -w shared -w catalog-sync
+RUN npm ci --ignore-scripts --no-audit --no-fund --include-workspace-root -w shared -w ${SERVICE}
 COPY tsconfig.base.json ./
 COPY shared/tsconfig.json shared/
 COPY shared/src shared/src
-COPY catalog-sync/tsconfig.json catalog-sync/
-COPY catalog-sync/src catalog-sync/src
-RUN npx tsc -b catalog-sync \
- && find shared/dist catalog-sync/dist -name '*.tsbuildinfo' -delete
+COPY ${SERVICE}/tsconfig.json ${SERVICE}/
+COPY ${SERVICE}/src ${SERVICE}/src
+RUN npx tsc -b ${SERVICE} \
+ && find shared/dist ${SERVICE}/dist -name '*.tsbuildinfo' -delete
 
 # ---- runtime: Node, the shared libraries librdkafka links to, compiled JS; no compilers --------
 FROM ${NODE_IMAGE} AS runtime
+ARG SERVICE
+ARG HTTP_PORT
+RUN test -n "${HTTP_PORT}" || { echo 'build with --build-arg HTTP_PORT=<the service ops port, 9461..9464>' >&2; exit 1; }
 RUN apt-get update \
  && apt-get install -y --no-install-recommends \
       ca-certificates zlib1g libssl3 libzstd1 libsasl2-2 liblz4-1 libcurl4 \
  && rm -rf /var/lib/apt/lists/*
 ENV NODE_ENV=production \
     NODE_OPTIONS=--enable-source-maps \
-    HTTP_PORT=9464
+    HTTP_PORT=${HTTP_PORT}
 WORKDIR /app
 # Owned by root and read-only to the service user: the process cannot rewrite its own code.
 COPY --from=deps /app/node_modules ./node_modules
 COPY --from=deps /app/shared/node_modules ./shared/node_modules
-COPY --from=deps /app/catalog-sync/node_modules ./catalog-sync/node_modules
+COPY --from=deps /app/${SERVICE}/node_modules ./${SERVICE}/node_modules
 COPY --from=build /app/shared/package.json ./shared/package.json
 COPY --from=build /app/shared/dist ./shared/dist
-COPY --from=build /app/catalog-sync/package.json ./catalog-sync/package.json
-COPY --from=build /app/catalog-sync/dist ./catalog-sync/dist
-WORKDIR /app/catalog-sync
+COPY --from=build /app/${SERVICE}/package.json ./${SERVICE}/package.json
+COPY --from=build /app/${SERVICE}/dist ./${SERVICE}/dist
+WORKDIR /app/${SERVICE}
 # The node image's unprivileged user, by number so Kubernetes' runAsNonRoot can verify it.
 USER 1000:1000
-EXPOSE 9464
+EXPOSE ${HTTP_PORT}
 HEALTHCHECK --interval=15s --timeout=5s --start-period=30s --retries=3 \
-  CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.HTTP_PORT || '9464') + '/healthz').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
+  CMD ["node", "-e", "fetch('http://127.0.0.1:' + process.env.HTTP_PORT + '/healthz').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
 # Exec form: node is PID 1 and receives SIGTERM itself; runService drains and exits.
 CMD ["node", "dist/main.js"]
