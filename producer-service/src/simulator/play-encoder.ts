@@ -56,7 +56,7 @@ export function encodedSizeBound(play: SimulatedPlay): number {
 export function writeSimulatedPlay(play: SimulatedPlay, out: Uint8Array, at: number): number {
   const e = play.event;
   let o = quoted(out, copy(out, at, SCHEMA_VERSION_AND_EVENT_ID), e.event_id);
-  o = quoted(out, copy(out, o, TS), e.ts);
+  o = isoTime(out, copy(out, o, TS), play.eventTimeMs, e.ts);
   o = quoted(out, copy(out, o, USER_ID), e.user_id);
   o = quoted(out, copy(out, o, PLATFORM), e.platform);
   o = integer(out, copy(out, o, MS_PLAYED), e.ms_played);
@@ -101,6 +101,44 @@ function quoted(out: Uint8Array, at: number, text: string | null): number {
     if (c < 0x20 || c > 0x7e || c === QUOTE || c === 0x5c) return at + Buffer.from(out.buffer, out.byteOffset, out.length).write(JSON.stringify(text), at);
     out[o++] = c;
   }
+  out[o++] = QUOTE;
+  return o;
+}
+
+/**
+ * `ts` written from the play's event time (`ts` is its ISO form, see SimulatedPlay) rather than read
+ * from the string, which is a fresh concatenation per event that reading would first have to flatten.
+ * "YYYY-MM-DDTHH:MM:" comes from a small cache of recent minutes; seconds and millis are digits.
+ */
+const MINUTE_SLOTS = 256;
+const PREFIX_BYTES = 17;
+const slotMinute = new Float64Array(MINUTE_SLOTS).fill(Number.NaN);
+const slotPrefix = new Uint8Array(MINUTE_SLOTS * PREFIX_BYTES);
+
+function isoTime(out: Uint8Array, at: number, ms: number, text: string): number {
+  // Only whole milliseconds of years 0000–9999 have the 24-character form; anything else as the string says.
+  if (!Number.isInteger(ms) || ms < -62_167_219_200_000 || ms > 253_402_300_799_999) return quoted(out, at, text);
+  const minute = Math.floor(ms / 60_000);
+  const slot = minute & (MINUTE_SLOTS - 1);
+  const base = slot * PREFIX_BYTES;
+  if (slotMinute[slot] !== minute) {
+    slotMinute[slot] = minute;
+    const prefix = new Date(minute * 60_000).toISOString();
+    for (let i = 0; i < PREFIX_BYTES; i++) slotPrefix[base + i] = prefix.charCodeAt(i);
+  }
+  let o = at;
+  out[o++] = QUOTE;
+  for (let i = 0; i < PREFIX_BYTES; i++) out[o++] = slotPrefix[base + i]!;
+  const withinMinute = ms - minute * 60_000;
+  const seconds = Math.floor(withinMinute / 1000);
+  const millis = withinMinute - seconds * 1000;
+  out[o++] = 0x30 + Math.floor(seconds / 10);
+  out[o++] = 0x30 + (seconds % 10);
+  out[o++] = 0x2e; // '.'
+  out[o++] = 0x30 + Math.floor(millis / 100);
+  out[o++] = 0x30 + (Math.floor(millis / 10) % 10);
+  out[o++] = 0x30 + (millis % 10);
+  out[o++] = 0x5a; // 'Z'
   out[o++] = QUOTE;
   return o;
 }
