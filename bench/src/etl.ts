@@ -2,6 +2,8 @@
 // against DuckDB's raw limit (read_ndjson of the same staged .ndjson.gz → COPY TO parquet, same
 // typed columns and derived SQL, no validation) on the same data, in the same run.
 //   node --import tsx bench/src/etl.ts   (ETL_BENCH_EVENTS=1000000, ETL_BENCH_ROUNDS=3, ETL_BENCH_VALIDATION_THREADS=0 by default)
+// The worker runs with its own defaults (ETL_DUCKDB_THREADS, ETL_PARALLEL_WRITES; override with ETL_BENCH_DUCKDB_THREADS,
+// ETL_BENCH_PARALLEL_WRITES); the baseline with DuckDB's default of one thread per core, its fastest here.
 import { createReadStream } from 'node:fs';
 import { mkdir, mkdtemp, readdir, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -14,6 +16,7 @@ import {
   createEtlMetrics,
   DirectoryLakeStore,
   DuckDbEncoder,
+  etlSettingsSchema,
   EventValidator,
   LakeObjectWriter,
   listeningEventsSelect,
@@ -30,6 +33,10 @@ const PER_OBJECT = Number(process.env.ETL_BENCH_EVENTS_PER_OBJECT ?? 100_000);
 const ROUNDS = Number(process.env.ETL_BENCH_ROUNDS ?? 3);
 const VALIDATION_THREADS = Number(process.env.ETL_BENCH_VALIDATION_THREADS ?? 0);
 const ROW_GROUP_ROWS = 122_880;
+const WORKER = etlSettingsSchema.parse({
+  duckdbThreads: process.env.ETL_BENCH_DUCKDB_THREADS,
+  parallelWrites: process.env.ETL_BENCH_PARALLEL_WRITES,
+});
 
 
 async function dirBytes(dir: string): Promise<number> {
@@ -48,6 +55,13 @@ async function main(): Promise<void> {
     console.log(`data: ${EVENTS} events in ${manifests.length} staged objects, ${(await dirBytes(stagedDir)) >> 20} MiB gzip`);
     const source: StagedObjectSource = { open: async (m: StagedFileManifest) => createReadStream(join(stagedDir, m.key)) };
     const encoder = await DuckDbEncoder.create({ threads: 0, memoryLimitMb: 1_024, rowGroupRows: ROW_GROUP_ROWS });
+    const workerEncoder = await DuckDbEncoder.create({
+      threads: WORKER.duckdbThreads,
+      parallelWrites: WORKER.parallelWrites,
+      memoryLimitMb: 1_024,
+      rowGroupRows: ROW_GROUP_ROWS,
+    });
+    console.log(`worker DuckDB: ${WORKER.duckdbThreads || 'one per core'} thread(s), ${WORKER.parallelWrites} staged object(s) encoded at once; baseline DuckDB: one thread per core`);
     try {
       // Rounds alternate baseline and worker; the best of each is compared, since this machine is shared.
       const lake = join(work, 'lake');
@@ -78,8 +92,8 @@ async function main(): Promise<void> {
         // The worker: stream-gunzip + sha256, JS validation (ajv compiled from zod), de-duplication,
         // hour bucketing, then one DuckDB scan per staged object; validation of object i+1 overlaps DuckDB on object i.
         await rm(lake, { recursive: true, force: true });
-        const preparer = new StagedObjectPreparer(source, checker, () => encoder.tempPath('.ndjson'));
-        const writer = new LakeObjectWriter(encoder, new DirectoryLakeStore(lake), { dlq: 'dlq' }, metrics, pino({ level: 'silent' }));
+        const preparer = new StagedObjectPreparer(source, checker, () => workerEncoder.tempPath('.ndjson'));
+        const writer = new LakeObjectWriter(workerEncoder, new DirectoryLakeStore(lake), { dlq: 'dlq' }, metrics, pino({ level: 'silent' }));
         cpu = process.cpuUsage();
         started = performance.now();
         const outcomes = await prepareAndWrite(manifests, preparer, writer);
@@ -108,11 +122,16 @@ async function main(): Promise<void> {
           { metric: 'CPU s for the run', value: workerCpu, baseline: baseCpu, ratio: ratio(baseCpu, workerCpu) },
         ],
         peakRssMb: peakRssMb(),
-        notes: [`validation: ${VALIDATION_THREADS > 0 ? `${VALIDATION_THREADS} worker thread(s)` : 'main thread'}`, 'CPU ratio is baseline/worker (higher is better), steadier than wall time on a shared machine'],
+        notes: [
+          `validation: ${VALIDATION_THREADS > 0 ? `${VALIDATION_THREADS} worker thread(s)` : 'main thread'}`,
+          `worker DuckDB: ${WORKER.duckdbThreads || 'one per core'} thread(s), ${WORKER.parallelWrites} staged objects encoded at once; baseline DuckDB: one thread per core`,
+          'CPU ratio is baseline/worker (higher is better), steadier than wall time on a shared machine',
+        ],
       });
       if (checker instanceof ValidationPool) await checker.close();
       if (workerRows !== EVENTS || baseRows !== EVENTS) throw new Error(`row counts differ: worker ${workerRows}, duckdb ${baseRows}, input ${EVENTS}`);
     } finally {
+      await workerEncoder.close();
       await encoder.close();
     }
   } finally {

@@ -69,6 +69,7 @@ export function buildApp(config: Config, { logger, registry }: ServiceContext): 
       encoder = await DuckDbEncoder.create({
         tmpDir: config.etl.tmpDir,
         threads: config.etl.duckdbThreads,
+        parallelWrites: config.etl.parallelWrites,
         memoryLimitMb: config.etl.duckdbMemoryLimitMb,
         rowGroupRows: config.etl.rowGroupRows,
       });

@@ -25,7 +25,11 @@ export const etlSettingsSchema = z.strictObject({
     'worker threads that JSON-parse and validate lines (0 = the main thread; more helps only with spare cores, see README)',
     0,
   ).default(0),
-  duckdbThreads: envInt('DuckDB worker threads (0 = one per core)', 0).default(0),
+  duckdbThreads: envInt(
+    'DuckDB worker threads (0 = one per core); 1 makes reprocessing byte-identical and spends less CPU per row (parallelism comes from ETL_PARALLEL_WRITES)',
+    0,
+  ).default(1),
+  parallelWrites: envInt('staged objects encoded to Parquet at once, one DuckDB connection each (2 keeps two cores busy with one DuckDB thread)', 1).default(2),
   duckdbMemoryLimitMb: envInt('DuckDB memory limit in MiB', 64).default(1_024),
   allowedLatenessMs: envInt('event-time lateness after which an hour partition is closed and compacted, in milliseconds', 0).default(2 * 3_600_000),
   compactionTargetBytes: envInt('target size of a compacted Parquet file in bytes', 1_024).default(128 * 1024 * 1024),

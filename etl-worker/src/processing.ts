@@ -10,3 +10,4 @@ export { DirectoryLakeStore } from './sink/directory-lake-store.js';
 export { type StagedObjectSource } from './source/staged-object-reader.js';
 export { listeningEventsSelect, copyToParquet } from './transform/listening-events-sql.js';
 export { createEtlMetrics } from './metrics.js';
+export { etlSettingsSchema, type EtlSettings } from './config.js';

@@ -12,21 +12,41 @@ export interface EncoderOptions {
   threads: number;
   memoryLimitMb: number;
   rowGroupRows: number;
+  /** Staged objects encoded at once, each on its own connection (default 1). */
+  parallelWrites?: number;
+}
+
+/** One DuckDB connection and its queue: one statement at a time on it. */
+class Lane {
+  private tail: Promise<unknown> = Promise.resolve();
+  pending = 0;
+
+  constructor(readonly connection: DuckDBConnection) {}
+
+  run<T>(fn: (connection: DuckDBConnection) => Promise<T>): Promise<T> {
+    this.pending++;
+    const result = this.tail.then(() => fn(this.connection)).finally(() => this.pending--);
+    this.tail = result.catch(() => undefined);
+    return result;
+  }
+
+  async drain(): Promise<void> {
+    await this.tail;
+  }
 }
 
 /**
  * Parquet is written by DuckDB: it parses NDJSON and writes Parquet ~25× faster than the JS
  * writers (bench/src/etl.ts). It only reads files, so validated lines go through a temp file.
- * One connection, one statement at a time (queued here), is all the worker needs:
- * DuckDB parallelises each query itself.
+ * Each connection (lane) runs one statement at a time. A partitioned COPY of one staged object
+ * uses a core badly when DuckDB splits it over threads (~1.6× the CPU of one thread, measured in
+ * bench/src/etl.ts), so the worker runs DuckDB with one thread and encodes several staged objects
+ * at once instead, one per lane; compaction and the tracks snapshot use the first lane.
  */
 export class DuckDbEncoder {
-  /** One statement at a time on the shared connection (ETL writes, compaction, tracks snapshots). */
-  private tail: Promise<unknown> = Promise.resolve();
-
   private constructor(
     private readonly instance: DuckDBInstance,
-    private readonly connection: DuckDBConnection,
+    private readonly lanes: Lane[],
     readonly workDir: string,
     private readonly options: EncoderOptions,
   ) {}
@@ -45,15 +65,20 @@ export class DuckDbEncoder {
     };
     if (options.threads > 0) settings.threads = String(options.threads);
     const instance = await DuckDBInstance.create(':memory:', settings);
-    const connection = await instance.connect();
-    await connection.run(`CREATE TABLE ${TRACK_DURATIONS_TABLE} (track_uri VARCHAR PRIMARY KEY, duration_ms BIGINT NOT NULL)`);
-    return new DuckDbEncoder(instance, connection, workDir, options);
+    const lanes: Lane[] = [];
+    for (let i = 0; i < Math.max(1, options.parallelWrites ?? 1); i++) lanes.push(new Lane(await instance.connect()));
+    await lanes[0]!.connection.run(`CREATE TABLE ${TRACK_DURATIONS_TABLE} (track_uri VARCHAR PRIMARY KEY, duration_ms BIGINT NOT NULL)`);
+    return new DuckDbEncoder(instance, lanes, workDir, options);
   }
 
-  private serial<T>(fn: () => Promise<T>): Promise<T> {
-    const result = this.tail.then(fn);
-    this.tail = result.catch(() => undefined);
-    return result;
+  /** Statements that are not a staged object's encoding: in order, on the first lane. */
+  private serial<T>(fn: (connection: DuckDBConnection) => Promise<T>): Promise<T> {
+    return this.lanes[0]!.run(fn);
+  }
+
+  /** The least busy lane, for one staged object's statements (they run in order on it). */
+  private freeLane(): Lane {
+    return this.lanes.reduce((best, lane) => (lane.pending < best.pending ? lane : best));
   }
 
   /** A fresh path inside the work dir (tmpfs when configured). */
@@ -66,10 +91,10 @@ export class DuckDbEncoder {
     const path = this.tempPath('.ndjson');
     await writeFile(path, [...durations].map(([uri, ms]) => JSON.stringify({ track_uri: uri, duration_ms: ms })).join('\n'));
     try {
-      await this.serial(() => this.connection.run(`DELETE FROM ${TRACK_DURATIONS_TABLE}`));
+      await this.serial((connection) => connection.run(`DELETE FROM ${TRACK_DURATIONS_TABLE}`));
       if (durations.size > 0) {
-        await this.serial(() =>
-          this.connection.run(
+        await this.serial((connection) =>
+          connection.run(
             `INSERT INTO ${TRACK_DURATIONS_TABLE} SELECT * FROM read_ndjson(${sqlString(path)}, columns = {track_uri: 'VARCHAR', duration_ms: 'BIGINT'})`,
           ),
         );
@@ -85,7 +110,7 @@ export class DuckDbEncoder {
     await writeFile(ndjsonPath, lines.join('\n'));
     try {
       const sql = copyToParquet(listeningEventsSelect(ndjsonPath, extras), parquetPath, this.options);
-      const reader = await this.serial(() => this.connection.runAndReadAll(sql));
+      const reader = await this.freeLane().run((connection) => connection.runAndReadAll(sql));
       const rows = Number(reader.getRows()[0]?.[0] ?? -1);
       if (rows !== lines.length) throw new PipelineError('INTERNAL', `DuckDB wrote ${rows} rows of ${lines.length} validated lines`);
       return rows;
@@ -112,14 +137,19 @@ export class DuckDbEncoder {
     if (!spooled) await writeFile(ndjsonPath, input.lines.join('\n'));
     try {
       const sql = copyToHourPartitions(listeningEventsSelect(ndjsonPath, extras, true), dir, this.options);
-      const written = Number((await this.serial(() => this.connection.runAndReadAll(sql))).getRows()[0]?.[0] ?? -1);
+      const lane = this.freeLane();
+      const written = Number((await lane.run((connection) => connection.runAndReadAll(sql))).getRows()[0]?.[0] ?? -1);
       if (written !== lines.length) throw new PipelineError('INTERNAL', `DuckDB wrote ${written} rows of ${lines.length} validated lines`);
       const files = (await readdir(dir, { recursive: true })).filter((f) => f.endsWith('.parquet')).sort();
-      const counts = await this.query(
-        `SELECT file_name, sum(row_group_num_rows)::BIGINT AS rows FROM (SELECT DISTINCT file_name, row_group_id, row_group_num_rows FROM parquet_metadata([${files
-          .map((f) => sqlString(join(dir, f)))
-          .join(', ')}])) GROUP BY file_name`,
-      );
+      const counts = (
+        await lane.run((connection) =>
+          connection.runAndReadAll(
+            `SELECT file_name, sum(row_group_num_rows)::BIGINT AS rows FROM (SELECT DISTINCT file_name, row_group_id, row_group_num_rows FROM parquet_metadata([${files
+              .map((f) => sqlString(join(dir, f)))
+              .join(', ')}])) GROUP BY file_name`,
+          ),
+        )
+      ).getRowObjectsJson();
       const rowsOf = new Map(counts.map((c) => [c.file_name as string, Number(c.rows)]));
       return files.map((f) => {
         const match = /dt=(\d{4}-\d{2}-\d{2})[/\\]hour=(\d{2})[/\\]/.exec(f);
@@ -138,13 +168,13 @@ export class DuckDbEncoder {
 
   /** Runs a statement (compaction and the tracks snapshot use COPY of their own). */
   async run(sql: string): Promise<number> {
-    const reader = await this.serial(() => this.connection.runAndReadAll(sql));
+    const reader = await this.serial((connection) => connection.runAndReadAll(sql));
     return Number(reader.getRows()[0]?.[0] ?? 0);
   }
 
   /** Runs a query and returns its rows as JSON-safe objects. */
   async query(sql: string): Promise<Array<Record<string, unknown>>> {
-    const reader = await this.serial(() => this.connection.runAndReadAll(sql));
+    const reader = await this.serial((connection) => connection.runAndReadAll(sql));
     return reader.getRowObjectsJson() as Array<Record<string, unknown>>;
   }
 
@@ -152,9 +182,14 @@ export class DuckDbEncoder {
     return this.options.rowGroupRows;
   }
 
+  /** How many staged objects can be encoded at once (one per connection). */
+  get parallelWrites(): number {
+    return this.lanes.length;
+  }
+
   async close(): Promise<void> {
-    await this.tail;
-    this.connection.closeSync();
+    for (const lane of this.lanes) await lane.drain();
+    for (const lane of this.lanes) lane.connection.closeSync();
     this.instance.closeSync();
     await rm(this.workDir, { recursive: true, force: true });
   }

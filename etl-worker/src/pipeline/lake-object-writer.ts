@@ -48,6 +48,11 @@ export class LakeObjectWriter {
     this.markers = new LiveGenerationMarkers(store);
   }
 
+  /** Staged objects this writer encodes at once (the encoder's DuckDB connections). */
+  get parallelWrites(): number {
+    return this.encoder.parallelWrites;
+  }
+
   async write(prepared: PreparedObject): Promise<ObjectOutcome> {
     const { manifest: staged } = prepared;
     const watermarkKey = `${staged.source.topic}:${staged.source.partition}`;
@@ -72,7 +77,7 @@ export class LakeObjectWriter {
       const dir = this.encoder.tempPath('.out');
       try {
         const started = performance.now();
-        const input = prepared.cleanSpoolPath ? { ndjsonPath: prepared.cleanSpoolPath, lineCount: validCount } : { lines: prepared.lines };
+        const input = prepared.validLinesPath ? { ndjsonPath: prepared.validLinesPath, lineCount: validCount } : { lines: prepared.lines };
         const files = await this.encoder.encodeListeningEventsByHour(input, prepared.extras, dir);
         this.metrics.parquetWrite.observe((performance.now() - started) / 1000);
         for (const bucket of prepared.buckets) {
@@ -104,7 +109,7 @@ export class LakeObjectWriter {
         if (files.length !== prepared.buckets.length) throw new PipelineError('INTERNAL', `DuckDB wrote ${files.length} hour files, validation found ${prepared.buckets.length} hours`);
       } finally {
         await rm(dir, { recursive: true, force: true });
-        if (prepared.cleanSpoolPath) await rm(prepared.cleanSpoolPath, { force: true });
+        if (prepared.validLinesPath) await rm(prepared.validLinesPath, { force: true });
       }
     }
 

@@ -7,10 +7,14 @@ export interface OverlapOptions {
   prepare?: (manifest: StagedFileManifest, run: () => Promise<PreparedObject>) => Promise<PreparedObject>;
 }
 
+const ignore = (): undefined => undefined;
+
 /**
- * Processes staged objects in order with two stages in flight: JS reads and validates object i+1
- * while DuckDB (its own threads) writes object i. At most two prepared objects are held at once,
- * which bounds memory at about two staged objects.
+ * Processes staged objects in order, with stages in flight: JS reads and validates object i+1
+ * while DuckDB writes the objects before it, up to `writer.parallelWrites` at once (one DuckDB
+ * connection each). Writes start in input order (a write's watermark includes every earlier
+ * object), and object i+1 is prepared only once object i-parallelWrites is written, which bounds
+ * memory at parallelWrites + 1 prepared objects.
  */
 export async function prepareAndWrite(
   manifests: StagedFileManifest[],
@@ -18,16 +22,18 @@ export async function prepareAndWrite(
   writer: LakeObjectWriter,
   options: OverlapOptions = {},
 ): Promise<ObjectOutcome[]> {
+  const parallel = Math.max(1, writer.parallelWrites);
   const writes: Array<Promise<ObjectOutcome>> = [];
-  let chain: Promise<unknown> = Promise.resolve();
+  let previousStart: Promise<unknown> = Promise.resolve();
   try {
     for (const manifest of manifests) {
-      if (writes.length >= 2) await writes[writes.length - 2];
+      if (writes.length > parallel) await writes[writes.length - parallel - 1];
       const run = () => preparer.prepare(manifest);
       const prepared = await (options.prepare ? options.prepare(manifest, run) : run());
-      const outcome = chain.then(() => writer.write(prepared));
-      chain = outcome.catch(() => undefined);
-      writes.push(outcome);
+      // Starts after the previous write started and once a connection is free (the write `parallel` back ended).
+      const start = Promise.all([previousStart, writes[writes.length - parallel]?.catch(ignore)]);
+      previousStart = start;
+      writes.push(start.then(() => writer.write(prepared)));
     }
   } finally {
     // Never leave a write running unobserved when an earlier step failed.

@@ -1,5 +1,7 @@
 import { rm } from 'node:fs/promises';
+import { PipelineError } from '@spotify-pipeline/shared/errors';
 import type { StagedFileManifest } from '@spotify-pipeline/shared/schemas';
+import { copyLinesExcept } from '../source/spooled-lines.js';
 import { readStagedLines, type StagedObjectSource } from '../source/staged-object-reader.js';
 import type { ExtraColumn } from '../transform/listening-events-sql.js';
 import type { ExtraColumnType, LineChecker, LineSummary } from '../validate/event-validator.js';
@@ -24,13 +26,14 @@ export interface HourBucket {
 /** One staged object, downloaded, checked and validated: everything the writer needs, nothing written yet. */
 export interface PreparedObject {
   manifest: StagedFileManifest;
-  /** Valid, de-duplicated raw lines, in input order: what DuckDB reads (empty when `cleanSpoolPath` is set). */
+  /** Valid, de-duplicated raw lines, in input order, when there is no spool (empty when `validLinesPath` is set). */
   lines: string[];
   /**
-   * The staged object as downloaded (decompressed, on tmpfs), when every line of it is valid and unique: DuckDB
-   * then reads it directly. Absent when anything was rejected or dropped.
+   * A local NDJSON file (tmpfs) of exactly the valid, de-duplicated lines, in input order, as they were
+   * downloaded: the spooled staged object itself when nothing was dropped, else a filtered copy of it.
+   * DuckDB reads it; the writer deletes it.
    */
-  cleanSpoolPath?: string;
+  validLinesPath?: string;
   buckets: HourBucket[];
   extras: ExtraColumn[];
   rejected: RejectedLine[];
@@ -45,6 +48,14 @@ export interface PreparedObject {
  */
 const MAX_CHUNKS_IN_FLIGHT = 4;
 
+interface OpenBucket {
+  hourKey: string;
+  partition: HourPartition;
+  rowCount: number;
+  minTs: string;
+  maxTs: string;
+}
+
 export class StagedObjectPreparer {
   private readonly extraTypes = new Map<string, ExtraColumnType>();
 
@@ -58,15 +69,21 @@ export class StagedObjectPreparer {
   async prepare(manifest: StagedFileManifest): Promise<PreparedObject> {
     const { source } = manifest;
     const contiguous = manifest.record_count === source.last_offset - source.first_offset + 1;
-    const buckets = new Map<string, { partition: HourPartition; rowCount: number; minTs: string; maxTs: string }>();
+    const buckets = new Map<string, OpenBucket>();
+    let lastBucket: OpenBucket | undefined;
+    const spool = this.spoolPath?.();
+    // Without a spool the valid lines are kept here; with one only the indices of dropped lines are,
+    // so 100k decoded lines never outlive their chunk (their retention cost more GC than validation).
     const lines: string[] = [];
+    const dropped = new Set<number>();
     const rejected: RejectedLine[] = [];
     const seen = new Set<string>();
     const objectExtras = new Map<string, ExtraColumnType>();
     let duplicateCount = 0;
     let index = 0;
     const reject = (reason: RejectReason, message: string, line: string, lineIndex: number): void => {
-      rejected.push({ reason, message, line, offset: contiguous ? source.first_offset + lineIndex : source.first_offset });
+      dropped.add(lineIndex);
+      rejected.push({ reason, message, line: detached(line), offset: contiguous ? source.first_offset + lineIndex : source.first_offset });
     };
 
     const apply = (line: string, verdict: LineSummary): void => {
@@ -87,20 +104,26 @@ export class StagedObjectPreparer {
         }
       }
       const { eventId, ts } = verdict;
-      if (seen.has(eventId)) {
+      const known = seen.size;
+      if (seen.add(detached(eventId)).size === known) {
         duplicateCount++;
+        dropped.add(lineIndex);
         return;
       }
-      seen.add(eventId);
-      const hourKey = ts.slice(0, 13);
-      let bucket = buckets.get(hourKey);
+      // Lines come mostly in event-time order: the previous line's hour is the likely one, found without a lookup.
+      let bucket = lastBucket !== undefined && ts.startsWith(lastBucket.hourKey) ? lastBucket : undefined;
       if (!bucket) {
-        bucket = { partition: hourPartitionOf(ts), rowCount: 0, minTs: ts, maxTs: ts };
-        buckets.set(hourKey, bucket);
+        const hourKey = ts.slice(0, 13);
+        bucket = buckets.get(hourKey);
+        if (!bucket) {
+          bucket = { hourKey, partition: hourPartitionOf(ts), rowCount: 0, minTs: ts, maxTs: ts };
+          buckets.set(hourKey, bucket);
+        }
+        lastBucket = bucket;
       }
       // The raw line goes to DuckDB (it parses faster than we can re-serialise), but a lower-case
       // country was fixed on the parsed copy only; SQL upper() repeats that normalisation.
-      lines.push(line);
+      if (!spool) lines.push(line);
       bucket.rowCount++;
       if (isEarlier(ts, bucket.minTs)) bucket.minTs = ts;
       if (isEarlier(bucket.maxTs, ts)) bucket.maxTs = ts;
@@ -112,7 +135,7 @@ export class StagedObjectPreparer {
     const unsupported = manifest.format !== 'ndjson';
     const inFlight: Array<Promise<void>> = [];
     let applied: Promise<void> = Promise.resolve();
-    const spool = this.spoolPath?.();
+    let validLinesPath = spool;
     try {
       await readStagedLines(
         this.source,
@@ -131,19 +154,22 @@ export class StagedObjectPreparer {
         spool,
       );
       await applied;
+      if (spool && dropped.size > 0) {
+        validLinesPath = `${spool}.valid`;
+        const copied = await copyLinesExcept(spool, validLinesPath, dropped);
+        if (copied !== index - dropped.size) throw new PipelineError('INTERNAL', `staged object ${manifest.key}: copied ${copied} valid lines, validation kept ${index - dropped.size}`);
+        await rm(spool, { force: true });
+      }
     } catch (err) {
       await applied.catch(() => undefined);
-      if (spool) await rm(spool, { force: true });
+      if (spool) await Promise.all([rm(spool, { force: true }), rm(`${spool}.valid`, { force: true })]);
       throw err;
     }
-    const clean = rejected.length === 0 && duplicateCount === 0 && lines.length === index;
-    if (spool && !clean) await rm(spool, { force: true });
 
     return {
-      cleanSpoolPath: spool && clean ? spool : undefined,
+      validLinesPath,
       manifest,
-      // Held only when DuckDB needs them re-serialised; the spooled copy replaces them otherwise.
-      lines: spool && clean ? [] : lines,
+      lines,
       buckets: [...buckets.keys()].sort().map((k) => {
         const { partition, rowCount, minTs, maxTs } = buckets.get(k)!;
         return { partition, rowCount, eventTimeMinMs: Date.parse(minTs), eventTimeMaxMs: Date.parse(maxTs) };
@@ -154,6 +180,14 @@ export class StagedObjectPreparer {
       lineCount: index,
     };
   }
+}
+
+/**
+ * A copy of a short string that does not keep the decoded text it was cut from alive: V8 represents
+ * a substring as a slice of its parent, so a set of 100k event ids would otherwise hold every line.
+ */
+function detached(text: string): string {
+  return (' ' + text).slice(1);
 }
 
 /**

@@ -70,11 +70,13 @@ export function copyToParquet(select: string, parquetPath: string, options: Parq
 
 /**
  * One COPY that writes every (dt, hour) of the input to `<dir>/dt=YYYY-MM-DD/hour=HH/part_0.parquet`:
- * a single scan of the NDJSON whatever the number of hours it spans.
+ * a single scan of the NDJSON whatever the number of hours it spans. PRESERVE_ORDER false spends
+ * ~20% less CPU on the partitioned write; with one DuckDB thread the files are byte-identical to
+ * the ordered ones (rows stay in input order), with more threads row order was never stable anyway.
  */
 export function copyToHourPartitions(select: string, dir: string, options: ParquetOptions): string {
   return (
-    `COPY (${select}) TO ${sqlString(dir)} (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE ${options.rowGroupRows}, ` +
+    `COPY (${select}) TO ${sqlString(dir)} (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE ${options.rowGroupRows}, PRESERVE_ORDER false, ` +
     `PARTITION_BY (dt, hour), FILENAME_PATTERN 'part_{i}')`
   );
 }

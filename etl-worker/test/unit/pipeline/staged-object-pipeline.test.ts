@@ -9,6 +9,7 @@ import { fromKafkaHeaders, lakeFileManifestV1, type StagedFileManifest } from '@
 import { createEtlMetrics } from '../../../src/metrics';
 import { DuckDbEncoder } from '../../../src/parquet/duckdb-encoder';
 import { LakeObjectWriter } from '../../../src/pipeline/lake-object-writer';
+import { prepareAndWrite } from '../../../src/pipeline/overlapped-processing';
 import { StagedObjectPreparer } from '../../../src/pipeline/staged-object-preparer';
 import { DirectoryLakeStore } from '../../../src/sink/directory-lake-store';
 import type { StagedObjectSource } from '../../../src/source/staged-object-reader';
@@ -124,10 +125,10 @@ describe('staged object → lake files (no network)', () => {
     const manifest = stage([0, 1, 2, 3].map((i) => JSON.stringify(listeningEvent(i, { conn_country: 'se' }))), 3000);
     const spooling = new StagedObjectPreparer(source, new EventValidator(), () => encoder.tempPath('.ndjson'));
     const fast = await spooling.prepare(manifest);
-    expect(fast.cleanSpoolPath).toBeDefined();
+    expect(fast.validLinesPath).toBeDefined();
     expect(fast.lines).toEqual([]);
     const slow = await new StagedObjectPreparer(source, new EventValidator()).prepare(manifest);
-    expect(slow.cleanSpoolPath).toBeUndefined();
+    expect(slow.validLinesPath).toBeUndefined();
     const a = await writer().write(fast);
     const b = await writer().write(slow);
     expect(a.manifests.map((m) => [m.key, m.row_count])).toEqual(b.manifests.map((m) => [m.key, m.row_count]));
@@ -136,11 +137,43 @@ describe('staged object → lake files (no network)', () => {
     expect(rows).toEqual([{ conn_country: 'SE' }]);
   });
 
-  it('does not take the fast path when a line was dropped', async () => {
-    const line = JSON.stringify(listeningEvent(1));
-    const prepared = await new StagedObjectPreparer(source, new EventValidator(), () => encoder.tempPath('.ndjson')).prepare(stage([line, line], 4000));
-    expect(prepared.cleanSpoolPath).toBeUndefined();
-    expect(prepared.lines).toEqual([line]);
+  it('hands DuckDB only the valid, first-seen lines when a line was dropped, byte for byte', async () => {
+    const line = JSON.stringify(listeningEvent(1, { track_name: 'Sigur Rós' }));
+    const other = JSON.stringify(listeningEvent(2));
+    const spool = encoder.tempPath('.ndjson');
+    const prepared = await new StagedObjectPreparer(source, new EventValidator(), () => spool).prepare(stage([line, 'not json', line, '', other], 4000));
+    expect(prepared.validLinesPath).not.toBe(spool);
+    expect(prepared.lines).toEqual([]);
+    expect(await readFile(prepared.validLinesPath!, 'utf8')).toBe(`${line}\n${other}\n`);
+    // The unfiltered download is gone; the filtered copy is the writer's to delete.
+    await expect(readFile(spool)).rejects.toMatchObject({ code: 'ENOENT' });
+    await rm(prepared.validLinesPath!);
+  });
+
+  it('writes staged objects two at a time with the same files, manifests and order as one at a time', async () => {
+    const manifests = [0, 1, 2, 3, 4].map((o) =>
+      stage(
+        Array.from({ length: 40 + o * 7 }, (_, i) => JSON.stringify(listeningEvent(o * 1_000 + i, {}, Date.parse('2026-11-20T10:00:00Z') + o * 3_600_000))),
+        20_000 + o * 1_000,
+      ),
+    );
+    const twoLanes = await DuckDbEncoder.create({ threads: 1, memoryLimitMb: 256, rowGroupRows: 1000, parallelWrites: 2 });
+    try {
+      const run = async (enc: DuckDbEncoder, lake: string) => {
+        const lakeWriter = new LakeObjectWriter(enc, new DirectoryLakeStore(join(dir, lake), 'lake'), { dlq: 'dlq' }, metrics, pino({ level: 'silent' }), () => 42);
+        const preparer = new StagedObjectPreparer(source, new EventValidator(), () => enc.tempPath('.ndjson'));
+        return (await prepareAndWrite(manifests, preparer, lakeWriter)).flatMap((o) => o.manifests.map((m) => [m.key, m.sha256, m.row_count, m.watermark_ms]));
+      };
+      const parallel = await run(twoLanes, 'lake-parallel');
+      const serial = await run(encoder, 'lake-serial');
+      expect(twoLanes.parallelWrites).toBe(2);
+      expect(parallel).toEqual(serial);
+      // Watermarks grow in input order: each write started after the one before it.
+      const watermarks = parallel.map((m) => m[3] as number);
+      expect(watermarks).toEqual([...watermarks].sort((a, b) => a - b));
+    } finally {
+      await twoLanes.close();
+    }
   });
 
   it('keeps multi-byte characters intact across decompressed chunk boundaries (objects over 1 MiB)', async () => {
