@@ -6,6 +6,7 @@ import type { ProducerMetrics } from '../publish/producer-metrics.js';
 import type { RecordSink, RunCheckpoints } from '../publish/record-sink.js';
 import type { RunSummary } from '../publish/run-summary.js';
 import { CHECKPOINT_PARTITION } from './checkpoint-reader.js';
+import { PendingRecords } from './pending-records.js';
 import { encodeCheckpoint, type RunCheckpoint } from './run-checkpoint.js';
 
 export interface TransactionalRunOptions {
@@ -39,10 +40,10 @@ export class TransactionalRun implements RecordSink, RunCheckpoints {
   private readonly resumeAt: number;
   private committedDelivered: number;
   private committedBytes: number;
+  /** `pending` copies the values it keeps: the caller's buffers are free once tryProduce returns. */
+  readonly retainsValues = false;
   /** The open transaction's records, kept to re-send them if the broker makes us abort it. */
-  /** `pending` keeps every record of the open transaction, to resend it after an abort. */
-  readonly retainsValues = true;
-  private pending: Array<{ topic: string; key: string; value: Buffer; timestampMs: number }> = [];
+  private readonly pending: PendingRecords;
   private unitsInTransaction = 0;
   private transactionStartedAt = 0;
   private readonly now: () => number;
@@ -56,6 +57,7 @@ export class TransactionalRun implements RecordSink, RunCheckpoints {
     resumeFrom: RunCheckpoint | undefined,
   ) {
     this.now = options.now ?? Date.now;
+    this.pending = new PendingRecords(options.topic);
     this.resumeAt = resumeFrom?.position ?? 0;
     this.position = 0;
     this.committedDelivered = resumeFrom?.delivered ?? 0;
@@ -89,7 +91,7 @@ export class TransactionalRun implements RecordSink, RunCheckpoints {
 
   tryProduce(topic: string, key: string, value: Buffer, timestampMs: number): boolean {
     this.producer.produce({ topic, key, value, timestamp: timestampMs });
-    this.pending.push({ topic, key, value, timestampMs });
+    this.pending.add(topic, key, value, timestampMs);
     this.metrics.counters.accepted++;
     return true;
   }
@@ -117,13 +119,9 @@ export class TransactionalRun implements RecordSink, RunCheckpoints {
   }
 
   private checkpoint(completed: boolean): RunCheckpoint {
-    let delivered = this.committedDelivered;
-    let bytes = this.committedBytes;
-    for (const record of this.pending) {
-      if (record.topic !== this.options.topic) continue;
-      delivered++;
-      bytes += record.value.length;
-    }
+    const pending = this.pending.totals;
+    const delivered = this.committedDelivered + pending.records;
+    const bytes = this.committedBytes + pending.bytes;
     return {
       version: 1,
       run_id: this.options.runId,
@@ -156,7 +154,7 @@ export class TransactionalRun implements RecordSink, RunCheckpoints {
           // The broker dropped the transaction: abort it and send the same records and checkpoint again.
           await this.producer.abort();
           await this.producer.begin();
-          for (const record of this.pending) this.producer.produce({ topic: record.topic, key: record.key, value: record.value, timestamp: record.timestampMs });
+          for (const record of this.pending.records()) this.producer.produce({ topic: record.topic, key: record.key, value: record.value, timestamp: record.timestampMs });
           produceCheckpoint();
         }
       }
@@ -165,7 +163,7 @@ export class TransactionalRun implements RecordSink, RunCheckpoints {
     this.metrics.transactions.inc({ outcome: 'committed' });
     this.committedDelivered = checkpoint.delivered;
     this.committedBytes = checkpoint.delivered_bytes;
-    this.pending = [];
+    this.pending.clear();
     this.unitsInTransaction = 0;
     this.logger.debug({ position: checkpoint.position, delivered: checkpoint.delivered, completed }, 'TransactionCommitted');
   }

@@ -26,7 +26,8 @@ export class FakeTransactions {
       },
       produce: (record: OutgoingRecord) => {
         if (!this.active) throw new Error('produce outside a transaction');
-        this.open.push(record);
+        // librdkafka copies the value on produce; the caller may reuse its buffer right after.
+        this.open.push({ ...record, value: Buffer.from(record.value) });
       },
       commit: async () => {
         const failure = this.failCommits.shift();
