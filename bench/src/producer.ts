@@ -7,6 +7,11 @@
  *
  *   node --import tsx bench/src/producer.ts     (BENCH_EVENTS=500000, BENCH_ROUNDS=3 by default)
  *
+ * BENCH_COMPRESSION=lz4 runs ours and the baseline with lz4 instead of zstd (the service's
+ * PRODUCER_COMPRESSION). Each line also gives the CPU time per event of this process and of the
+ * broker: on two cores their sum, not one thread, is what bounds the rate, and it is steadier than
+ * wall time on a shared machine. BENCH_THREAD_CPU=1 splits the process's share by thread.
+ *
  * Uses KAFKA_BROKERS when set, otherwise the testkit's local broker (TESTKIT_STATE_DIR).
  */
 import { readdirSync, readFileSync } from 'node:fs';
