@@ -5,12 +5,13 @@
 // The worker runs with its own defaults (ETL_DUCKDB_THREADS, ETL_PARALLEL_WRITES; override with ETL_BENCH_DUCKDB_THREADS,
 // ETL_BENCH_PARALLEL_WRITES); the baseline with DuckDB's default of one thread per core, its fastest here.
 import { createReadStream } from 'node:fs';
-import { mkdir, mkdtemp, readdir, rm, stat } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
 import pino from 'pino';
 import { createRegistry } from '@spotify-pipeline/shared/metrics';
-import type { StagedFileManifest } from '@spotify-pipeline/shared/schemas';
+import { columnsFromContract, listeningEventV1, toDuckDbType, type LakeType, type StagedFileManifest } from '@spotify-pipeline/shared/schemas';
 import {
   copyToParquet,
   createEtlMetrics,
@@ -33,6 +34,8 @@ const PER_OBJECT = Number(process.env.ETL_BENCH_EVENTS_PER_OBJECT ?? 100_000);
 const ROUNDS = Number(process.env.ETL_BENCH_ROUNDS ?? 3);
 const VALIDATION_THREADS = Number(process.env.ETL_BENCH_VALIDATION_THREADS ?? 0);
 const ROW_GROUP_ROWS = 122_880;
+/** Rows of the Parquet-writer comparison (DuckDB against a pure-JS writer), a slice of the data: the JS writer is slow. */
+const WRITER_EVENTS = Number(process.env.ETL_BENCH_WRITER_EVENTS ?? 100_000);
 const WORKER = etlSettingsSchema.parse({
   duckdbThreads: process.env.ETL_BENCH_DUCKDB_THREADS,
   parallelWrites: process.env.ETL_BENCH_PARALLEL_WRITES,
@@ -44,6 +47,52 @@ async function dirBytes(dir: string): Promise<number> {
   let total = 0;
   for (const e of entries) if (e.isFile()) total += (await stat(join(e.parentPath, e.name))).size;
   return total;
+}
+
+/** The contract has no DATE field (event_date is derived, and not part of this comparison). */
+const JS_WRITER_TYPES: Record<Exclude<LakeType, 'date'>, 'STRING' | 'INT64' | 'INT32' | 'DOUBLE' | 'BOOLEAN' | 'TIMESTAMP'> = {
+  string: 'STRING',
+  bigint: 'INT64',
+  int: 'INT32',
+  double: 'DOUBLE',
+  boolean: 'BOOLEAN',
+  timestamp_ms: 'TIMESTAMP',
+};
+
+/**
+ * Why Parquet is written by DuckDB (the issue keeps this measurement): the contract's columns of the
+ * same NDJSON lines, by DuckDB (read_ndjson → COPY) and by the pure-JS hyparquet-writer (JSON.parse,
+ * columns, write), both SNAPPY (hyparquet-writer has no ZSTD of its own), best of two.
+ */
+async function compareParquetWriters(encoder: DuckDbEncoder, stagedPath: string, work: string): Promise<{ duckdbRate: number; jsRate: number }> {
+  const lines = gunzipSync(await readFile(stagedPath)).toString('utf8').split('\n').filter((l) => l.length > 0).slice(0, WRITER_EVENTS);
+  const ndjson = join(work, 'writers.ndjson');
+  await writeFile(ndjson, lines.join('\n'));
+  const columns = columnsFromContract(listeningEventV1);
+  const typed = `{${columns.map((c) => `${c.name}: '${toDuckDbType(c.type)}'`).join(', ')}}`;
+  const { parquetWriteBuffer } = await import('hyparquet-writer');
+  let duckdbBest = Infinity;
+  let jsBest = Infinity;
+  for (let round = 0; round < 2; round++) {
+    let started = performance.now();
+    await encoder.run(`COPY (SELECT * FROM read_ndjson('${ndjson}', columns = ${typed})) TO '${join(work, 'writers-duckdb.parquet')}' (FORMAT parquet, COMPRESSION snappy, ROW_GROUP_SIZE ${ROW_GROUP_ROWS})`);
+    duckdbBest = Math.min(duckdbBest, (performance.now() - started) / 1000);
+    started = performance.now();
+    const events = lines.map((l) => JSON.parse(l) as Record<string, unknown>);
+    const columnData = columns.map((c) => ({
+      name: c.name,
+      type: JS_WRITER_TYPES[c.type as Exclude<LakeType, 'date'>],
+      data: events.map((e) => {
+        const value = e[c.name];
+        if (value === null || value === undefined) return null;
+        if (c.type === 'timestamp_ms') return Date.parse(value as string);
+        return c.type === 'bigint' ? BigInt(value as number) : value;
+      }) as never[],
+    }));
+    await writeFile(join(work, 'writers-js.parquet'), new Uint8Array(parquetWriteBuffer({ columnData, codec: 'SNAPPY', rowGroupSize: ROW_GROUP_ROWS })));
+    jsBest = Math.min(jsBest, (performance.now() - started) / 1000);
+  }
+  return { duckdbRate: lines.length / duckdbBest, jsRate: lines.length / jsBest };
 }
 
 async function main(): Promise<void> {
@@ -113,6 +162,11 @@ async function main(): Promise<void> {
       console.log(`parquet bytes: worker ${(await dirBytes(lake)) >> 20} MiB, baseline ${(await stat(baseOut)).size >> 20} MiB`);
       console.log(`ratio worker/duckdb: ${(workerRate / baseRate).toFixed(2)} (target ≥ 0.5); worker rate target ≥ 150000 rows/s: ${workerRate >= 150_000 ? 'met' : 'NOT met'}`);
       console.log(`peak RSS: ${peakRssMb()} MiB`);
+      const writers = await compareParquetWriters(encoder, join(stagedDir, manifests[0]!.key), work);
+      console.log(
+        `Parquet writers on ${Math.min(WRITER_EVENTS, PER_OBJECT)} lines (contract columns, SNAPPY): DuckDB ${Math.round(writers.duckdbRate)} rows/s, ` +
+          `hyparquet-writer (pure JS, with JSON.parse) ${Math.round(writers.jsRate)} rows/s: DuckDB ${(writers.duckdbRate / writers.jsRate).toFixed(1)}× faster`,
+      );
       reportResult({
         name: 'etl-worker: staged NDJSON.gz → validated, partitioned Parquet',
         description: `${EVENTS.toLocaleString('en-US')} events in ${manifests.length} staged objects; the worker gunzips, validates (compiled from the zod contract), de-duplicates, derives columns and writes ZSTD Parquet per (dt, hour) with DuckDB. Best of ${ROUNDS} alternating rounds.`,
@@ -126,6 +180,7 @@ async function main(): Promise<void> {
           `validation: ${VALIDATION_THREADS > 0 ? `${VALIDATION_THREADS} worker thread(s)` : 'main thread'}`,
           `worker DuckDB: ${WORKER.duckdbThreads || 'one per core'} thread(s), ${WORKER.parallelWrites} staged objects encoded at once; baseline DuckDB: one thread per core`,
           'CPU ratio is baseline/worker (higher is better), steadier than wall time on a shared machine',
+          `why DuckDB writes the Parquet: on ${Math.min(WRITER_EVENTS, PER_OBJECT).toLocaleString('en-US')} lines (contract columns, SNAPPY) DuckDB read_ndjson → COPY ${Math.round(writers.duckdbRate).toLocaleString('en-US')} rows/s, pure-JS hyparquet-writer (with JSON.parse) ${Math.round(writers.jsRate).toLocaleString('en-US')} rows/s (${(writers.duckdbRate / writers.jsRate).toFixed(1)}×)`,
         ],
       });
       if (checker instanceof ValidationPool) await checker.close();
