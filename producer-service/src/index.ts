@@ -3,7 +3,7 @@
  * hot path directly (the service itself starts from main.ts).
  */
 export { buildWorld, ListeningSimulator, sessionsForEventRate, sessionsForUsers, type SimulatedWorld, type SimulationWindow } from './simulator/listening-simulator.js';
-export type { SimulatedPlay } from './simulator/session.js';
+export type { SimulatedPlay } from './simulator/simulated-play.js';
 export { createPlaySource, InlinePlaySource, WorkerPlaySource, type PlaySource } from './simulator/play-source.js';
 export type { GeneratorSpec } from './simulator/generator-spec.js';
 export type { PlayBatch } from './simulator/play-batch.js';

@@ -3,7 +3,8 @@ import { localTime, MEAN_ACCEPTANCE, PEAK_INTENSITY, sessionIntensity } from './
 import { DeliveryHeap } from './event-heap.js';
 import { buildPodcasts, type PodcastCatalog } from './podcasts.js';
 import { Prng } from './prng.js';
-import { ListeningSession, MEAN_PLAYS_PER_SESSION, type SimulatedPlay } from './session.js';
+import { ListeningSession, MEAN_PLAYS_PER_SESSION } from './session.js';
+import type { SimulatedPlay } from './simulated-play.js';
 import { buildUsers, drawUser, type SimulatedUser, type UserPopulation } from './users.js';
 import { isMobile } from './vocabulary.js';
 
@@ -94,6 +95,8 @@ export class ListeningSimulator {
   private sessionCount = 0;
   private eventCount = 0;
   private readonly runTag: string;
+  /** Event ids are `${runTag}e` and the event's number in base 36. */
+  private readonly eventIdPrefix: string;
 
   constructor(private readonly world: SimulatedWorld, private readonly window: SimulationWindow) {
     this.rng = new Prng(window.seed).fork('sessions');
@@ -104,6 +107,7 @@ export class ListeningSimulator {
     this.nextCandidateMs = window.startMs + this.rng.exponential(this.candidateMeanGapMs);
     // Ids are unique per (seed, start): the same backfill reproduces the same ids.
     this.runTag = `sim${window.seed.toString(36)}t${Math.floor(window.startMs / 1000).toString(36)}`;
+    this.eventIdPrefix = `${this.runTag}e`;
     if (window.warmStart) this.warmUp();
   }
 
@@ -169,7 +173,7 @@ export class ListeningSimulator {
     const lag = isMobile(user.platform) ? 0 : 1;
     if (!rng.chance(sessionIntensity(localTime(startMs, user.utcOffsetHours), lag) / PEAK_INTENSITY)) return false;
     const sessionId = `${this.runTag}s${(this.sessionCount++).toString(36)}`;
-    const ids = { sessionId, nextEventId: () => `${this.runTag}e${(this.eventCount++).toString(36)}` };
+    const ids = { sessionId, eventIdPrefix: this.eventIdPrefix, nextEventNumber: () => this.eventCount++ };
     const session = new ListeningSession(rng, this.world, user, startMs, this.window.endMs, ids);
     if (session.offline) {
       const plays = session.drainOffline();

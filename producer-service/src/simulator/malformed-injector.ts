@@ -29,9 +29,10 @@ export class MalformedInjector {
     this.probability = ratio / (1 - ratio);
   }
 
-  /** A malformed record to send before `event`, or undefined. */
-  before(event: ListeningEvent): MalformedRecord | undefined {
+  /** A malformed record to send before the play's event, or undefined (`event` is only read when one is due). */
+  before(play: { readonly event: ListeningEvent }): MalformedRecord | undefined {
     if (this.ratio === 0 || !this.rng.chance(this.probability)) return undefined;
+    const event = play.event;
     const id = `${event.event_id}-bad`;
     if (this.rng.chance(0.5)) {
       const encoded = encodeListeningEvent({ ...event, event_id: id });

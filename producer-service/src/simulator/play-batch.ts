@@ -113,12 +113,12 @@ export function fillBatch(simulator: ListeningSimulator, injector: MalformedInje
       exhausted = true;
       break;
     }
-    const bad = injector.before(play.event);
+    const bad = injector.before(play);
     if (bad) {
       reserve(bad.value.length);
       offsets[count] = bytes;
       bytes += bad.value.copy(data, bytes);
-      keyIds[count] = numbering.number(play.event.user_id, newKeys);
+      keyIds[count] = numbering.number(play.session.user.id, newKeys);
       eventTimes[count] = play.eventTimeMs;
       deliverAt[count] = play.deliverAtMs;
       kinds[count] = bad.kind === 'not_json' ? RecordKind.NOT_JSON : RecordKind.SCHEMA_INVALID;
@@ -127,7 +127,7 @@ export function fillBatch(simulator: ListeningSimulator, injector: MalformedInje
     reserve(encodedSizeBound(play));
     offsets[count] = bytes;
     bytes = writeSimulatedPlay(play, data, bytes);
-    keyIds[count] = numbering.number(play.event.user_id, newKeys);
+    keyIds[count] = numbering.number(play.session.user.id, newKeys);
     eventTimes[count] = play.eventTimeMs;
     deliverAt[count] = play.deliverAtMs;
     kinds[count] = play.deliverAtMs > play.eventTimeMs ? RecordKind.VALID_LATE : RecordKind.VALID;

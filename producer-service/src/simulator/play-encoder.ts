@@ -1,4 +1,4 @@
-import type { SimulatedPlay } from './session.js';
+import type { SimulatedPlay } from './simulated-play.js';
 
 /**
  * The simulator's event encoder, the producer's hot path: writes a play's JSON straight into the
@@ -47,33 +47,38 @@ const FIXED_BYTES =
 
 /** Bytes `writeSimulatedPlay` may need at most for this play (a string escaped by JSON takes ≤ 6 bytes a character). */
 export function encodedSizeBound(play: SimulatedPlay): number {
-  const e = play.event;
-  const strings = e.event_id.length + e.ts.length + e.user_id.length + e.platform.length + e.conn_country.length + (e.reason_start?.length ?? 0) + (e.reason_end?.length ?? 0) + (e.session_id?.length ?? 0);
+  const session = play.session;
+  const strings =
+    session.eventIdPrefix.length + 11 + 24 + session.user.id.length + session.platform.length + session.user.country.length + play.reasonStart.length + play.outcome.reasonEnd.length + session.sessionId.length;
   return FIXED_BYTES + play.contentBytes.length + play.contentTail.length + 6 * strings + 2 * 8;
 }
 
-/** Writes the play's JSON at `at`; returns the offset after it. `out` must have `encodedSizeBound(play)` bytes of room. */
+/**
+ * Writes the play's JSON at `at`; returns the offset after it. `out` must have `encodedSizeBound(play)`
+ * bytes of room. Reads the play's fields, not `play.event`, which would build the event object.
+ */
 export function writeSimulatedPlay(play: SimulatedPlay, out: Uint8Array, at: number): number {
-  const e = play.event;
-  let o = quoted(out, copy(out, at, SCHEMA_VERSION_AND_EVENT_ID), e.event_id);
-  o = isoTime(out, copy(out, o, TS), play.eventTimeMs, e.ts);
-  o = quoted(out, copy(out, o, USER_ID), e.user_id);
-  o = quoted(out, copy(out, o, PLATFORM), e.platform);
-  o = integer(out, copy(out, o, MS_PLAYED), e.ms_played);
-  o = quoted(out, copy(out, o, CONN_COUNTRY), e.conn_country);
+  const session = play.session;
+  const outcome = play.outcome;
+  let o = eventId(out, copy(out, at, SCHEMA_VERSION_AND_EVENT_ID), session.eventIdPrefix, play.eventNumber);
+  o = isoTime(out, copy(out, o, TS), play.eventTimeMs);
+  o = quoted(out, copy(out, o, USER_ID), session.user.id);
+  o = quoted(out, copy(out, o, PLATFORM), session.platform);
+  o = integer(out, copy(out, o, MS_PLAYED), outcome.msPlayed);
+  o = quoted(out, copy(out, o, CONN_COUNTRY), session.user.country);
   o = copy(out, o, COMMA);
   out.set(play.contentBytes, o);
   o += play.contentBytes.length;
   out.set(play.contentTail, o);
   o += play.contentTail.length;
-  o = quoted(out, copy(out, o, REASON_START), e.reason_start);
-  o = quoted(out, copy(out, o, REASON_END), e.reason_end);
-  o = flag(out, copy(out, o, SHUFFLE), e.shuffle);
-  o = flag(out, copy(out, o, SKIPPED), e.skipped);
-  o = flag(out, copy(out, o, OFFLINE), e.offline);
-  o = integer(out, copy(out, o, OFFLINE_TIMESTAMP), e.offline_timestamp);
-  o = flag(out, copy(out, o, INCOGNITO_MODE), e.incognito_mode);
-  o = quoted(out, copy(out, o, SESSION_ID), e.session_id);
+  o = quoted(out, copy(out, o, REASON_START), play.reasonStart);
+  o = quoted(out, copy(out, o, REASON_END), outcome.reasonEnd);
+  o = flag(out, copy(out, o, SHUFFLE), play.shuffle);
+  o = flag(out, copy(out, o, SKIPPED), outcome.skipped);
+  o = flag(out, copy(out, o, OFFLINE), session.offline);
+  o = integer(out, copy(out, o, OFFLINE_TIMESTAMP), play.playStartMs);
+  o = flag(out, copy(out, o, INCOGNITO_MODE), session.incognito);
+  o = quoted(out, copy(out, o, SESSION_ID), session.sessionId);
   return copy(out, o, CLOSE);
 }
 
@@ -106,18 +111,18 @@ function quoted(out: Uint8Array, at: number, text: string | null): number {
 }
 
 /**
- * `ts` written from the play's event time (`ts` is its ISO form, see SimulatedPlay) rather than read
- * from the string, which is a fresh concatenation per event that reading would first have to flatten.
- * "YYYY-MM-DDTHH:MM:" comes from a small cache of recent minutes; seconds and millis are digits.
+ * `ts` written from the play's event time (`ts` is its ISO form, see SimulatedPlay), so no ISO string
+ * is made per event. "YYYY-MM-DDTHH:MM:" comes from a small cache of recent minutes; seconds and
+ * millis are digits.
  */
 const MINUTE_SLOTS = 256;
 const PREFIX_BYTES = 17;
 const slotMinute = new Float64Array(MINUTE_SLOTS).fill(Number.NaN);
 const slotPrefix = new Uint8Array(MINUTE_SLOTS * PREFIX_BYTES);
 
-function isoTime(out: Uint8Array, at: number, ms: number, text: string): number {
-  // Only whole milliseconds of years 0000–9999 have the 24-character form; anything else as the string says.
-  if (!Number.isInteger(ms) || ms < -62_167_219_200_000 || ms > 253_402_300_799_999) return quoted(out, at, text);
+function isoTime(out: Uint8Array, at: number, ms: number): number {
+  // Only whole milliseconds of years 0000–9999 have the 24-character form; anything else as Date writes it.
+  if (!Number.isInteger(ms) || ms < -62_167_219_200_000 || ms > 253_402_300_799_999) return quoted(out, at, new Date(ms).toISOString());
   const minute = Math.floor(ms / 60_000);
   const slot = minute & (MINUTE_SLOTS - 1);
   const base = slot * PREFIX_BYTES;
@@ -139,6 +144,31 @@ function isoTime(out: Uint8Array, at: number, ms: number, text: string): number 
   out[o++] = 0x30 + (Math.floor(millis / 10) % 10);
   out[o++] = 0x30 + (millis % 10);
   out[o++] = 0x5a; // 'Z'
+  out[o++] = QUOTE;
+  return o;
+}
+
+/** `event_id`: the run's prefix, then the event number in base 36 (as Number#toString(36) writes it). */
+function eventId(out: Uint8Array, at: number, prefix: string, eventNumber: number): number {
+  if (!(eventNumber >= 0 && Number.isSafeInteger(eventNumber))) return quoted(out, at, prefix + eventNumber.toString(36));
+  let o = at;
+  out[o++] = QUOTE;
+  const length = prefix.length;
+  for (let i = 0; i < length; i++) {
+    const c = prefix.charCodeAt(i);
+    if (c < 0x20 || c > 0x7e || c === QUOTE || c === 0x5c) return quoted(out, at, prefix + eventNumber.toString(36));
+    out[o++] = c;
+  }
+  let digits = 1;
+  for (let power = 36; power <= eventNumber; power *= 36) digits++;
+  let rest = eventNumber;
+  for (let i = o + digits - 1; i >= o; i--) {
+    const next = Math.floor(rest / 36);
+    const digit = rest - next * 36;
+    out[i] = digit < 10 ? 0x30 + digit : 0x57 + digit; // '0'–'9', then 'a'–'z'
+    rest = next;
+  }
+  o += digits;
   out[o++] = QUOTE;
   return o;
 }

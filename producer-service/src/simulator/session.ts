@@ -1,32 +1,11 @@
-import type { ListeningEvent } from '@spotify-pipeline/shared/schemas';
-import { EPISODE_CONTENT_TAIL, NO_CONTENT_TAIL, TRACK_CONTENT_TAIL, UNKNOWN_CONTENT_BYTES, type Catalog, type CatalogTrack } from './catalog.js';
+import type { Catalog, CatalogTrack } from './catalog.js';
 import { localTime } from './daily-cycle.js';
-import { isoTime } from './iso-time.js';
 import { pickEpisode, type Episode, type PodcastCatalog } from './podcasts.js';
 import type { Prng } from './prng.js';
+import { SimulatedPlay, type PlaySession } from './simulated-play.js';
 import { episodeOutcome, musicOutcome, nextReasonStart, SESSION_START_REASONS, SESSION_START_WEIGHTS, type PlaybackOutcome } from './skips.js';
 import type { SimulatedUser } from './users.js';
 import { isMobile } from './vocabulary.js';
-
-/** One generated stream, with what the model knew about it (tests check the model through these). */
-export interface SimulatedPlay {
-  event: ListeningEvent;
-  /** `ts` as epoch ms: the Kafka timestamp. */
-  eventTimeMs: number;
-  /** When the client reports it: the event time, or later for plays made offline. */
-  deliverAtMs: number;
-  /** Tie-break of equal delivery times, set by the delivery heap. */
-  order: number;
-  durationMs: number;
-  kind: 'music' | 'podcast' | 'unknown';
-  mobile: boolean;
-  /** The content fields of `event` as UTF-8 JSON (encoded once per track/episode, see play-encoder). */
-  contentBytes: Buffer;
-  /** The content fields after `contentBytes` (constant null fields). */
-  contentTail: Buffer;
-  /** While pending in the simulator: the live session that continues after this play. */
-  continuation?: ListeningSession;
-}
 
 /** Session model parameters; the means are exported so the rate calibration stays in step. */
 export const MUSIC_CONTINUE_PROBABILITY = 0.93;
@@ -44,7 +23,10 @@ export const MEAN_PLAYS_PER_SESSION = (1 - podcastShare) * meanMusicPlays + podc
 
 export interface SessionIds {
   sessionId: string;
-  nextEventId(): string;
+  /** See PlaySession.eventIdPrefix. */
+  eventIdPrefix: string;
+  /** The run's next event number (event ids are unique per run). */
+  nextEventNumber(): number;
 }
 
 export interface World {
@@ -73,14 +55,16 @@ function pickTrack(rng: Prng, world: World, user: SimulatedUser, previous: Catal
  * when the device reconnects, minutes to days later (the late data the lake must place by event
  * time), so the simulator drains them at once with `drainOffline`.
  */
-export class ListeningSession {
+export class ListeningSession implements PlaySession {
   readonly platform: string;
   readonly mobile: boolean;
   readonly podcast: boolean;
   readonly shuffle: boolean;
   readonly offline: boolean;
+  readonly incognito: boolean;
+  readonly sessionId: string;
+  readonly eventIdPrefix: string;
   private readonly albumMode: boolean;
-  private readonly incognito: boolean;
   private readonly lateNight: boolean;
   private readonly morning: boolean;
   private readonly weekend: boolean;
@@ -98,6 +82,8 @@ export class ListeningSession {
     private readonly endMs: number,
     private readonly ids: SessionIds,
   ) {
+    this.sessionId = ids.sessionId;
+    this.eventIdPrefix = ids.eventIdPrefix;
     this.platform = rng.chance(0.8) ? user.platform : user.secondaryPlatform;
     this.mobile = isMobile(this.platform);
     const local = localTime(startMs, user.utcOffsetHours);
@@ -150,46 +136,7 @@ export class ListeningSession {
       this.finished = true;
       return undefined;
     }
-    // One literal in contract field order: no intermediate objects on the hot path, and
-    // JSON.stringify then emits the fields in contract order.
-    const play: SimulatedPlay = {
-      event: {
-        schema_version: 1,
-        event_id: this.ids.nextEventId(),
-        ts: isoTime(eventTimeMs),
-        user_id: this.user.id,
-          platform: this.platform,
-        ms_played: outcome.msPlayed,
-        conn_country: this.user.country,
-        track_uri: track ? track.uri : null,
-        track_name: track ? track.name : null,
-        artist_name: track ? track.artistName : null,
-        album_name: track ? track.albumName : null,
-        episode_name: episode ? episode.name : null,
-        episode_show_name: episode ? episode.showName : null,
-        episode_uri: episode ? episode.uri : null,
-        audiobook_title: null,
-        audiobook_uri: null,
-        audiobook_chapter_uri: null,
-        audiobook_chapter_title: null,
-        reason_start: this.reasonStart,
-        reason_end: outcome.reasonEnd,
-        shuffle: this.podcast ? null : this.shuffle,
-        skipped: outcome.skipped,
-        offline: this.offline,
-        offline_timestamp: playStartMs,
-        incognito_mode: this.incognito,
-        session_id: this.ids.sessionId,
-      },
-      eventTimeMs,
-      deliverAtMs: eventTimeMs,
-      order: 0,
-      durationMs,
-      kind,
-      mobile: this.mobile,
-      contentBytes: track ? track.contentBytes : episode ? episode.contentBytes : UNKNOWN_CONTENT_BYTES,
-      contentTail: track ? TRACK_CONTENT_TAIL : episode ? EPISODE_CONTENT_TAIL : NO_CONTENT_TAIL,
-    };
+    const play = new SimulatedPlay(this, this.ids.nextEventNumber(), playStartMs, eventTimeMs, this.reasonStart, outcome, track, episode, durationMs, kind);
     this.played++;
     if (last) {
       this.finished = true;

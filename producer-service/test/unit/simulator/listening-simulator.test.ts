@@ -2,7 +2,7 @@ import { LISTENING_EVENT_FIELDS, listeningEventV1 } from '@spotify-pipeline/shar
 import { localTime } from '../../../src/simulator/daily-cycle';
 import { buildWorld, ListeningSimulator, sessionsForEventRate, sessionsForUsers, type SimulatedWorld } from '../../../src/simulator/listening-simulator';
 import { encodeSimulatedPlay } from '../../../src/simulator/play-encoder';
-import type { SimulatedPlay } from '../../../src/simulator/session';
+import type { SimulatedPlay } from '../../../src/simulator/simulated-play';
 
 // One fixed seed, the default world (50,000 tracks, 10,000 users), one simulated week.
 const SEED = 20240101;

@@ -13,7 +13,7 @@ function run(ratio: number, seed: number, count: number): MalformedRecord[] {
   const injector = new MalformedInjector(ratio, seed);
   const out: MalformedRecord[] = [];
   for (let i = 0; i < count; i++) {
-    const bad = injector.before(event);
+    const bad = injector.before({ event });
     if (bad) out.push(bad);
   }
   return out;
