@@ -125,8 +125,9 @@ export class StagedObjectPreparer {
       // country was fixed on the parsed copy only; SQL upper() repeats that normalisation.
       if (!spool) lines.push(line);
       bucket.rowCount++;
-      if (isEarlier(ts, bucket.minTs)) bucket.minTs = ts;
+      // Mostly in order: a new maximum cannot be a new minimum.
       if (isEarlier(bucket.maxTs, ts)) bucket.maxTs = ts;
+      else if (isEarlier(ts, bucket.minTs)) bucket.minTs = ts;
     };
 
     // Chunks are checked concurrently (worker threads) but applied strictly in input order, so

@@ -59,17 +59,25 @@ export async function readStagedLines(
   // is ever cut, and only the short unfinished tail is copied into the next chunk.
   let carry: Buffer = Buffer.alloc(0);
   try {
-    for await (const chunk of gunzip as AsyncIterable<Buffer>) {
-      if (spool) await spool.write(chunk);
-      const lastNewline = chunk.lastIndexOf(10);
-      if (lastNewline === -1) {
-        carry = Buffer.concat([carry, chunk]);
-        continue;
+    await eachChunk(gunzip, async (chunk) => {
+      // The spool write (threadpool) runs while this chunk's lines are validated.
+      const spooled = spool?.write(chunk);
+      try {
+        const lastNewline = chunk.lastIndexOf(10);
+        if (lastNewline === -1) {
+          carry = Buffer.concat([carry, chunk]);
+        } else {
+          // Only the line cut by the previous chunk is joined (copied); the rest is decoded in place.
+          const firstNewline = carry.length > 0 ? chunk.indexOf(10) : -1;
+          const joined = carry.length > 0 ? decodeLines(Buffer.concat([carry, chunk.subarray(0, firstNewline)])) : [];
+          const lines = decodeLines(chunk.subarray(firstNewline + 1, lastNewline));
+          carry = Buffer.from(chunk.subarray(lastNewline + 1));
+          await onLines(joined.length > 0 ? [...joined, ...lines] : lines);
+        }
+      } finally {
+        await spooled;
       }
-      const whole = carry.length > 0 ? Buffer.concat([carry, chunk.subarray(0, lastNewline)]) : chunk.subarray(0, lastNewline);
-      carry = Buffer.from(chunk.subarray(lastNewline + 1));
-      await onLines(decodeLines(whole));
-    }
+    });
   } catch (err) {
     if (err instanceof PipelineError) throw err;
     const code = (err as { code?: string }).code ?? '';
@@ -86,6 +94,31 @@ export async function readStagedLines(
       retriable: true,
     });
   }
+}
+
+/**
+ * Calls `onChunk` for each chunk of `stream`, one at a time, in order. Unlike `for await`, which
+ * concatenates everything buffered into one new Buffer on each read (megabytes copied per chunk with
+ * gunzip running ahead), each chunk is handed over as zlib produced it; the stream is paused while
+ * a chunk is handled and keeps decompressing ahead up to its high-water mark.
+ */
+function eachChunk(stream: Readable, onChunk: (chunk: Buffer) => Promise<void>): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    let handled: Promise<void> = Promise.resolve();
+    let failed = false;
+    const fail = (err: unknown): void => {
+      if (failed) return;
+      failed = true;
+      stream.destroy();
+      reject(err);
+    };
+    stream.on('data', (chunk: Buffer) => {
+      stream.pause();
+      handled = handled.then(() => onChunk(chunk)).then(() => void (failed || stream.resume()), fail);
+    });
+    stream.on('end', () => void handled.then(() => failed || resolve(), fail));
+    stream.on('error', fail);
+  });
 }
 
 /** Text is decoded in pieces of about this size, cut at newlines: small strings die young in V8's new space. */
