@@ -1,3 +1,4 @@
+import { existsSync, mkdtempSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -42,6 +43,8 @@ export class LakeHarness {
   };
   private readonly apps: ServiceApp[] = [];
   private nextOffset = new Map<number, number>();
+  /** The workers' ETL_TMP_DIR: a SIGKILLed worker cannot remove its temp files, so they go where tearDown does. */
+  private readonly tmpDir = mkdtempSync(join(existsSync('/dev/shm') ? '/dev/shm' : tmpdir(), 'etl-test-'));
 
   constructor(
     readonly kafka: KafkaEndpoint,
@@ -80,6 +83,7 @@ export class LakeHarness {
       ETL_TRACKS_SNAPSHOT_INTERVAL_MS: '0',
       ETL_DUCKDB_THREADS: '1',
       ETL_DUCKDB_MEMORY_LIMIT_MB: '256',
+      ETL_TMP_DIR: this.tmpDir,
       ETL_TRANSACTION_TIMEOUT_MS: '20000',
       HTTP_PORT: '0',
       LOG_LEVEL: 'warn',
@@ -139,6 +143,7 @@ export class LakeHarness {
     for (const app of this.apps) await app.close();
     await this.admin.close();
     this.s3.destroy();
+    await rm(this.tmpDir, { recursive: true, force: true });
   }
 }
 
