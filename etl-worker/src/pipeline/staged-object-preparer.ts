@@ -2,10 +2,11 @@ import { rm } from 'node:fs/promises';
 import { PipelineError } from '@spotify-pipeline/shared/errors';
 import type { StagedFileManifest } from '@spotify-pipeline/shared/schemas';
 import { copyLinesExcept } from '../source/spooled-lines.js';
-import { readStagedLines, type StagedObjectSource } from '../source/staged-object-reader.js';
+import { readSpooledLines, readStagedLines, type StagedObjectSource } from '../source/staged-object-reader.js';
 import type { ExtraColumn } from '../transform/listening-events-sql.js';
 import type { ExtraColumnType, LineChecker, LineSummary } from '../validate/event-validator.js';
 import type { RejectReason } from '../validate/reasons.js';
+import { detached, ExactEventIds, HashedEventIds, type EventIdFilter } from './event-id-filter.js';
 import { hourPartitionOf, type HourPartition } from './lake-keys.js';
 
 export interface RejectedLine {
@@ -48,6 +49,23 @@ export interface PreparedObject {
  */
 const MAX_CHUNKS_IN_FLIGHT = 4;
 
+type LineSource = (onLines: (lines: string[]) => Promise<void>) => Promise<void>;
+
+/** What one read of a staged object's lines found. */
+interface ValidationPass {
+  /** Valid, first-seen lines, only when there is no spool. */
+  lines: string[];
+  /** Indices of rejected and repeated lines. */
+  dropped: Set<number>;
+  rejected: RejectedLine[];
+  buckets: Map<string, OpenBucket>;
+  extras: Map<string, ExtraColumnType>;
+  duplicateCount: number;
+  lineCount: number;
+  /** An event id's hash repeated: the pass must be redone with exact ids. */
+  unsure: boolean;
+}
+
 interface OpenBucket {
   hourKey: string;
   partition: HourPartition;
@@ -64,30 +82,57 @@ export class StagedObjectPreparer {
     private readonly checker: LineChecker,
     /** A fresh local path (tmpfs) for the spooled staged object; without it there is no fast path. */
     private readonly spoolPath?: () => string,
+    /** The event-id filter of a first pass over a spooled object (tests inject colliding hashes). */
+    private readonly firstPassIds: () => EventIdFilter = () => new HashedEventIds(),
   ) {}
 
   async prepare(manifest: StagedFileManifest): Promise<PreparedObject> {
+    const spool = this.spoolPath?.();
+    try {
+      // With a spool, ids are remembered as hashes; a repeated hash means "validate it all again,
+      // exactly", from the spooled copy (see event-id-filter.ts). Without one there is no second read.
+      let pass = await this.validatePass(manifest, (onLines) => readStagedLines(this.source, manifest, onLines, spool), spool === undefined, spool ? this.firstPassIds() : new ExactEventIds());
+      if (pass.unsure && spool) pass = await this.validatePass(manifest, (onLines) => readSpooledLines(spool, onLines), false, new ExactEventIds());
+      let validLinesPath = spool;
+      if (spool && pass.dropped.size > 0) {
+        validLinesPath = `${spool}.valid`;
+        const copied = await copyLinesExcept(spool, validLinesPath, pass.dropped);
+        const kept = pass.lineCount - pass.dropped.size;
+        if (copied !== kept) throw new PipelineError('INTERNAL', `staged object ${manifest.key}: copied ${copied} valid lines, validation kept ${kept}`);
+        await rm(spool, { force: true });
+      }
+      return {
+        validLinesPath,
+        manifest,
+        lines: pass.lines,
+        buckets: [...pass.buckets.keys()].sort().map((k) => {
+          const { partition, rowCount, minTs, maxTs } = pass.buckets.get(k)!;
+          return { partition, rowCount, eventTimeMinMs: Date.parse(minTs), eventTimeMaxMs: Date.parse(maxTs) };
+        }),
+        extras: [...pass.extras].sort(([a], [b]) => a.localeCompare(b)).map(([name, type]) => ({ name, type })),
+        rejected: pass.rejected,
+        duplicateCount: pass.duplicateCount,
+        lineCount: pass.lineCount,
+      };
+    } catch (err) {
+      if (spool) await Promise.all([rm(spool, { force: true }), rm(`${spool}.valid`, { force: true })]);
+      throw err;
+    }
+  }
+
+  /** One read of the object's lines: validate, de-duplicate, bucket. */
+  private async validatePass(manifest: StagedFileManifest, read: LineSource, keepLines: boolean, ids: EventIdFilter): Promise<ValidationPass> {
     const { source } = manifest;
     const contiguous = manifest.record_count === source.last_offset - source.first_offset + 1;
-    const buckets = new Map<string, OpenBucket>();
+    const pass: ValidationPass = { lines: [], dropped: new Set(), rejected: [], buckets: new Map(), extras: new Map(), duplicateCount: 0, lineCount: 0, unsure: false };
     let lastBucket: OpenBucket | undefined;
-    const spool = this.spoolPath?.();
-    // Without a spool the valid lines are kept here; with one only the indices of dropped lines are,
-    // so 100k decoded lines never outlive their chunk (their retention cost more GC than validation).
-    const lines: string[] = [];
-    const dropped = new Set<number>();
-    const rejected: RejectedLine[] = [];
-    const seen = new Set<string>();
-    const objectExtras = new Map<string, ExtraColumnType>();
-    let duplicateCount = 0;
-    let index = 0;
     const reject = (reason: RejectReason, message: string, line: string, lineIndex: number): void => {
-      dropped.add(lineIndex);
-      rejected.push({ reason, message, line: detached(line), offset: contiguous ? source.first_offset + lineIndex : source.first_offset });
+      pass.dropped.add(lineIndex);
+      pass.rejected.push({ reason, message, line: detached(line), offset: contiguous ? source.first_offset + lineIndex : source.first_offset });
     };
 
     const apply = (line: string, verdict: LineSummary): void => {
-      const lineIndex = index++;
+      const lineIndex = pass.lineCount++;
       if (!verdict.ok) {
         reject(verdict.reason, verdict.message, line, lineIndex);
         return;
@@ -100,30 +145,32 @@ export class StagedObjectPreparer {
         }
         for (const [name, type] of verdict.extras) {
           this.extraTypes.set(name, type);
-          objectExtras.set(name, type);
+          pass.extras.set(name, type);
         }
       }
       const { eventId, ts } = verdict;
-      const known = seen.size;
-      if (seen.add(detached(eventId)).size === known) {
-        duplicateCount++;
-        dropped.add(lineIndex);
+      const fresh = ids.add(eventId);
+      if (fresh === false) {
+        pass.duplicateCount++;
+        pass.dropped.add(lineIndex);
         return;
       }
+      // Counted as new for now; the caller redoes the whole object exactly.
+      if (fresh === 'maybe') pass.unsure = true;
       // Lines come mostly in event-time order: the previous line's hour is the likely one, found without a lookup.
       let bucket = lastBucket !== undefined && ts.startsWith(lastBucket.hourKey) ? lastBucket : undefined;
       if (!bucket) {
         const hourKey = ts.slice(0, 13);
-        bucket = buckets.get(hourKey);
+        bucket = pass.buckets.get(hourKey);
         if (!bucket) {
           bucket = { hourKey, partition: hourPartitionOf(ts), rowCount: 0, minTs: ts, maxTs: ts };
-          buckets.set(hourKey, bucket);
+          pass.buckets.set(hourKey, bucket);
         }
         lastBucket = bucket;
       }
       // The raw line goes to DuckDB (it parses faster than we can re-serialise), but a lower-case
       // country was fixed on the parsed copy only; SQL upper() repeats that normalisation.
-      if (!spool) lines.push(line);
+      if (keepLines) pass.lines.push(line);
       bucket.rowCount++;
       // Mostly in order: a new maximum cannot be a new minimum.
       if (isEarlier(bucket.maxTs, ts)) bucket.maxTs = ts;
@@ -136,59 +183,25 @@ export class StagedObjectPreparer {
     const unsupported = manifest.format !== 'ndjson';
     const inFlight: Array<Promise<void>> = [];
     let applied: Promise<void> = Promise.resolve();
-    let validLinesPath = spool;
     try {
-      await readStagedLines(
-        this.source,
-        manifest,
-        async (chunk) => {
-          const verdicts = unsupported
-            ? chunk.map((): LineSummary => ({ ok: false, reason: 'unsupported_format', message: `staged format ${manifest.format} is not read by this worker` }))
-            : this.checker.checkLines(chunk);
-          applied = applied.then(async () => {
-            const list = await verdicts;
-            for (let i = 0; i < chunk.length; i++) apply(chunk[i]!, list[i]!);
-          });
-          inFlight.push(applied);
-          if (inFlight.length > MAX_CHUNKS_IN_FLIGHT) await inFlight.shift();
-        },
-        spool,
-      );
+      await read(async (chunk) => {
+        const verdicts = unsupported
+          ? chunk.map((): LineSummary => ({ ok: false, reason: 'unsupported_format', message: `staged format ${manifest.format} is not read by this worker` }))
+          : this.checker.checkLines(chunk);
+        applied = applied.then(async () => {
+          const list = await verdicts;
+          for (let i = 0; i < chunk.length; i++) apply(chunk[i]!, list[i]!);
+        });
+        inFlight.push(applied);
+        if (inFlight.length > MAX_CHUNKS_IN_FLIGHT) await inFlight.shift();
+      });
       await applied;
-      if (spool && dropped.size > 0) {
-        validLinesPath = `${spool}.valid`;
-        const copied = await copyLinesExcept(spool, validLinesPath, dropped);
-        if (copied !== index - dropped.size) throw new PipelineError('INTERNAL', `staged object ${manifest.key}: copied ${copied} valid lines, validation kept ${index - dropped.size}`);
-        await rm(spool, { force: true });
-      }
     } catch (err) {
       await applied.catch(() => undefined);
-      if (spool) await Promise.all([rm(spool, { force: true }), rm(`${spool}.valid`, { force: true })]);
       throw err;
     }
-
-    return {
-      validLinesPath,
-      manifest,
-      lines,
-      buckets: [...buckets.keys()].sort().map((k) => {
-        const { partition, rowCount, minTs, maxTs } = buckets.get(k)!;
-        return { partition, rowCount, eventTimeMinMs: Date.parse(minTs), eventTimeMaxMs: Date.parse(maxTs) };
-      }),
-      extras: [...objectExtras].sort(([a], [b]) => a.localeCompare(b)).map(([name, type]) => ({ name, type })),
-      rejected,
-      duplicateCount,
-      lineCount: index,
-    };
+    return pass;
   }
-}
-
-/**
- * A copy of a short string that does not keep the decoded text it was cut from alive: V8 represents
- * a substring as a slice of its parent, so a set of 100k event ids would otherwise hold every line.
- */
-function detached(text: string): string {
-  return (' ' + text).slice(1);
 }
 
 /**

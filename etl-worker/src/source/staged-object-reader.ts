@@ -1,5 +1,6 @@
 import { isAscii } from 'node:buffer';
 import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { Readable, Transform } from 'node:stream';
 import { createGunzip, type ZlibOptions } from 'node:zlib';
@@ -55,25 +56,14 @@ export async function readStagedLines(
   // The decompressed bytes are also kept on local tmpfs: when every line is valid, DuckDB parses
   // this copy itself (in parallel) instead of a re-serialised one (the fast path; see LakeObjectWriter).
   const spool = spoolPath ? await open(spoolPath, 'w') : undefined;
-  // Split on the last newline byte of each chunk and decode whole lines only: no UTF-8 sequence
-  // is ever cut, and only the short unfinished tail is copied into the next chunk.
-  let carry: Buffer = Buffer.alloc(0);
+  const lines = new LineDecoder();
   try {
     await eachChunk(gunzip, async (chunk) => {
       // The spool write (threadpool) runs while this chunk's lines are validated.
       const spooled = spool?.write(chunk);
       try {
-        const lastNewline = chunk.lastIndexOf(10);
-        if (lastNewline === -1) {
-          carry = Buffer.concat([carry, chunk]);
-        } else {
-          // Only the line cut by the previous chunk is joined (copied); the rest is decoded in place.
-          const firstNewline = carry.length > 0 ? chunk.indexOf(10) : -1;
-          const joined = carry.length > 0 ? decodeLines(Buffer.concat([carry, chunk.subarray(0, firstNewline)])) : [];
-          const lines = decodeLines(chunk.subarray(firstNewline + 1, lastNewline));
-          carry = Buffer.from(chunk.subarray(lastNewline + 1));
-          await onLines(joined.length > 0 ? [...joined, ...lines] : lines);
-        }
+        const decoded = lines.push(chunk);
+        if (decoded.length > 0) await onLines(decoded);
       } finally {
         await spooled;
       }
@@ -86,13 +76,50 @@ export async function readStagedLines(
   } finally {
     await spool?.close();
   }
-  if (carry.length > 0) await onLines(decodeLines(carry));
+  const tail = lines.end();
+  if (tail.length > 0) await onLines(tail);
   const digest = hash.digest('hex');
   if (digest !== manifest.sha256 || size !== manifest.size_bytes) {
     // Retriable: a sink replay may be rewriting the same key right now; a lasting mismatch exhausts the retries.
     throw new PipelineError('CHECKSUM_MISMATCH', `staged object ${manifest.key}: sha256 ${digest} (${size} B), manifest says ${manifest.sha256} (${manifest.size_bytes} B)`, {
       retriable: true,
     });
+  }
+}
+
+/** Reads the lines of a spooled (decompressed, already verified) staged object, as readStagedLines delivered them. */
+export async function readSpooledLines(spoolPath: string, onLines: (lines: string[]) => void | Promise<void>): Promise<void> {
+  const lines = new LineDecoder();
+  await eachChunk(createReadStream(spoolPath, { highWaterMark: 1 << 20 }), async (chunk) => {
+    const decoded = lines.push(chunk);
+    if (decoded.length > 0) await onLines(decoded);
+  });
+  const tail = lines.end();
+  if (tail.length > 0) await onLines(tail);
+}
+
+/**
+ * Splits decompressed chunks on their last newline byte and decodes whole lines only: no UTF-8
+ * sequence is ever cut, and only the line cut by a chunk boundary is copied (joined with the next chunk).
+ */
+class LineDecoder {
+  private carry: Buffer = Buffer.alloc(0);
+
+  push(chunk: Buffer): string[] {
+    const lastNewline = chunk.lastIndexOf(10);
+    if (lastNewline === -1) {
+      this.carry = Buffer.concat([this.carry, chunk]);
+      return [];
+    }
+    const firstNewline = this.carry.length > 0 ? chunk.indexOf(10) : -1;
+    const joined = this.carry.length > 0 ? decodeLines(Buffer.concat([this.carry, chunk.subarray(0, firstNewline)])) : [];
+    const lines = decodeLines(chunk.subarray(firstNewline + 1, lastNewline));
+    this.carry = Buffer.from(chunk.subarray(lastNewline + 1));
+    return joined.length > 0 ? [...joined, ...lines] : lines;
+  }
+
+  end(): string[] {
+    return this.carry.length > 0 ? decodeLines(this.carry) : [];
   }
 }
 

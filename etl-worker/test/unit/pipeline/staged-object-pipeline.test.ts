@@ -8,6 +8,7 @@ import { createRegistry } from '@spotify-pipeline/shared/metrics';
 import { fromKafkaHeaders, lakeFileManifestV1, type StagedFileManifest } from '@spotify-pipeline/shared/schemas';
 import { createEtlMetrics } from '../../../src/metrics';
 import { DuckDbEncoder } from '../../../src/parquet/duckdb-encoder';
+import { HashedEventIds } from '../../../src/pipeline/event-id-filter';
 import { LakeObjectWriter } from '../../../src/pipeline/lake-object-writer';
 import { prepareAndWrite } from '../../../src/pipeline/overlapped-processing';
 import { StagedObjectPreparer } from '../../../src/pipeline/staged-object-preparer';
@@ -148,6 +149,31 @@ describe('staged object → lake files (no network)', () => {
     // The unfiltered download is gone; the filtered copy is the writer's to delete.
     await expect(readFile(spool)).rejects.toMatchObject({ code: 'ENOENT' });
     await rm(prepared.validLinesPath!);
+  });
+
+  it('gives the same result with a spool (hashed ids, exact re-run on a repeated hash) as without', async () => {
+    const events = [0, 1, 2, 3, 4, 5].map((i) => listeningEvent(i, { ts: `2026-11-20T${i % 2 ? '10' : '11'}:0${i}:00Z` }));
+    const lines = [
+      ...events.map((e) => JSON.stringify(e)),
+      JSON.stringify({ ...events[2], ms_played: 1 }), // repeated event_id, other content: the first line wins
+      'not json',
+      JSON.stringify(events[0]),
+    ];
+    const manifest = stage(lines, 6000);
+    const summary = async (preparer: StagedObjectPreparer) => {
+      const p = await preparer.prepare(manifest);
+      const valid = p.validLinesPath ? (await readFile(p.validLinesPath, 'utf8')).split('\n').filter(Boolean) : p.lines;
+      if (p.validLinesPath) await rm(p.validLinesPath);
+      return { valid, buckets: p.buckets, rejected: p.rejected, duplicates: p.duplicateCount, lines: p.lineCount };
+    };
+    const exact = await summary(new StagedObjectPreparer(source, new EventValidator()));
+    expect(exact.duplicates).toBe(2);
+    expect(exact.valid).toEqual(lines.slice(0, 6));
+    const hashed = await summary(new StagedObjectPreparer(source, new EventValidator(), () => encoder.tempPath('.ndjson')));
+    expect(hashed).toEqual(exact);
+    // Every hash the same: every line after the first is "maybe", the exact re-run still decides.
+    const colliding = new StagedObjectPreparer(source, new EventValidator(), () => encoder.tempPath('.ndjson'), () => new HashedEventIds((_t, out) => out.fill(1)));
+    expect(await summary(colliding)).toEqual(exact);
   });
 
   it('writes staged objects two at a time with the same files, manifests and order as one at a time', async () => {
