@@ -2,7 +2,7 @@ import { rm } from 'node:fs/promises';
 import { PipelineError } from '@spotify-pipeline/shared/errors';
 import type { StagedFileManifest } from '@spotify-pipeline/shared/schemas';
 import { copyLinesExcept } from '../source/spooled-lines.js';
-import { readSpooledLines, readStagedLines, type StagedObjectSource } from '../source/staged-object-reader.js';
+import { type LinesRead, readSpooledLines, readStagedLines, type StagedObjectSource } from '../source/staged-object-reader.js';
 import type { ExtraColumn } from '../transform/listening-events-sql.js';
 import type { ExtraColumnType, LineChecker, LineSummary } from '../validate/event-validator.js';
 import type { RejectReason } from '../validate/reasons.js';
@@ -49,7 +49,7 @@ export interface PreparedObject {
  */
 const MAX_CHUNKS_IN_FLIGHT = 4;
 
-type LineSource = (onLines: (lines: string[]) => Promise<void>) => Promise<void>;
+type LineSource = (onLines: (lines: string[]) => Promise<void>) => Promise<LinesRead>;
 
 /** What one read of a staged object's lines found. */
 interface ValidationPass {
@@ -64,6 +64,8 @@ interface ValidationPass {
   lineCount: number;
   /** An event id's hash repeated: the pass must be redone with exact ids. */
   unsure: boolean;
+  /** Some line is not valid UTF-8: its bytes are not the text that was validated. */
+  invalidUtf8: boolean;
 }
 
 interface OpenBucket {
@@ -94,7 +96,10 @@ export class StagedObjectPreparer {
       let pass = await this.validatePass(manifest, (onLines) => readStagedLines(this.source, manifest, onLines, spool), spool === undefined, spool ? this.firstPassIds() : new ExactEventIds());
       if (pass.unsure && spool) pass = await this.validatePass(manifest, (onLines) => readSpooledLines(spool, onLines), false, new ExactEventIds());
       let validLinesPath = spool;
-      if (spool && pass.dropped.size > 0) {
+      // A line that is not valid UTF-8 was validated as decoded (U+FFFD for the bad bytes); DuckDB
+      // would refuse the raw file, and the object would fail on every retry. The filtered copy
+      // writes such lines as they were validated.
+      if (spool && (pass.dropped.size > 0 || pass.invalidUtf8)) {
         validLinesPath = `${spool}.valid`;
         const copied = await copyLinesExcept(spool, validLinesPath, pass.dropped);
         const kept = pass.lineCount - pass.dropped.size;
@@ -124,7 +129,7 @@ export class StagedObjectPreparer {
   private async validatePass(manifest: StagedFileManifest, read: LineSource, keepLines: boolean, ids: EventIdFilter): Promise<ValidationPass> {
     const { source } = manifest;
     const contiguous = manifest.record_count === source.last_offset - source.first_offset + 1;
-    const pass: ValidationPass = { lines: [], dropped: new Set(), rejected: [], buckets: new Map(), extras: new Map(), duplicateCount: 0, lineCount: 0, unsure: false };
+    const pass: ValidationPass = { lines: [], dropped: new Set(), rejected: [], buckets: new Map(), extras: new Map(), duplicateCount: 0, lineCount: 0, unsure: false, invalidUtf8: false };
     let lastBucket: OpenBucket | undefined;
     const reject = (reason: RejectReason, message: string, line: string, lineIndex: number): void => {
       pass.dropped.add(lineIndex);
@@ -184,7 +189,7 @@ export class StagedObjectPreparer {
     const inFlight: Array<Promise<void>> = [];
     let applied: Promise<void> = Promise.resolve();
     try {
-      await read(async (chunk) => {
+      const bytes = await read(async (chunk) => {
         const verdicts = unsupported
           ? chunk.map((): LineSummary => ({ ok: false, reason: 'unsupported_format', message: `staged format ${manifest.format} is not read by this worker` }))
           : this.checker.checkLines(chunk);
@@ -195,6 +200,7 @@ export class StagedObjectPreparer {
         inFlight.push(applied);
         if (inFlight.length > MAX_CHUNKS_IN_FLIGHT) await inFlight.shift();
       });
+      pass.invalidUtf8 = !bytes.validUtf8;
       await applied;
     } catch (err) {
       await applied.catch(() => undefined);

@@ -1,4 +1,4 @@
-import { isAscii } from 'node:buffer';
+import { isAscii, isUtf8 } from 'node:buffer';
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { open } from 'node:fs/promises';
@@ -32,12 +32,18 @@ export class S3StagedObjectSource implements StagedObjectSource {
  * and gunzipped on the fly, so validation overlaps the transfer. The caller must not publish
  * anything before this resolves: a sha256 mismatch (a torn or replaced object) rejects at the end.
  */
+/** What a read saw of the bytes themselves. */
+export interface LinesRead {
+  /** False when some line is not valid UTF-8: its decoded text (with U+FFFD) is not its bytes. */
+  validUtf8: boolean;
+}
+
 export async function readStagedLines(
   source: StagedObjectSource,
   manifest: StagedFileManifest,
   onLines: (lines: string[]) => void | Promise<void>,
   spoolPath?: string,
-): Promise<void> {
+): Promise<LinesRead> {
   const hash = createHash('sha256');
   let size = 0;
   const tap = new Transform({
@@ -85,10 +91,11 @@ export async function readStagedLines(
       retriable: true,
     });
   }
+  return { validUtf8: lines.validUtf8 };
 }
 
 /** Reads the lines of a spooled (decompressed, already verified) staged object, as readStagedLines delivered them. */
-export async function readSpooledLines(spoolPath: string, onLines: (lines: string[]) => void | Promise<void>): Promise<void> {
+export async function readSpooledLines(spoolPath: string, onLines: (lines: string[]) => void | Promise<void>): Promise<LinesRead> {
   const lines = new LineDecoder();
   await eachChunk(createReadStream(spoolPath, { highWaterMark: 1 << 20 }), async (chunk) => {
     const decoded = lines.push(chunk);
@@ -96,6 +103,7 @@ export async function readSpooledLines(spoolPath: string, onLines: (lines: strin
   });
   const tail = lines.end();
   if (tail.length > 0) await onLines(tail);
+  return { validUtf8: lines.validUtf8 };
 }
 
 /**
@@ -104,6 +112,8 @@ export async function readSpooledLines(spoolPath: string, onLines: (lines: strin
  */
 class LineDecoder {
   private carry: Buffer = Buffer.alloc(0);
+  /** Every piece decoded so far was ASCII or valid UTF-8. */
+  validUtf8 = true;
 
   push(chunk: Buffer): string[] {
     const lastNewline = chunk.lastIndexOf(10);
@@ -112,14 +122,18 @@ class LineDecoder {
       return [];
     }
     const firstNewline = this.carry.length > 0 ? chunk.indexOf(10) : -1;
-    const joined = this.carry.length > 0 ? decodeLines(Buffer.concat([this.carry, chunk.subarray(0, firstNewline)])) : [];
-    const lines = decodeLines(chunk.subarray(firstNewline + 1, lastNewline));
+    const joined = this.carry.length > 0 ? this.decode(Buffer.concat([this.carry, chunk.subarray(0, firstNewline)])) : [];
+    const lines = this.decode(chunk.subarray(firstNewline + 1, lastNewline));
     this.carry = Buffer.from(chunk.subarray(lastNewline + 1));
     return joined.length > 0 ? [...joined, ...lines] : lines;
   }
 
   end(): string[] {
-    return this.carry.length > 0 ? decodeLines(this.carry) : [];
+    return this.carry.length > 0 ? this.decode(this.carry) : [];
+  }
+
+  private decode(bytes: Buffer): string[] {
+    return decodeLines(bytes, () => (this.validUtf8 = false));
   }
 }
 
@@ -156,7 +170,7 @@ const DECODE_PIECE_BYTES = 64 * 1024;
  * UTF-8 decoding. A 1 MiB chunk decoded at once would be one large string that every line keeps alive
  * until a full GC; pieces of 64 KiB are collected cheaply once their lines are dropped.
  */
-function decodeLines(bytes: Buffer): string[] {
+function decodeLines(bytes: Buffer, onInvalidUtf8: () => void): string[] {
   const lines: string[] = [];
   for (let start = 0; start < bytes.length; ) {
     let end = bytes.length;
@@ -166,7 +180,10 @@ function decodeLines(bytes: Buffer): string[] {
       if (end === -1) end = bytes.length;
     }
     const piece = bytes.subarray(start, end);
-    for (const line of splitLines(piece.toString(isAscii(piece) ? 'latin1' : 'utf8'))) lines.push(line);
+    const ascii = isAscii(piece);
+    // Checked here, where the bytes are at hand (simdutf, GB/s): see LinesRead.
+    if (!ascii && !isUtf8(piece)) onInvalidUtf8();
+    for (const line of splitLines(piece.toString(ascii ? 'latin1' : 'utf8'))) lines.push(line);
     start = end + 1;
   }
   return lines;

@@ -25,6 +25,13 @@ describe('checkRecord', () => {
     }
   });
 
+  it('rejects a JSON object that is not valid UTF-8, and passes one that is (multi-byte characters)', () => {
+    const latin1 = Buffer.from('{"track_name":"Sigur R\u00f3s"}', 'latin1');
+    expect(checkRecord(record(1, { value: latin1 }), 1000)).toMatchObject({ ok: false, code: 'RECORD_NOT_JSON', reason: expect.stringContaining('UTF-8') });
+    const utf8 = Buffer.from('{"track_name":"Sigur R\u00f3s \ud83c\udfb5"}', 'utf8');
+    expect(checkRecord(record(1, { value: utf8 }), 1000)).toEqual({ ok: true, json: utf8 });
+  });
+
   it('rejects a value over the size limit before parsing it', () => {
     const verdict = checkRecord(record(1, { value: Buffer.from(`{"pad":"${'x'.repeat(100)}"}`) }), 50);
     expect(verdict).toMatchObject({ ok: false, code: 'RECORD_TOO_LARGE' });

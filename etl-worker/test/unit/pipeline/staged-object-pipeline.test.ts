@@ -151,6 +151,21 @@ describe('staged object → lake files (no network)', () => {
     await rm(prepared.validLinesPath!);
   });
 
+  it('writes a line that is not valid UTF-8 as it was validated, so DuckDB does not refuse the object on every retry', async () => {
+    const good = JSON.stringify(listeningEvent(1));
+    // A valid event whose track name holds a lone 0xff byte: JSON.parse of the decoded text accepts it (U+FFFD).
+    const [head, tail] = JSON.stringify(listeningEvent(2, { track_name: 'Bad@Byte' })).split('@') as [string, string];
+    const broken = Buffer.concat([Buffer.from(head), Buffer.from([0xff]), Buffer.from(tail)]);
+    const spool = encoder.tempPath('.ndjson');
+    const prepared = await new StagedObjectPreparer(source, new EventValidator(), () => spool).prepare(stage([good, broken], 5000));
+    expect(prepared.rejected).toEqual([]);
+    expect(prepared.validLinesPath).not.toBe(spool);
+    const written = await writer().write(prepared);
+    expect(written.manifests.reduce((n, m) => n + m.row_count, 0)).toBe(2);
+    const rows = await encoder.query(`SELECT track_name FROM '${join(dir, 'lake', written.manifests[0]!.key)}' ORDER BY event_id`);
+    expect(rows.map((r) => r.track_name)).toContain('Bad\ufffdByte');
+  });
+
   it('gives the same result with a spool (hashed ids, exact re-run on a repeated hash) as without', async () => {
     const events = [0, 1, 2, 3, 4, 5].map((i) => listeningEvent(i, { ts: `2026-11-20T${i % 2 ? '10' : '11'}:0${i}:00Z` }));
     const lines = [
