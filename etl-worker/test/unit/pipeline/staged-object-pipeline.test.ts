@@ -39,7 +39,7 @@ describe('staged object → lake files (no network)', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  function stage(lines: string[], firstOffset = 100, format: StagedFileManifest['format'] = 'ndjson'): StagedFileManifest {
+  function stage(lines: Array<string | Buffer>, firstOffset = 100, format: StagedFileManifest['format'] = 'ndjson'): StagedFileManifest {
     const { body, manifest } = stagedObject({ bucket: 'staging', topic: 'listening-events', partition: 2, firstOffset, lines, format });
     source.objects.set(manifest.key, body);
     return manifest;
