@@ -6,14 +6,22 @@
  * string and materialises every field, which made it the biggest single cost of the sink's loop
  * (about 2 µs of a ~690 B event, plus the garbage). This scanner walks the bytes once and allocates
  * nothing. It follows RFC 8259's grammar exactly (the unit tests compare it with JSON.parse on
- * valid, mutated and random inputs); bytes ≥ 0x80 are accepted inside strings, as JSON.parse of the
- * UTF-8 decoded value accepts them.
+ * valid, mutated and random inputs), and checks that strings are well-formed UTF-8 (RFC 8259 §8.1:
+ * JSON text is UTF-8; JSON.parse of the decoded text would silently turn bad bytes into U+FFFD).
+ * The UTF-8 check costs nothing on ASCII: only bytes ≥ 0x80 leave the hot loop.
  */
 
 export type JsonObjectScan =
   /** `compact`: no line break or leading/trailing whitespace, so the bytes can be one NDJSON line as they are. */
   | { ok: true; compact: boolean }
-  | { ok: false; reason: 'not_json' | 'not_object' };
+  | { ok: false; reason: 'not_json' | 'not_object' | 'not_utf8' };
+
+const COMPACT: JsonObjectScan = Object.freeze({ ok: true, compact: true });
+const NOT_COMPACT: JsonObjectScan = Object.freeze({ ok: true, compact: false });
+const NOT_JSON: JsonObjectScan = Object.freeze({ ok: false, reason: 'not_json' });
+const NOT_UTF8: JsonObjectScan = Object.freeze({ ok: false, reason: 'not_utf8' });
+/** skipString's answer for a string that is valid JSON but not valid UTF-8. */
+const BAD_UTF8 = -2;
 
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
@@ -49,13 +57,47 @@ function isHexDigit(byte: number): boolean {
   return isDigit(byte) || (byte >= 0x41 && byte <= 0x46) || (byte >= 0x61 && byte <= 0x66);
 }
 
-/** Bytes that end the plain run of a string: the closing quote, a backslash, and control characters (invalid raw). */
+/**
+ * Bytes that end the plain run of a string: the closing quote, a backslash, control characters
+ * (invalid raw), and every byte ≥ 0x80 (the start of a UTF-8 sequence, checked on its own).
+ */
 const STRING_STOP = new Uint8Array(256);
 for (let byte = 0; byte < 0x20; byte++) STRING_STOP[byte] = 1;
+for (let byte = 0x80; byte < 0x100; byte++) STRING_STOP[byte] = 1;
 STRING_STOP[QUOTE] = 1;
 STRING_STOP[BACKSLASH] = 1;
 
-/** Index after the string that opens at `start` (a quote), or -1 when it is not a valid JSON string. */
+function isContinuation(byte: number | undefined): boolean {
+  return byte !== undefined && (byte & 0xc0) === 0x80;
+}
+
+/**
+ * Index after the well-formed UTF-8 sequence that starts at `i` (a byte ≥ 0x80), or -1. The table of
+ * Unicode 15 §3.9 (D92): no overlong forms, no surrogates, nothing above U+10FFFF.
+ */
+function skipUtf8Sequence(bytes: Uint8Array, i: number): number {
+  const lead = bytes[i]!;
+  const second = bytes[i + 1];
+  if (lead >= 0xc2 && lead <= 0xdf) return isContinuation(second) ? i + 2 : -1;
+  if (lead >= 0xe0 && lead <= 0xef) {
+    if (second === undefined) return -1;
+    const low = lead === 0xe0 ? 0xa0 : 0x80;
+    const high = lead === 0xed ? 0x9f : 0xbf;
+    return second >= low && second <= high && isContinuation(bytes[i + 2]) ? i + 3 : -1;
+  }
+  if (lead >= 0xf0 && lead <= 0xf4) {
+    if (second === undefined) return -1;
+    const low = lead === 0xf0 ? 0x90 : 0x80;
+    const high = lead === 0xf4 ? 0x8f : 0xbf;
+    return second >= low && second <= high && isContinuation(bytes[i + 2]) && isContinuation(bytes[i + 3]) ? i + 4 : -1;
+  }
+  return -1;
+}
+
+/**
+ * Index after the string that opens at `start` (a quote); -1 when it is not a valid JSON string,
+ * BAD_UTF8 when it is one but holds a byte sequence that is not UTF-8.
+ */
 function skipString(bytes: Uint8Array, start: number): number {
   let i = start + 1;
   const end = bytes.length;
@@ -65,6 +107,12 @@ function skipString(bytes: Uint8Array, start: number): number {
     if (i >= end) return -1;
     const byte = bytes[i]!;
     if (byte === QUOTE) return i + 1;
+    if (byte >= 0x80) {
+      const next = skipUtf8Sequence(bytes, i);
+      if (next < 0) return BAD_UTF8;
+      i = next;
+      continue;
+    }
     if (byte !== BACKSLASH) return -1;
     const escaped = bytes[i + 1];
     if (escaped === 0x75 /* u */) {
@@ -127,7 +175,7 @@ function skipWhitespace(bytes: Uint8Array, i: number): number {
 export function scanJsonObject(bytes: Uint8Array): JsonObjectScan {
   const end = bytes.length;
   const first = skipWhitespace(bytes, 0);
-  if (first === end) return { ok: false, reason: 'not_json' };
+  if (first === end) return NOT_JSON;
   if (bytes[first] !== OPEN_BRACE) return classifyNonObject(bytes);
 
   // The containers we are inside, innermost last; `justOpened`: no member or element read yet.
@@ -148,34 +196,34 @@ export function scanJsonObject(bytes: Uint8Array): JsonObjectScan {
       continue;
     }
     if (!justOpened) {
-      if (byte !== COMMA) return { ok: false, reason: 'not_json' };
+      if (byte !== COMMA) return NOT_JSON;
       i = skipWhitespace(bytes, i + 1);
     }
     if (inObject) {
-      if (bytes[i] !== QUOTE) return { ok: false, reason: 'not_json' };
+      if (bytes[i] !== QUOTE) return NOT_JSON;
       i = skipString(bytes, i);
-      if (i < 0) return { ok: false, reason: 'not_json' };
+      if (i < 0) return i === BAD_UTF8 ? NOT_UTF8 : NOT_JSON;
       i = skipWhitespace(bytes, i);
-      if (bytes[i] !== COLON) return { ok: false, reason: 'not_json' };
+      if (bytes[i] !== COLON) return NOT_JSON;
       i = skipWhitespace(bytes, i + 1);
     }
     const value = bytes[i];
     if (value === OPEN_BRACE || value === OPEN_BRACKET) {
       depth += 1;
-      if (depth >= MAX_DEPTH) return { ok: false, reason: 'not_json' };
+      if (depth >= MAX_DEPTH) return NOT_JSON;
       stack[depth] = value === OPEN_BRACE ? IN_OBJECT : IN_ARRAY;
       justOpened = true;
       i += 1;
       continue;
     }
-    if (i >= end) return { ok: false, reason: 'not_json' };
+    if (i >= end) return NOT_JSON;
     i = skipScalar(bytes, i);
-    if (i < 0) return { ok: false, reason: 'not_json' };
+    if (i < 0) return i === BAD_UTF8 ? NOT_UTF8 : NOT_JSON;
     justOpened = false;
   }
   const closedAt = i;
-  if (skipWhitespace(bytes, i) !== end) return { ok: false, reason: 'not_json' };
-  return { ok: true, compact: first === 0 && closedAt === end && bytes.indexOf(NEWLINE) < 0 };
+  if (skipWhitespace(bytes, i) !== end) return NOT_JSON;
+  return first === 0 && closedAt === end && bytes.indexOf(NEWLINE) < 0 ? COMPACT : NOT_COMPACT;
 }
 
 /**

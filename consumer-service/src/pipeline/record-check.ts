@@ -1,4 +1,3 @@
-import { isAscii, isUtf8 } from 'node:buffer';
 import type { ErrorCode } from '@spotify-pipeline/shared/errors';
 import { scanJsonObject } from './json-object-scan.js';
 import type { SourceRecord } from './source-record.js';
@@ -18,16 +17,20 @@ export function checkRecord(record: SourceRecord, maxRecordBytes: number): Recor
   if (value.length > maxRecordBytes) {
     return { ok: false, code: 'RECORD_TOO_LARGE', reason: `value is ${value.length} bytes, the limit is ${maxRecordBytes}` };
   }
-  // JSON text is UTF-8 (RFC 8259 §8.1). Bytes that are not would be read as U+FFFD downstream, a
-  // silent change of the data: the producer gets them back in the DLQ instead. (simdutf: ~50 ns.)
-  if (!isAscii(value) && !isUtf8(value)) return { ok: false, code: 'RECORD_NOT_JSON', reason: 'not valid UTF-8 (JSON text must be UTF-8, RFC 8259 §8.1)' };
   const scan = scanJsonObject(value);
-  if (!scan.ok) return { ok: false, code: 'RECORD_NOT_JSON', reason: scan.reason === 'not_object' ? 'JSON value is not an object' : `not JSON: ${parseError(value)}` };
+  if (!scan.ok) return { ok: false, code: 'RECORD_NOT_JSON', reason: REASONS[scan.reason] ?? `not JSON: ${parseError(value)}` };
   if (scan.compact) return { ok: true, json: value };
   // A pretty-printed value holds line breaks that would split it across NDJSON lines: stage the
   // same object compacted (the one case where bytes change; JSON strings cannot hold raw newlines).
   return { ok: true, json: Buffer.from(JSON.stringify(JSON.parse(value.toString('utf8')))) };
 }
+
+/** Why a scan failed, in the DLQ's words (`not_json` gets JSON.parse's own message). */
+const REASONS: Partial<Record<'not_json' | 'not_object' | 'not_utf8', string>> = {
+  not_object: 'JSON value is not an object',
+  // JSON text is UTF-8 (RFC 8259 §8.1): bad bytes would turn into U+FFFD downstream, a silent change of the data.
+  not_utf8: 'not valid UTF-8 (JSON text must be UTF-8, RFC 8259 §8.1)',
+};
 
 /** JSON.parse's own words for what is wrong: only computed for the rare record that goes to the DLQ. */
 function parseError(value: Buffer): string {
