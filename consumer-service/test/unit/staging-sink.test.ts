@@ -33,6 +33,8 @@ class FakeSource {
         this.position.set(r.partition, next + 1);
       }
     }
+    // Nothing to read: a real poll waits out its timeout, and a busy machine's thread pool gets time.
+    if (out.length === 0) await new Promise((resolve) => setTimeout(resolve, 1));
     return out;
   }
   epochs = new Map<string, number>();
@@ -101,12 +103,12 @@ function setup(options: { maxRecords?: number; uploadFailures?: PipelineError[];
   return { source, committer, uploaded, sink, batcher, gate, liveness };
 }
 
-/** Runs the loop until `until()` holds (or 1,000 polls: a broken loop fails the test, never hangs it), then stops it. */
+/** Runs the loop until `until()` holds (or 5,000 polls, at least 5 s idle: a broken loop fails the test, never hangs it), then stops it. */
 async function runUntil(env: ReturnType<typeof setup>, until: () => boolean): Promise<void> {
   let polls = 0;
   env.source.onPoll = () => {
     polls += 1;
-    if (until() || polls >= 1_000) env.sink.stop();
+    if (until() || polls >= 5_000) env.sink.stop();
   };
   await env.sink.run();
 }
@@ -184,7 +186,7 @@ describe('StagingSink loop', () => {
         env.gate.wait = undefined;
         release();
       }
-      if (env.source.committed.get(0) === 6 || polls >= 1_000) env.sink.stop();
+      if (env.source.committed.get(0) === 6 || polls >= 5_000) env.sink.stop();
     };
     await env.sink.run();
     expect(readWhileInFlight).toBe(true);
@@ -205,7 +207,7 @@ describe('StagingSink loop', () => {
         env.gate.wait = undefined;
         release();
       }
-      if (env.source.committed.get(0) === 6 || polls >= 1_000) env.sink.stop();
+      if (env.source.committed.get(0) === 6 || polls >= 5_000) env.sink.stop();
     };
     await env.sink.run();
     expect(env.source.rewinds).toBe(1);
@@ -248,7 +250,7 @@ describe('StagingSink loop', () => {
         env.gate.wait = undefined;
         release();
       }
-      if (env.source.committed.get(0) === 4 || polls >= 1_000) env.sink.stop();
+      if (env.source.committed.get(0) === 4 || polls >= 5_000) env.sink.stop();
     };
     await env.sink.run();
     expect(pausedDuringRound).toEqual([1, 1, 1]);
@@ -272,7 +274,7 @@ describe('StagingSink loop', () => {
         env.gate.wait = undefined;
         release();
       }
-      if (env.source.committed.get(0) === 2 || polls >= 1_000) env.sink.stop();
+      if (env.source.committed.get(0) === 2 || polls >= 5_000) env.sink.stop();
     };
     await env.sink.run();
     expect(polls).toBeGreaterThan(20);
