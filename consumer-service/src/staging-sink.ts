@@ -71,16 +71,17 @@ export class StagingSink {
       // Alive while the loop turns and no round is stuck: a round in flight past the budget fails liveness.
       if (!this.round) this.parts.onRound?.();
     }
-    if (this.round) {
-      await this.round.done;
-      await this.finishRound();
-    }
+    await this.awaitRound();
     batcher.closeAll('shutdown');
     this.startRound(batcher.ready());
-    if (this.round) {
-      await (this.round as InflightRound).done;
-      await this.finishRound();
-    }
+    await this.awaitRound();
+  }
+
+  /** Waits for the round in flight, if any, and settles it (shutdown: nothing polls meanwhile). */
+  private async awaitRound(): Promise<void> {
+    if (!this.round) return;
+    await this.round.done;
+    await this.finishRound();
   }
 
   stop(): void {

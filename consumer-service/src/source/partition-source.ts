@@ -94,7 +94,13 @@ export class PartitionSource {
   async poll(max: number): Promise<SourceRecord[]> {
     const messages = await consumeBatch(this.client, max);
     const records = messages.map(toSourceRecord);
-    for (const r of records) this.newestTimestamp.set(partitionId(r.topic, r.partition), r.timestamp);
+    // Records come in runs of one partition, in offset order: the last of each run is its newest.
+    for (let i = 0; i < records.length; i++) {
+      const r = records[i]!;
+      const next = records[i + 1];
+      if (next && next.partition === r.partition && next.topic === r.topic) continue;
+      this.newestTimestamp.set(partitionId(r.topic, r.partition), r.timestamp);
+    }
     return records;
   }
 
