@@ -11,7 +11,7 @@ import { readLastCheckpoint } from './exactly-once/checkpoint-reader.js';
 import { isExactlyOnceRun, runIdOf, transactionalIdOf } from './exactly-once/run-identity.js';
 import { TransactionalRun, transactionProducerOverrides } from './exactly-once/transactional-run.js';
 import { createProducerMetrics } from './publish/producer-metrics.js';
-import { RecordPublisher } from './publish/record-publisher.js';
+import { PUBLISHER_PRODUCER_SETTINGS, RecordPublisher } from './publish/record-publisher.js';
 import { RunSummary } from './publish/run-summary.js';
 import type { ProgressSink } from './replay/replay-progress.js';
 
@@ -120,7 +120,7 @@ export function buildApp(config: Config, { logger, registry }: ServiceContext, i
         () =>
           createIdempotentProducer(config.kafka, {
             clientId: 'producer-service',
-            overrides: { 'compression.codec': settings.compression, 'message.timeout.ms': settings.deliveryTimeoutMs },
+            overrides: { ...PUBLISHER_PRODUCER_SETTINGS, 'compression.codec': settings.compression, 'message.timeout.ms': settings.deliveryTimeoutMs },
           }),
         connectRetry,
       );

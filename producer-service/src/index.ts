@@ -8,7 +8,7 @@ export { createPlaySource, InlinePlaySource, WorkerPlaySource, type PlaySource }
 export type { GeneratorSpec } from './simulator/generator-spec.js';
 export type { PlayBatch } from './simulator/play-batch.js';
 export { encodeListeningEvent } from './publish/event-encoder.js';
-export { RecordPublisher, ERR_QUEUE_FULL } from './publish/record-publisher.js';
+export { RecordPublisher, ERR_QUEUE_FULL, PUBLISHER_PRODUCER_SETTINGS } from './publish/record-publisher.js';
 export { createProducerMetrics, type ProducerMetrics } from './publish/producer-metrics.js';
 export { RunSummary } from './publish/run-summary.js';
 export { runSimulation } from './simulator/simulation-run.js';

@@ -1,4 +1,4 @@
-import { Counter, Gauge, Histogram, LATENCY_BUCKETS_SECONDS, type Registry } from '@spotify-pipeline/shared/metrics';
+import { Counter, Gauge, type Registry } from '@spotify-pipeline/shared/metrics';
 
 /**
  * Plain counters the hot path bumps (a number increment per record); Prometheus reads them
@@ -34,7 +34,8 @@ function totalsBy(counters: PublishCounters, field: keyof TopicTotals): Map<stri
 
 export interface ProducerMetrics {
   counters: PublishCounters;
-  deliveryLatency: Histogram;
+  /** produce() to acknowledgement, by quantile (0.5, 0.99), from librdkafka's statistics window. */
+  deliveryLatency: Gauge<'quantile'>;
   malformed: Counter<'kind'>;
   late: Counter;
   replayBadRecords: Counter<'reason'>;
@@ -61,7 +62,7 @@ export function createProducerMetrics(registry: Registry, now: () => number = Da
 
   new Counter({
     name: `${PREFIX}_events_produced_total`,
-    help: 'Records the broker acknowledged (delivery reports without error).',
+    help: 'Records the broker acknowledged (idempotent runs: counted from librdkafka statistics every second, exact after a flush; exactly-once runs: at each commit).',
     labelNames: ['topic'],
     registers: [registry],
     collect() {
@@ -110,7 +111,7 @@ export function createProducerMetrics(registry: Registry, now: () => number = Da
   });
   new Counter({
     name: `${PREFIX}_queue_full_waits_total`,
-    help: 'Times the local producer queue was full and the source waited for delivery reports (backpressure).',
+    help: 'Times the local producer queue was full and the source waited for room (backpressure).',
     registers: [registry],
     collect() {
       this.inc(counters.queueFullWaits - seen.waits);
@@ -128,10 +129,10 @@ export function createProducerMetrics(registry: Registry, now: () => number = Da
   });
   return {
     counters,
-    deliveryLatency: new Histogram({
+    deliveryLatency: new Gauge({
       name: `${PREFIX}_delivery_latency_seconds`,
-      help: 'From produce() to the delivery report, sampled on one record in 256.',
-      buckets: LATENCY_BUCKETS_SECONDS,
+      help: "From produce() to the broker's acknowledgement over librdkafka's last statistics interval (queue wait + output buffer + round trip, at the quantile), from the slowest broker.",
+      labelNames: ['quantile'],
       registers: [registry],
     }),
     malformed: new Counter({
