@@ -48,6 +48,9 @@ export class RunSummary {
   readonly badRecords = new Map<string, number>();
   /** Valid events by event hour, keyed by hours since the epoch (no string per event). */
   private readonly byHour = new Map<number, number>();
+  /** The hour of the latest valid events and their count not yet in `byHour`: events mostly come hour after hour, so one map update per run of them, not per event. */
+  private openHour = Number.NaN;
+  private openHourCount = 0;
   private firstMs = Number.POSITIVE_INFINITY;
   private lastMs = Number.NEGATIVE_INFINITY;
   /** Records of the topic earlier processes of a resumed run committed (not in this process's counters). */
@@ -60,13 +63,23 @@ export class RunSummary {
     this.valid++;
     if (late) this.late++;
     const hour = Math.floor(eventTimeMs / HOUR_MS);
-    this.byHour.set(hour, (this.byHour.get(hour) ?? 0) + 1);
+    if (hour !== this.openHour) {
+      this.closeHour();
+      this.openHour = hour;
+    }
+    this.openHourCount++;
     if (eventTimeMs < this.firstMs) this.firstMs = eventTimeMs;
     if (eventTimeMs > this.lastMs) this.lastMs = eventTimeMs;
   }
 
+  private closeHour(): void {
+    if (this.openHourCount > 0) this.byHour.set(this.openHour, (this.byHour.get(this.openHour) ?? 0) + this.openHourCount);
+    this.openHourCount = 0;
+  }
+
   /** Everything counted so far, as plain JSON: what an exactly-once checkpoint carries. */
   snapshot(): RunSummarySnapshot {
+    this.closeHour();
     return {
       valid: this.valid,
       late: this.late,
@@ -87,6 +100,7 @@ export class RunSummary {
     this.badRecords.clear();
     for (const [reason, count] of Object.entries(snapshot.badRecords)) this.badRecords.set(reason, count);
     this.byHour.clear();
+    this.openHourCount = 0;
     for (const [hour, count] of Object.entries(snapshot.byHour)) this.byHour.set(Number(hour), count);
     this.firstMs = snapshot.firstMs ?? Number.POSITIVE_INFINITY;
     this.lastMs = snapshot.lastMs ?? Number.NEGATIVE_INFINITY;
@@ -101,6 +115,7 @@ export class RunSummary {
   }
 
   toJSON(counters: PublishCounters, completed: boolean): RunSummaryJson {
+    this.closeHour();
     let failed = 0;
     for (const count of counters.failed.values()) failed += count;
     let badTotal = 0;

@@ -59,22 +59,22 @@ function recordsBytes(slots: number): number {
  * one side and allocate on the other (the producing thread's time is the scarce one).
  */
 export class KeyNumbering {
-  private readonly numbers = new Map<string, number>();
+  /** Key number by user index (the simulator's users are numbered 0..n-1): no string hashing per record. */
+  private readonly byUser: number[] = [];
   /** Every key numbered so far, by number: what the receiving side rebuilds from `newKeys`. */
   readonly keys: string[] = [];
 
-  number(key: string, fresh: string[]): number {
-    let id = this.numbers.get(key);
+  number(user: { readonly index: number; readonly id: string }, fresh: string[]): number {
+    let id = this.byUser[user.index];
     if (id === undefined) {
       id = this.keys.length;
-      this.numbers.set(key, id);
-      this.keys.push(key);
-      fresh.push(key);
+      this.byUser[user.index] = id;
+      this.keys.push(user.id);
+      fresh.push(user.id);
     }
     return id;
   }
 }
-
 
 /**
  * Takes about `maxRecords` records (one more when the last play brings a malformed one) from the simulator — each play, preceded now and then by a
@@ -112,7 +112,7 @@ export function fillBatch(simulator: ListeningSimulator, injector: MalformedInje
       if (bytes + bad.value.length > data.length) data = grown(data, bytes, bad.value.length);
       offsets[count] = bytes;
       bytes += bad.value.copy(data, bytes);
-      keyIds[count] = numbering.number(play.session.user.id, newKeys);
+      keyIds[count] = numbering.number(play.session.user, newKeys);
       eventTimes[count] = play.eventTimeMs;
       deliverAt[count] = play.deliverAtMs;
       kinds[count] = bad.kind === 'not_json' ? RecordKind.NOT_JSON : RecordKind.SCHEMA_INVALID;
@@ -122,7 +122,7 @@ export function fillBatch(simulator: ListeningSimulator, injector: MalformedInje
     if (bytes + room > data.length) data = grown(data, bytes, room);
     offsets[count] = bytes;
     bytes = writeSimulatedPlay(play, data, bytes);
-    keyIds[count] = numbering.number(play.session.user.id, newKeys);
+    keyIds[count] = numbering.number(play.session.user, newKeys);
     eventTimes[count] = play.eventTimeMs;
     deliverAt[count] = play.deliverAtMs;
     kinds[count] = play.deliverAtMs > play.eventTimeMs ? RecordKind.VALID_LATE : RecordKind.VALID;

@@ -2,6 +2,7 @@ import type { Catalog, CatalogTrack } from './catalog.js';
 import { localTime } from './daily-cycle.js';
 import { pickEpisode, type Episode, type PodcastCatalog } from './podcasts.js';
 import type { Prng } from './prng.js';
+import type { SessionSegments } from './play-encoder.js';
 import { SimulatedPlay, type PlaySession } from './simulated-play.js';
 import { episodeOutcome, musicOutcome, nextReasonStart, SESSION_START_REASONS, SESSION_START_WEIGHTS, type PlaybackOutcome } from './skips.js';
 import type { SimulatedUser } from './users.js';
@@ -64,6 +65,7 @@ export class ListeningSession implements PlaySession {
   readonly incognito: boolean;
   readonly sessionId: string;
   readonly eventIdPrefix: string;
+  segments: SessionSegments | undefined = undefined;
   private readonly albumMode: boolean;
   private readonly lateNight: boolean;
   private readonly morning: boolean;

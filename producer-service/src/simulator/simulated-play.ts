@@ -1,6 +1,7 @@
 import type { ListeningEvent } from '@spotify-pipeline/shared/schemas';
 import { EPISODE_CONTENT_TAIL, NO_CONTENT_TAIL, TRACK_CONTENT_TAIL, UNKNOWN_CONTENT_BYTES, type CatalogTrack } from './catalog.js';
 import { isoTime } from './iso-time.js';
+import type { SessionSegments } from './play-encoder.js';
 import type { Episode } from './podcasts.js';
 import type { ListeningSession } from './session.js';
 import type { PlaybackOutcome } from './skips.js';
@@ -18,6 +19,8 @@ export interface PlaySession {
   readonly sessionId: string;
   /** The run's tag and "e": event ids are this and the event's number in base 36. */
   readonly eventIdPrefix: string;
+  /** The encoder's bytes of this session's constant fields, made on its first play (play-encoder). */
+  segments: SessionSegments | undefined;
 }
 
 /**

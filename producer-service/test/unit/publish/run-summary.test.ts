@@ -26,4 +26,20 @@ describe('RunSummary', () => {
     });
     expect(Object.keys(json.validByEventHour)).toEqual(['2024-01-01T23', '2024-01-02T00']);
   });
+
+  it('keeps hour counts exact across snapshots, restores and events that go back to an earlier hour', () => {
+    const at = (iso: string): number => Date.parse(iso);
+    const summary = new RunSummary('simulate', 'events');
+    for (const ts of ['2024-01-01T10:05:00Z', '2024-01-01T10:59:00Z', '2024-01-01T11:00:00Z', '2024-01-01T10:30:00Z', '2024-01-01T11:01:00Z']) summary.addValid(at(ts), false);
+    const snapshot = summary.snapshot();
+    expect(snapshot.byHour).toEqual({ [String(at('2024-01-01T10:00:00Z') / 3_600_000)]: 3, [String(at('2024-01-01T11:00:00Z') / 3_600_000)]: 2 });
+    summary.addValid(at('2024-01-01T11:30:00Z'), false);
+    const resumed = new RunSummary('simulate', 'events');
+    resumed.addValid(at('2024-01-01T09:00:00Z'), false);
+    resumed.restore(snapshot, 5);
+    resumed.addValid(at('2024-01-01T11:30:00Z'), false);
+    const counters = newPublishCounters();
+    expect(summary.toJSON(counters, true).validByEventHour).toEqual({ '2024-01-01T10': 3, '2024-01-01T11': 3 });
+    expect(resumed.toJSON(counters, true).validByEventHour).toEqual({ '2024-01-01T10': 3, '2024-01-01T11': 3 });
+  });
 });
