@@ -47,8 +47,10 @@ export function buildUsers(count: number, seed: number, catalog: Catalog): UserP
     const favourites = rng.between(20, 80);
     for (let i = 0; i < favourites; i++) {
       // Favourites come from the user's genres, mostly away from the global head: personal taste.
+      // A small catalog (--tracks 500) can leave a genre without tracks: then any track will do.
       const genre = catalog.byGenre[favouriteGenres[i % favouriteGenres.length]!]!;
-      favouriteTracks.push(genre[Math.floor(genre.length * Math.pow(rng.next(), 1.5))]!);
+      const u = Math.pow(rng.next(), 1.5);
+      favouriteTracks.push(genre.length > 0 ? genre[Math.floor(genre.length * u)]! : Math.floor(catalog.tracks.length * u));
     }
     const activity = Math.exp(rng.normal(0, 0.8));
     total += activity;

@@ -157,3 +157,14 @@ describe('ListeningSimulator on a fixed seed (default 50k catalog, 10k users)', 
     expect(countFirstMinutes(false) / rate).toBeLessThan(0.4);
   });
 });
+
+describe('ListeningSimulator on a small catalog (--tracks 500)', () => {
+  it('runs although some genres have no track: every favourite is a real track', () => {
+    const world = buildWorld({ seed: 3, users: 200, tracks: 500 });
+    expect(world.catalog.byGenre.some((tracks) => tracks.length === 0)).toBe(true);
+    expect(world.population.users.every((user) => user.favouriteTracks.every((rank) => world.catalog.tracks[rank] !== undefined))).toBe(true);
+    const plays = generate(world, 2_000, 3);
+    expect(plays).toHaveLength(2_000);
+    expect(plays.every((play) => listeningEventV1.safeParse(play.event).success)).toBe(true);
+  });
+});
