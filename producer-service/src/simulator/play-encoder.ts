@@ -44,14 +44,23 @@ export interface SessionSegments {
 
 function sessionSegments(play: SimulatedPlay): SessionSegments {
   const session = play.session;
-  const user = utf8(`","user_id":${json(session.user.id)},"platform":${json(session.platform)},"ms_played":`);
-  const country = utf8(`,"conn_country":${json(session.user.country)},`);
-  const afterSkipped = (skipped: boolean): Uint8Array => utf8(`,"shuffle":${json(play.shuffle)},"skipped":${skipped},"offline":${json(session.offline)},"offline_timestamp":`);
-  const played = afterSkipped(false);
-  const close = utf8(`,"incognito_mode":${json(session.incognito)},"session_id":${json(session.sessionId)}}`);
+  const afterSkipped = (skipped: boolean): string => `,"shuffle":${json(play.shuffle)},"skipped":${skipped},"offline":${json(session.offline)},"offline_timestamp":`;
+  const parts = [
+    `","user_id":${json(session.user.id)},"platform":${json(session.platform)},"ms_played":`,
+    `,"conn_country":${json(session.user.country)},`,
+    afterSkipped(false),
+    afterSkipped(true),
+    `,"incognito_mode":${json(session.incognito)},"session_id":${json(session.sessionId)}}`,
+  ];
+  // One UTF-8 write for the session, then views: a session has about 14 plays to spread it over.
+  const joined = parts.join('');
+  const bytes = Buffer.from(joined, 'utf8');
+  const ascii = bytes.length === joined.length;
+  let at = 0;
+  const [user, country, played, skipped, close] = parts.map((part) => bytes.subarray(at, (at += ascii ? part.length : Buffer.byteLength(part)))) as [Buffer, Buffer, Buffer, Buffer, Buffer];
   // The number fields at their longest (JSON.stringify of a number is at most 24 characters), ts at its widest.
   const varying = eventIdHead(session.eventIdPrefix).length + 24 + TS.length + ISO_MAX + 24 + 24;
-  return { user, country, played, skipped: afterSkipped(true), close, boundWithoutContent: varying + user.length + country.length + played.length + 1 + close.length };
+  return { user, country, played, skipped, close, boundWithoutContent: varying + user.length + country.length + Math.max(played.length, skipped.length) + close.length };
 }
 
 function segmentsOf(play: SimulatedPlay): SessionSegments {
@@ -108,7 +117,7 @@ export function writeSimulatedPlay(play: SimulatedPlay, out: Uint8Array, at: num
   const segments = segmentsOf(play);
   const outcome = play.outcome;
   let o = base36(out, copy(out, at, eventIdHead(play.session.eventIdPrefix)), play.eventNumber);
-  o = isoTime(out, copy(out, o, TS), play.eventTimeMs);
+  o = isoTime(out, o, play.eventTimeMs);
   o = integer(out, copy(out, o, segments.user), outcome.msPlayed);
   o = copy(out, o, segments.country);
   o = copy(out, o, play.contentBytes);
@@ -134,26 +143,27 @@ function copy(out: Uint8Array, at: number, part: Uint8Array): number {
 }
 
 /**
- * `ts` written from the play's event time (`ts` is its ISO form, see SimulatedPlay), so no ISO string
- * is made per event: "YYYY-MM-DDTHH:MM:" comes from a small cache of recent minutes; seconds and
- * millis are digits. Only the characters: the quotes are in the segments around it.
+ * `","ts":"` and `ts`, written from the play's event time (`ts` is its ISO form, see SimulatedPlay),
+ * so no ISO string is made per event: the key and "YYYY-MM-DDTHH:MM:" come from a small cache of
+ * recent minutes, seconds and millis are digits. The closing quote is in the next segment.
  */
 const MINUTE_SLOTS = 256;
-const PREFIX_BYTES = 17;
+const PREFIX_CHARS = 17;
 /** ISO form of the widest dates (±YYYYYY-...): what `encodedSizeBound` allows for `ts`. */
 const ISO_MAX = 27;
 const slotMinute = new Float64Array(MINUTE_SLOTS).fill(Number.NaN);
-const slotPrefix = Array.from({ length: MINUTE_SLOTS }, () => new Uint8Array(PREFIX_BYTES));
+const slotPrefix = Array.from({ length: MINUTE_SLOTS }, () => new Uint8Array(TS.length + PREFIX_CHARS));
 
 function isoTime(out: Uint8Array, at: number, ms: number): number {
   // Only whole milliseconds of years 0000–9999 have the 24-character form; anything else as Date writes it.
-  if (!Number.isInteger(ms) || ms < -62_167_219_200_000 || ms > 253_402_300_799_999) return ascii(out, at, new Date(ms).toISOString());
+  if (!Number.isInteger(ms) || ms < -62_167_219_200_000 || ms > 253_402_300_799_999) return ascii(out, copy(out, at, TS), new Date(ms).toISOString());
   const minute = Math.floor(ms / 60_000);
   const slot = minute & (MINUTE_SLOTS - 1);
   const prefix = slotPrefix[slot]!;
   if (slotMinute[slot] !== minute) {
     slotMinute[slot] = minute;
-    ascii(prefix, 0, new Date(minute * 60_000).toISOString().slice(0, PREFIX_BYTES));
+    prefix.set(TS, 0);
+    ascii(prefix, TS.length, new Date(minute * 60_000).toISOString().slice(0, PREFIX_CHARS));
   }
   let o = copy(out, at, prefix);
   const withinMinute = ms - minute * 60_000;
