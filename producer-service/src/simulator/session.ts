@@ -4,7 +4,7 @@ import { pickEpisode, type Episode, type PodcastCatalog } from './podcasts.js';
 import type { Prng } from './prng.js';
 import type { SessionSegments } from './play-encoder.js';
 import { SimulatedPlay, type PlaySession } from './simulated-play.js';
-import { episodeOutcome, musicOutcome, nextReasonStart, SESSION_START_REASONS, SESSION_START_WEIGHTS, type PlaybackOutcome } from './skips.js';
+import { episodeOutcome, musicOutcome, nextReasonStart, SESSION_START_REASONS, SESSION_START_WEIGHTS, type PlaybackContext, type PlaybackOutcome } from './skips.js';
 import type { SimulatedUser } from './users.js';
 import { isMobile } from './vocabulary.js';
 
@@ -68,8 +68,7 @@ export class ListeningSession implements PlaySession {
   segments: SessionSegments | undefined = undefined;
   private readonly albumMode: boolean;
   private readonly lateNight: boolean;
-  private readonly morning: boolean;
-  private readonly weekend: boolean;
+  private readonly playback: PlaybackContext;
   private clock: number;
   private reasonStart: string;
   private previous: CatalogTrack | undefined;
@@ -95,8 +94,7 @@ export class ListeningSession implements PlaySession {
     this.offline = this.mobile && rng.chance(OFFLINE_SESSION_SHARE_MOBILE);
     this.incognito = rng.chance(0.015);
     this.lateNight = local.hour < 5;
-    this.morning = local.hour >= 6 && local.hour < 11;
-    this.weekend = local.weekend;
+    this.playback = { mobile: this.mobile, morning: local.hour >= 6 && local.hour < 11, weekend: local.weekend, ageGroup: user.ageGroup };
     this.clock = startMs;
     this.reasonStart = rng.weighted(SESSION_START_REASONS, SESSION_START_WEIGHTS);
   }
@@ -125,7 +123,7 @@ export class ListeningSession implements PlaySession {
       track = pickTrack(rng, this.world, this.user, this.previous, this.albumMode, this.lateNight);
       this.previous = track;
       durationMs = track.durationMs;
-      outcome = musicOutcome(rng, durationMs, { mobile: this.mobile, morning: this.morning, weekend: this.weekend, ageGroup: this.user.ageGroup, lastInSession: last });
+      outcome = musicOutcome(rng, durationMs, this.playback, last);
       kind = 'music';
       if (rng.chance(UNKNOWN_CONTENT_SHARE)) {
         track = undefined;

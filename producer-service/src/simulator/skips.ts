@@ -29,13 +29,12 @@ const SESSION_STOP_WEIGHTS = [55, 15, 15, 10, 5];
 export const SESSION_START_REASONS = ['appload', 'clickrow', 'playbtn', 'uriopen', 'remote', 'popup'] as const;
 export const SESSION_START_WEIGHTS = [30, 32, 20, 8, 6, 4];
 
+/** What shapes the skip rate: the same for every play of a session (made once per session). */
 export interface PlaybackContext {
   mobile: boolean;
   morning: boolean;
   weekend: boolean;
   ageGroup: AgeGroup;
-  /** The session ends with this play: an early stop is an app close, not a skip. */
-  lastInSession: boolean;
 }
 
 export interface PlaybackOutcome {
@@ -66,13 +65,14 @@ function earlyStopMs(rng: Prng, durationMs: number): number {
   return Math.floor(latest * rng.next());
 }
 
-export function musicOutcome(rng: Prng, durationMs: number, context: PlaybackContext): PlaybackOutcome {
+/** `lastInSession`: the session ends with this play, so an early stop is an app close, not a skip. */
+export function musicOutcome(rng: Prng, durationMs: number, context: PlaybackContext, lastInSession: boolean): PlaybackOutcome {
   if (!rng.chance(earlyStopProbability(context))) {
     // Completed: ms_played lands a few hundred ms short of the duration, as in real exports.
     return { msPlayed: durationMs - rng.int(400), reasonEnd: 'trackdone', skipped: false };
   }
   const msPlayed = earlyStopMs(rng, durationMs);
-  if (context.lastInSession) {
+  if (lastInSession) {
     return { msPlayed, reasonEnd: rng.weighted(SESSION_STOP_REASONS, SESSION_STOP_WEIGHTS), skipped: false };
   }
   const reasonEnd = rng.weighted(SKIP_REASONS, SKIP_WEIGHTS);
