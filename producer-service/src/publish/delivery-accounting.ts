@@ -76,13 +76,6 @@ export class DeliveryAccounting {
     return accepted - this.queueFinished;
   }
 
-  /** Failed records of every topic. */
-  get failed(): number {
-    let failed = 0;
-    for (const ledger of this.topics.values()) failed += ledger.failed;
-    return failed;
-  }
-
   /** Acknowledged records and their bytes, by topic, as of the latest view. */
   delivered(): Map<string, DeliveredTotals> {
     const queue = this.queue;
