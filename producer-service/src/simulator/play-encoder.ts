@@ -55,9 +55,9 @@ function sessionSegments(play: SimulatedPlay): SessionSegments {
   // One UTF-8 write for the session, then views: a session has about 14 plays to spread it over.
   const joined = parts.join('');
   const bytes = Buffer.from(joined, 'utf8');
-  const ascii = bytes.length === joined.length;
+  const oneBytePerChar = bytes.length === joined.length;
   let at = 0;
-  const [user, country, played, skipped, close] = parts.map((part) => bytes.subarray(at, (at += ascii ? part.length : Buffer.byteLength(part)))) as [Buffer, Buffer, Buffer, Buffer, Buffer];
+  const [user, country, played, skipped, close] = parts.map((part) => bytes.subarray(at, (at += oneBytePerChar ? part.length : Buffer.byteLength(part)))) as [Buffer, Buffer, Buffer, Buffer, Buffer];
   // The number fields at their longest (JSON.stringify of a number is at most 24 characters), ts at its widest.
   const varying = eventIdHead(session.eventIdPrefix).length + 24 + TS.length + ISO_MAX + 24 + 24;
   return { user, country, played, skipped, close, boundWithoutContent: varying + user.length + country.length + Math.max(played.length, skipped.length) + close.length };
