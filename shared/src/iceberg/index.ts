@@ -1,0 +1,50 @@
+export { parseIcebergJson, stringifyIcebergJson } from './big-ids.js';
+export { decodeAvroFile, encodeAvroFile } from './avro-container.js';
+export { deserializeBound, serializeBound } from './bounds.js';
+export { S3FileIO, parseS3Uri, s3Uri, type ListedObject } from './file-io.js';
+export {
+  ADDED,
+  DELETED,
+  EXISTING,
+  decodeManifest,
+  decodeManifestList,
+  encodeManifest,
+  encodeManifestList,
+  type DataFile,
+  type EntryStatus,
+  type ManifestEntry,
+  type ManifestFile,
+  type PartitionValues,
+} from './manifests.js';
+export { RestCatalog, type CreateTableRequest, type RequestSigner, type RestCatalogOptions, type TableRequirement, type TableUpdate } from './rest-catalog.js';
+export { sigv4Signer } from './sigv4-signer.js';
+export {
+  FIRST_PARTITION_FIELD_ID,
+  icebergSchemaOf,
+  icebergTypeOf,
+  lakeColumnsOf,
+  lakeTypeOfIceberg,
+  partitionPath,
+  partitionSpecOf,
+  timeTransform,
+  transformStartMs,
+  type TimePartitioning,
+} from './schema.js';
+export { newSnapshotId, prepareSnapshot, RemovedFileNotLive, type PreparedSnapshot, type SnapshotChange } from './snapshot-builder.js';
+export { TableReader, type LiveFile } from './table-reader.js';
+export {
+  ancestors,
+  currentSchema,
+  currentSnapshot,
+  defaultSpec,
+  snapshotAsOf,
+  snapshotById,
+  type IcebergField,
+  type IcebergPrimitive,
+  type IcebergSchema,
+  type LoadedTable,
+  type PartitionField,
+  type PartitionSpec,
+  type Snapshot,
+  type TableMetadata,
+} from './table-metadata.js';
