@@ -17,15 +17,17 @@ import { startOpsServer, type OpsServer } from '@spotify-pipeline/shared/metrics
 import { retry } from '@spotify-pipeline/shared/retry';
 import { createS3Client } from '@spotify-pipeline/shared/s3';
 import { pipelineTopics, toKafkaHeaders } from '@spotify-pipeline/shared/schemas';
+import { LAKE_TABLES } from '@spotify-pipeline/shared/schemas';
 import { buildBackend, type Backend } from './backend.js';
+import { TableCommitter } from './commit/table-committer.js';
 import type { Config } from './config.js';
+import { Janitor } from './maintenance/janitor.js';
 import { Reconciler } from './reconcile/reconciler.js';
 import { CatalogSync } from './sync/catalog-sync.js';
-import { CatalogWriter } from './sync/catalog-writer.js';
 import { createSyncMetrics } from './sync/sync-metrics.js';
 import { sourcePartitionCounts } from './sync/source-partitions.js';
 
-/** catalog-sync: keeps the catalog current and answers SQL. Builds the object graph; nothing connects until start(). */
+/** catalog-sync: the lake's Iceberg committer, and SQL over it. Builds the object graph; nothing connects until start(). */
 export function buildApp(config: Config, { logger, registry }: ServiceContext): ServiceApp {
   const metrics = createSyncMetrics(registry);
   const controller = new AbortController();
@@ -60,19 +62,29 @@ export function buildApp(config: Config, { logger, registry }: ServiceContext): 
     await flush(producer!, 30_000);
   };
 
-  async function runLoop(sync: CatalogSync): Promise<void> {
+  async function runLoop(sync: CatalogSync, janitor: Janitor): Promise<void> {
+    let nextCleanMs = config.catalog.janitorIntervalMs > 0 ? Date.now() + Math.min(config.catalog.janitorIntervalMs, 60_000) : Infinity;
     while (!controller.signal.aborted) {
-      // Catalog writes retry on their own; a batch that still fails is retried whole (its writes are idempotent).
-      await retry(() => sync.runOnce(), {
+      // A failed batch is retried whole after rewinding to the committed offsets: the commit
+      // skips whatever the table already holds, so nothing is applied twice and nothing skipped.
+      const handled = await retry(() => sync.runOnce(), {
         signal: controller.signal,
         maxAttempts: 10,
         baseDelayMs: 500,
         maxDelayMs: 30_000,
-        onRetry: (err, attempt, delayMs) => {
+        onRetry: async (err, attempt, delayMs) => {
           metrics.errors.inc({ error_code: (err as { code?: string }).code ?? 'INTERNAL' });
           logger.warn({ err, attempt, delayMs, reason: errorMessage(err) }, 'ManifestBatchRetried');
+          await sync.rewind().catch((rewindErr: unknown) => logger.warn({ err: rewindErr }, 'RewindFailed'));
         },
       });
+      // Storage upkeep only while caught up: an idle poll means no manifest is waiting here.
+      if (handled === 0 && Date.now() >= nextCleanMs) {
+        nextCleanMs = Date.now() + config.catalog.janitorIntervalMs;
+        for (const table of LAKE_TABLES) {
+          await janitor.clean(table.name).catch((err: unknown) => logger.warn({ err, table: table.name }, 'JanitorFailed'));
+        }
+      }
     }
   }
 
@@ -80,9 +92,10 @@ export function buildApp(config: Config, { logger, registry }: ServiceContext): 
     done,
     async start() {
       ops = await startOpsServer(registry, { live: () => true, ready: () => ready }, config.http.port);
-      logger.info({ port: ops.port, mode: config.catalog.mode }, 'OpsServerListening');
+      logger.info({ port: ops.port, catalog: config.iceberg.catalog, engine: config.catalog.engine }, 'OpsServerListening');
       s3 = createS3Client(config.s3);
-      backend = await buildBackend(config, s3, logger, registry);
+      backend = await buildBackend(config, s3);
+      for (const table of LAKE_TABLES) await backend.lake.ensureTable(table);
       const admin = KafkaAdmin.create(config.kafka, 'catalog-sync-admin');
       try {
         await admin.ensureTopics(pipelineTopics(config.topics));
@@ -93,20 +106,30 @@ export function buildApp(config: Config, { logger, registry }: ServiceContext): 
       consumer = await createConsumer(config.kafka, { clientId: 'catalog-sync', groupId: config.catalog.groupId });
       consumer.setDefaultConsumeTimeout(config.catalog.pollIdleMs);
       consumer.subscribe([config.topics.lakeFiles, config.topics.stagedFiles]);
+      const common = { lake: backend.lake, io: backend.io, reader: backend.reader };
       const sync = new CatalogSync({
         consumer,
-        writer: new CatalogWriter(backend.catalog, metrics, logger.child({ component: 'catalog' })),
+        committer: new TableCommitter({ ...common, logger: logger.child({ component: 'committer' }) }),
+        lake: backend.lake,
+        reader: backend.reader,
         state: backend.state,
         reconciler: new Reconciler(backend.engine, registry, logger.child({ component: 'reconcile' })),
         deadLetter,
         topics: config.topics,
-        plan: { lakeBucket: config.storage.lakeBucket, allowedLatenessMs: config.catalog.allowedLatenessMs, ledgerRetentionMs: config.catalog.ledgerRetentionMs },
+        lakeBucket: config.storage.lakeBucket,
+        lineage: { allowedLatenessMs: config.catalog.allowedLatenessMs, ledgerRetentionMs: config.catalog.ledgerRetentionMs },
         batchSize: config.catalog.pollBatchSize,
         metrics,
         logger: logger.child({ component: 'sync' }),
       });
+      const janitor = new Janitor({
+        ...common,
+        policy: { maxAgeMs: config.catalog.snapshotMaxAgeMs, minSnapshots: config.catalog.snapshotMinKeep, orphanMinAgeMs: config.catalog.orphanMinAgeMs },
+        metrics,
+        logger: logger.child({ component: 'janitor' }),
+      });
       await sync.seedSourcePartitions(await sourcePartitionCounts(consumer, [config.topics.listeningEvents, config.topics.tracks]));
-      loop = runLoop(sync).then(
+      loop = runLoop(sync, janitor).then(
         () => settle.resolve(),
         (err: unknown) => (controller.signal.aborted ? settle.resolve() : settle.reject(err)),
       );
@@ -120,7 +143,7 @@ export function buildApp(config: Config, { logger, registry }: ServiceContext): 
           { name: 'finish the batch in flight', run: () => loop },
           { name: 'leave the group', run: () => (consumer ? closeConsumer(consumer) : undefined) },
           { name: 'close DLQ producer', run: () => (producer ? disconnect(producer) : undefined) },
-          { name: 'close catalog and engine', run: () => backend?.close() },
+          { name: 'close the query engine', run: () => backend?.close() },
           { name: 'close S3 client', run: () => s3?.destroy() },
           { name: 'ops server', run: () => ops?.close() },
         ],

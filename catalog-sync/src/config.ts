@@ -10,33 +10,26 @@ import {
   topicSettingsSchema,
   type Env,
 } from '@spotify-pipeline/shared/config';
+import { icebergSettingsSchema } from '@spotify-pipeline/shared/iceberg';
 import { kafkaSettingsSchema } from '@spotify-pipeline/shared/kafka';
 import { s3SettingsSchema } from '@spotify-pipeline/shared/s3';
 
-export const CATALOG_MODES = ['local', 'glue', 'crawler', 'projection'] as const;
-export type CatalogMode = (typeof CATALOG_MODES)[number];
+export const QUERY_ENGINES = ['duckdb', 'athena'] as const;
+export type QueryEngineName = (typeof QUERY_ENGINES)[number];
 
-/** `CATALOG_*`: which catalog is kept current, and how partitions are declared complete. */
+/** `CATALOG_*`: how manifests become Iceberg commits, how hours are declared complete, how storage is kept bounded. */
 export const catalogSettingsSchema = z.strictObject({
-  mode: envEnum(CATALOG_MODES, 'local (embedded catalog + DuckDB), glue, crawler or projection').default('local'),
-  database: envString('Glue database name').default('spotify_lake'),
-  documentKey: envString('key of the embedded catalog JSON inside the lake bucket (local mode)').default('_catalog/catalog.json'),
-  stateKey: envString('key of the sync state JSON (watermarks, reconciliation ledger) inside the lake bucket').default('_catalog/sync-state.json'),
+  engine: envEnum(QUERY_ENGINES, 'duckdb (local: DuckDB over the current snapshot\'s files) or athena').default('duckdb'),
+  stateKey: envString('key of the lineage ledger JSON (watermarks, reconciliation) inside the lake bucket').default('_catalog/sync-state.json'),
   allowedLatenessMs: envInt('how long after an hour ends late events are still accepted, in ms; an hour closes after it').default(3_600_000),
   ledgerRetentionMs: envInt('keep the reconciliation ledger of a closed hour this long after its end (event time), in ms').default(7 * 86_400_000),
   groupId: envString('consumer group of catalog-sync on the manifest topics').default('catalog-sync'),
-  pollBatchSize: envInt('max manifests applied per catalog write', 1).default(500),
+  pollBatchSize: envInt('max manifests committed per catalog batch (a compaction of more files than this cannot be committed)', 1).default(500),
   pollIdleMs: envInt('consume timeout per poll, in ms', 10).default(500),
-  projectionFirstDay: envString('projection mode: first day the lake can hold, yyyy-MM-dd').default('2020-01-01'),
-});
-
-/** `CRAWLER_*`: the Glue crawler, for users who want the seed's design. */
-export const crawlerSettingsSchema = z.strictObject({
-  name: envString('Glue crawler name').default('spotify-lake-crawler'),
-  roleArn: envString('IAM role the crawler assumes (needs s3:GetObject on the lake and glue:* on the database)').optional(),
-  updateBehavior: envEnum(['UPDATE_IN_DATABASE', 'LOG'] as const, 'schema change policy: LOG (allows CRAWL_NEW_FOLDERS_ONLY) or UPDATE_IN_DATABASE (forces full recrawls)').default('LOG'),
-  deleteBehavior: envEnum(['LOG', 'DELETE_FROM_DATABASE', 'DEPRECATE_IN_DATABASE'] as const, 'what the crawler does with vanished objects').default('LOG'),
-  waitTimeoutMs: envInt('how long to wait for one crawl to finish, in ms', 1000).default(900_000),
+  snapshotMaxAgeMs: envInt('expire snapshots older than this (how far back time travel reaches), in ms').default(6 * 3_600_000),
+  snapshotMinKeep: envInt('keep at least this many of the newest snapshots whatever their age', 1).default(20),
+  orphanMinAgeMs: envInt('delete files no retained snapshot references only once older than this, in ms (protects writes in flight)', 60_000).default(3 * 86_400_000),
+  janitorIntervalMs: envInt('how often snapshots are expired and unreferenced files deleted, in ms (0 = never)').default(3_600_000),
 });
 
 /** `ATHENA_*`: where Athena runs the saved queries. */
@@ -47,19 +40,19 @@ export const athenaSettingsSchema = z.strictObject({
   queryTimeoutMs: envInt('give up on a query after this many ms', 1000).default(600_000),
 });
 
-/** `LOCAL_*`: the DuckDB engine of local mode. */
+/** `LOCAL_*`: the DuckDB engine. */
 export const localSettingsSchema = z.strictObject({
-  cacheDir: envString('directory where lake Parquet files are mirrored (keyed by ETag) for DuckDB').default('.cache/catalog-sync'),
+  cacheDir: envString('directory where the lake\'s data files are mirrored for DuckDB (immutable: cached by path and size)').default('.cache/catalog-sync'),
 });
 
 /** catalog-sync configuration: every field from one env variable (see shared/config envName). */
 export const configSchema = z.strictObject({
   kafka: kafkaSettingsSchema,
   s3: s3SettingsSchema,
+  iceberg: icebergSettingsSchema.prefault({}),
   topics: topicSettingsSchema.prefault({}),
   storage: storageSettingsSchema.prefault({}),
   catalog: catalogSettingsSchema.prefault({}),
-  crawler: crawlerSettingsSchema.prefault({}),
   athena: athenaSettingsSchema.prefault({}),
   local: localSettingsSchema.prefault({}),
   http: httpSettingsSchema.prefault({ port: '9464' }),

@@ -8,8 +8,8 @@ import {
 } from '@aws-sdk/client-athena';
 import { PipelineError } from '@spotify-pipeline/shared/errors';
 import { sleep, type RetryOptions } from '@spotify-pipeline/shared/retry';
-import { callAws } from '../glue/glue-error.js';
-import { partitionPredicate, type Cell, type QueryEngine, type QueryResult } from '../queries/query-engine.js';
+import { callAws } from './aws-error.js';
+import { hourCountSql, type Cell, type QueryEngine, type QueryResult } from '../queries/query-engine.js';
 import { typedCell } from './athena-types.js';
 
 export interface AthenaEngineOptions {
@@ -60,8 +60,8 @@ export class AthenaEngine implements QueryEngine {
     return this.readResults(id);
   }
 
-  async countPartitionRows(table: string, dt: string, hour: string): Promise<number> {
-    const result = await this.query(`SELECT COUNT(*) AS n FROM "${table}" WHERE ${partitionPredicate(dt, hour)}`);
+  async countHourRows(table: string, dt: string, hour: string): Promise<number> {
+    const result = await this.query(hourCountSql(table, dt, hour));
     return Number(result.rows[0]?.n ?? 0);
   }
 

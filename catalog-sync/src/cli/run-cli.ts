@@ -7,7 +7,7 @@ import { buildBackend } from '../backend.js';
 import { readCliConfig } from '../config.js';
 import { Reconciler } from '../reconcile/reconciler.js';
 import { SAVED_QUERIES, savedQuery } from '../queries/saved-queries.js';
-import { catalogStatus } from './catalog-status.js';
+import { catalogStatus, snapshotHistory } from './catalog-status.js';
 import { formatResult, OUTPUT_FORMATS, type OutputFormat } from './format.js';
 
 export interface CliIo {
@@ -17,11 +17,13 @@ export interface CliIo {
 }
 
 export const USAGE = `usage:
-  catalog-sync                                   run the sync service (CATALOG_MODE=local|glue|crawler|projection)
-  catalog-sync query "<SQL>" [--format table|csv|json]
+  catalog-sync                                   run the committer (ICEBERG_CATALOG=rest|glue|s3tables, CATALOG_ENGINE=duckdb|athena)
+  catalog-sync query "<SQL>" [--format table|csv|json]   time travel: FROM <table> FOR TIMESTAMP AS OF TIMESTAMP '2026-12-01 10:00:00 UTC'
+                                                                      or FOR VERSION AS OF <snapshot id>
   catalog-sync report <saved-query> [--format table|csv|json]
   catalog-sync report --list
   catalog-sync catalog status [--format table|csv|json]
+  catalog-sync catalog snapshots <table> [--format table|csv|json]
 saved queries: ${SAVED_QUERIES.map((q) => q.name).join(', ')}
 `;
 
@@ -55,7 +57,11 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     for (const q of SAVED_QUERIES) io.stdout.write(`${q.name.padEnd(28)} ${q.description}\n`);
     return 0;
   }
-  const valid = (command === 'query' && rest.length === 1) || (command === 'report' && rest.length === 1) || (command === 'catalog' && rest[0] === 'status' && rest.length === 1);
+  const valid =
+    (command === 'query' && rest.length === 1) ||
+    (command === 'report' && rest.length === 1) ||
+    (command === 'catalog' && rest[0] === 'status' && rest.length === 1) ||
+    (command === 'catalog' && rest[0] === 'snapshots' && rest.length === 2);
   if (!valid) {
     io.stderr.write(USAGE);
     return 2;
@@ -64,12 +70,14 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
   const logger = createLogger({ service: 'catalog-sync', level: config.log.level === 'info' ? 'warn' : config.log.level }, { write: (line: string) => void io.stderr.write(line) });
   const registry = createRegistry('catalog-sync', false);
   const s3 = createS3Client(config.s3);
-  const backend = await buildBackend(config, s3, logger, registry);
+  const backend = await buildBackend(config, s3);
   try {
-    if (command === 'catalog') {
+    if (command === 'catalog' && rest[0] === 'snapshots') {
+      io.stdout.write(formatResult(await snapshotHistory(backend.lake, rest[1]!), args.format));
+    } else if (command === 'catalog') {
       const state = (await backend.state.read()).value;
-      const status = await catalogStatus(backend.catalog, state, new Reconciler(backend.engine, registry, logger));
-      if (args.format === 'json') io.stdout.write(JSON.stringify({ mode: backend.catalog.mode, tables: status.tables.rows, partitions: status.partitions.rows }, null, 2) + '\n');
+      const status = await catalogStatus(backend.lake, backend.reader, state, new Reconciler(backend.engine, registry, logger));
+      if (args.format === 'json') io.stdout.write(JSON.stringify({ catalog: config.iceberg.catalog, engine: backend.engine.name, tables: status.tables.rows, partitions: status.partitions.rows }, null, 2) + '\n');
       else io.stdout.write(`${formatResult(status.tables, args.format)}\n${formatResult(status.partitions, args.format)}`);
     } else {
       const sql = command === 'report' ? savedQuery(rest[0]!).sql : rest[0]!;

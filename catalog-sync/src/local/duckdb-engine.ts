@@ -1,56 +1,77 @@
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { PipelineError } from '@spotify-pipeline/shared/errors';
-import { toDuckDbType, type LakeColumn } from '@spotify-pipeline/shared/schemas';
-import { partitionPredicate, type Cell, type QueryEngine, type QueryResult } from '../queries/query-engine.js';
-import type { CatalogDocument, DocumentTable } from './catalog-document.js';
+import {
+  currentSchema,
+  currentSnapshot,
+  lakeColumnsOf,
+  snapshotAsOf,
+  snapshotById,
+  type LakeCatalog,
+  type LoadedTable,
+  type Snapshot,
+  type TableReader,
+} from '@spotify-pipeline/shared/iceberg';
+import { LAKE_TABLES, toDuckDbType } from '@spotify-pipeline/shared/schemas';
+import { hourCountSql, type Cell, type QueryEngine, type QueryResult } from '../queries/query-engine.js';
 import type { FileMirror } from './file-mirror.js';
-
-export interface CatalogSnapshotSource {
-  /** The catalog document and its version (ETag): one version always lists the same files. */
-  versionedSnapshot(): Promise<{ value: CatalogDocument; etag: string | undefined }>;
-}
+import { timeTravelClauses } from './time-travel.js';
 
 const quote = (name: string): string => `"${name.replace(/"/g, '""')}"`;
 const literal = (text: string): string => `'${text.replace(/'/g, "''")}'`;
 
-/**
- * "Athena on a laptop": DuckDB over the lake's Parquet. Before each query the views are rebuilt
- * from one snapshot of the embedded catalog, over exactly the files it lists — so a compaction
- * swap is atomic for readers here too: a query sees the old file set or the new, never both.
- * Views are rebuilt only when the catalog's version (ETag) moved since they were built.
- */
 /** How often the mirror is swept, and how old an unlisted file must be to go. */
 const PRUNE_INTERVAL_MS = 10 * 60_000;
 
+/**
+ * "Athena on a laptop": DuckDB over the lake's Iceberg tables without DuckDB's iceberg extension
+ * (it cannot be installed offline). Before each query every table is loaded from the catalog and
+ * its view rebuilt over exactly the data files of the current snapshot (read from the manifests,
+ * never by listing folders) — only when the snapshot changed. A query therefore reads one
+ * snapshot per table, as Trino and Athena do; `FOR TIMESTAMP|VERSION AS OF` reads an older one.
+ */
 export class DuckDbEngine implements QueryEngine {
   readonly name = 'duckdb';
   private lastPruneMs = 0;
-  /** Catalog version the views were built from; unchanged catalog, unchanged views. */
-  private viewsVersion: string | undefined;
+  /** Snapshot id each table's view was built from. */
+  private readonly viewSnapshots = new Map<string, string>();
+  private readonly listed = new Map<string, Set<string>>();
 
   private constructor(
     private readonly instance: DuckDBInstance,
     private readonly connection: DuckDBConnection,
-    private readonly catalog: CatalogSnapshotSource,
+    private readonly lake: LakeCatalog,
+    private readonly reader: TableReader,
     private readonly mirror: FileMirror,
   ) {}
 
-  static async create(catalog: CatalogSnapshotSource, mirror: FileMirror): Promise<DuckDbEngine> {
+  static async create(lake: LakeCatalog, reader: TableReader, mirror: FileMirror): Promise<DuckDbEngine> {
     const instance = await DuckDBInstance.create(':memory:');
     const connection = await instance.connect();
     // A failed extension install reaches for the network; Parquet is built in.
     await connection.run('SET autoinstall_known_extensions = false');
     await connection.run('SET autoload_known_extensions = false');
-    return new DuckDbEngine(instance, connection, catalog, mirror);
+    // Timestamps are UTC by contract; DuckDB must not shift them into the machine's zone.
+    await connection.run("SET TimeZone = 'UTC'");
+    return new DuckDbEngine(instance, connection, lake, reader, mirror);
   }
 
   async query(sql: string): Promise<QueryResult> {
-    await this.refreshViews();
-    return this.run(sql);
+    const tables = await this.refreshViews();
+    let rewritten = sql;
+    for (const clause of timeTravelClauses(sql)) {
+      const loaded = tables.get(clause.table);
+      if (!loaded) throw new PipelineError('QUERY_FAILED', `time travel: no table ${clause.table} in the lake`);
+      const snapshot = 'timestampMs' in clause.asOf ? snapshotAsOf(loaded.metadata, clause.asOf.timestampMs) : snapshotById(loaded.metadata, clause.asOf.snapshotId);
+      if (!snapshot) throw new PipelineError('QUERY_FAILED', `time travel: ${clause.table} has no snapshot ${'timestampMs' in clause.asOf ? `at or before ${new Date(clause.asOf.timestampMs).toISOString()}` : clause.asOf.snapshotId} (expired, or before the table's first commit)`);
+      const view = `${clause.table}__snapshot_${snapshot['snapshot-id']}`;
+      await this.connection.run(`CREATE OR REPLACE TEMP VIEW ${quote(view)} AS ${await this.viewSelect(loaded, snapshot)}`);
+      rewritten = rewritten.replace(clause.text, `${quote(view)} AS ${clause.table}`);
+    }
+    return this.run(rewritten);
   }
 
-  async countPartitionRows(table: string, dt: string, hour: string): Promise<number> {
-    const result = await this.query(`SELECT COUNT(*) AS n FROM ${quote(table)} WHERE ${partitionPredicate(dt, hour)}`);
+  async countHourRows(table: string, dt: string, hour: string): Promise<number> {
+    const result = await this.query(hourCountSql(table, dt, hour));
     return Number(result.rows[0]?.n ?? 0);
   }
 
@@ -76,36 +97,37 @@ export class DuckDbEngine implements QueryEngine {
     return { columns: names.map((name, i) => ({ name, type: types[i] ?? 'VARCHAR' })), rows };
   }
 
-  /** One view per table over the files of one catalog snapshot. */
-  private async refreshViews(): Promise<void> {
-    const { value: doc, etag } = await this.catalog.versionedSnapshot();
-    if (etag !== undefined && etag === this.viewsVersion) return;
-    const listed = new Set<string>();
-    for (const table of Object.values(doc.tables)) {
-      const files = Object.values(table.partitions).flatMap((p) => p.files);
-      const paths = [...(await this.mirror.localPaths(`${table.name}/`, files)).values()];
-      for (const path of paths) listed.add(path);
-      await this.connection.run(`CREATE OR REPLACE VIEW ${quote(table.name)} AS ${await this.viewSelect(table, paths)}`);
+  /** One view per lake table over its current snapshot's files; rebuilt only when the snapshot moved. */
+  private async refreshViews(): Promise<Map<string, LoadedTable>> {
+    const tables = new Map<string, LoadedTable>();
+    for (const definition of LAKE_TABLES) {
+      const loaded = await this.lake.rest.loadTable(this.lake.namespace, definition.name);
+      if (!loaded) continue;
+      tables.set(definition.name, loaded);
+      const snapshot = currentSnapshot(loaded.metadata);
+      const version = `${snapshot?.['snapshot-id'] ?? 'empty'}/${loaded.metadata['current-schema-id']}`;
+      if (this.viewSnapshots.get(definition.name) === version) continue;
+      await this.connection.run(`CREATE OR REPLACE VIEW ${quote(definition.name)} AS ${await this.viewSelect(loaded, snapshot, definition.name)}`);
+      this.viewSnapshots.set(definition.name, version);
     }
-    this.viewsVersion = etag;
     if (Date.now() - this.lastPruneMs > PRUNE_INTERVAL_MS) {
       this.lastPruneMs = Date.now();
-      await this.mirror.prune(listed, PRUNE_INTERVAL_MS);
+      await this.mirror.prune(new Set([...this.listed.values()].flatMap((s) => [...s])), PRUNE_INTERVAL_MS);
     }
+    return tables;
   }
 
   /**
-   * Projects the catalog's columns in catalog order: a column no file has yet (just added by
-   * schema evolution) reads as NULL of its type, so every query sees the table the catalog declares.
+   * The table's current columns in schema order over one snapshot's files: a column no file has
+   * yet (just added by schema evolution) reads as NULL of its type, as in any Iceberg reader.
    */
-  private async viewSelect(table: DocumentTable, paths: string[]): Promise<string> {
-    const columns: LakeColumn[] = [...table.columns, ...table.partitionKeys];
-    if (paths.length === 0) {
-      return `SELECT ${columns.map((c) => `CAST(NULL AS ${toDuckDbType(c.type)}) AS ${quote(c.name)}`).join(', ')} WHERE false`;
-    }
-    const hive = table.partitionKeys.length > 0;
-    const options = hive ? `, hive_partitioning = true, hive_types = {${table.partitionKeys.map((k) => `${literal(k.name)}: VARCHAR`).join(', ')}}` : ', hive_partitioning = false';
-    const source = `read_parquet([${paths.map(literal).join(', ')}], union_by_name = true${options})`;
+  private async viewSelect(loaded: LoadedTable, snapshot: Snapshot | undefined, trackAs?: string): Promise<string> {
+    const columns = lakeColumnsOf(currentSchema(loaded.metadata));
+    const files = (await this.reader.liveFiles(snapshot)).map((f) => ({ uri: f.entry.dataFile.filePath, sizeBytes: f.entry.dataFile.fileSizeInBytes }));
+    const paths = [...(await this.mirror.localPaths(files)).values()].sort();
+    if (trackAs) this.listed.set(trackAs, new Set(paths));
+    if (paths.length === 0) return `SELECT ${columns.map((c) => `CAST(NULL AS ${toDuckDbType(c.type)}) AS ${quote(c.name)}`).join(', ')} WHERE false`;
+    const source = `read_parquet([${paths.map(literal).join(', ')}], union_by_name = true, hive_partitioning = false)`;
     const present = new Set((await this.run(`DESCRIBE SELECT * FROM ${source}`)).rows.map((r) => String(r.column_name)));
     const projection = columns.map((c) => (present.has(c.name) ? quote(c.name) : `CAST(NULL AS ${toDuckDbType(c.type)}) AS ${quote(c.name)}`));
     return `SELECT ${projection.join(', ')} FROM ${source}`;

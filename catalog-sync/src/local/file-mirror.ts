@@ -1,37 +1,35 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { mkdir, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { GetObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 import { PipelineError } from '@spotify-pipeline/shared/errors';
-import { retry, type RetryOptions } from '@spotify-pipeline/shared/retry';
-import { classifyS3Error } from '@spotify-pipeline/shared/s3';
-import type { LakeFile } from '../catalog/catalog.js';
+import { parseS3Uri, type S3FileIO } from '@spotify-pipeline/shared/iceberg';
+
+/** A data file as a snapshot lists it. */
+export interface MirroredFile {
+  uri: string;
+  sizeBytes: number;
+}
 
 /**
- * Mirrors lake objects into a local directory for DuckDB, which cannot reach S3 here. A file is
- * cached under its key plus its ETag, so a rewritten object is fetched again and an unchanged one
- * never is; the key's dt=/hour= folders are kept so DuckDB reads the partition values from the path.
+ * Mirrors a snapshot's data files into a local directory for DuckDB, which cannot reach S3 here
+ * (its httpfs extension cannot be installed offline). Iceberg data files are immutable once a
+ * snapshot lists them, so a file is cached under its path and size and never fetched twice; no
+ * listing of the table's folders is needed (readers never list).
  */
 export class FileMirror {
   constructor(
-    private readonly s3: S3Client,
-    private readonly bucket: string,
+    private readonly io: S3FileIO,
     private readonly cacheDir: string,
-    private readonly retryOptions: Partial<RetryOptions> = {},
   ) {}
 
-  /** Local paths of `files`, downloading the ones not cached yet (checked against the manifest's sha256). */
-  async localPaths(prefix: string, files: LakeFile[]): Promise<Map<string, string>> {
-    const etags = await this.listEtags(prefix);
+  /** Local paths of `files` (by URI), downloading the ones not cached yet (checked against the size the manifest gives). */
+  async localPaths(files: MirroredFile[]): Promise<Map<string, string>> {
     const paths = new Map<string, string>();
-    const missing: Array<{ file: LakeFile; path: string }> = [];
+    const missing: Array<{ file: MirroredFile; path: string }> = [];
     for (const file of files) {
-      const etag = etags.get(file.key);
-      if (!etag) {
-        throw new PipelineError('S3_NOT_FOUND', `catalog lists s3://${this.bucket}/${file.key}, but the lake does not hold it`, { details: { key: file.key } });
-      }
-      const path = join(this.cacheDir, this.bucket, `${file.key.replace(/\.parquet$/, '')}.${etag}.parquet`);
-      paths.set(file.key, path);
+      const { bucket, key } = parseS3Uri(file.uri);
+      const path = join(this.cacheDir, bucket, `${key.replace(/\.parquet$/, '')}.${file.sizeBytes}.parquet`);
+      paths.set(file.uri, path);
       if (!(await exists(path))) missing.push({ file, path });
     }
     await inParallel(missing, 4, ({ file, path }) => this.download(file, path));
@@ -39,22 +37,20 @@ export class FileMirror {
   }
 
   /**
-   * Deletes mirrored files that no longer back any catalog file (replaced by a compaction, or an
-   * object rewritten under a new ETag), once older than `graceMs`: a query of another process
-   * sharing the cache may still be reading them.
+   * Deletes mirrored files no current snapshot lists any more (compacted away, expired), once
+   * older than `graceMs`: a query of another process sharing the cache may still be reading them.
    */
   async prune(keep: ReadonlySet<string>, graceMs: number, now = Date.now()): Promise<number> {
-    const root = join(this.cacheDir, this.bucket);
     let entries: string[];
     try {
-      entries = await readdir(root, { recursive: true });
+      entries = await readdir(this.cacheDir, { recursive: true });
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return 0;
       throw err;
     }
     let removed = 0;
     for (const entry of entries) {
-      const path = join(root, entry);
+      const path = join(this.cacheDir, entry);
       if (!path.endsWith('.parquet') || keep.has(path)) continue;
       const info = await stat(path);
       if (now - info.mtimeMs < graceMs) continue;
@@ -64,37 +60,10 @@ export class FileMirror {
     return removed;
   }
 
-  private async listEtags(prefix: string): Promise<Map<string, string>> {
-    const etags = new Map<string, string>();
-    let token: string | undefined;
-    do {
-      const page = await retry(async () => {
-        try {
-          return await this.s3.send(new ListObjectsV2Command({ Bucket: this.bucket, Prefix: prefix, ContinuationToken: token }));
-        } catch (err) {
-          throw classifyS3Error(err, `list s3://${this.bucket}/${prefix}`);
-        }
-      }, this.retryOptions);
-      for (const o of page.Contents ?? []) etags.set(o.Key!, (o.ETag ?? '').replace(/[^0-9A-Za-z-]/g, ''));
-      token = page.IsTruncated ? page.NextContinuationToken : undefined;
-    } while (token);
-    return etags;
-  }
-
-  private async download(file: LakeFile, path: string): Promise<void> {
-    const body = await retry(async () => {
-      try {
-        const got = await this.s3.send(new GetObjectCommand({ Bucket: this.bucket, Key: file.key }));
-        return Buffer.from(await got.Body!.transformToByteArray());
-      } catch (err) {
-        throw classifyS3Error(err, `get s3://${this.bucket}/${file.key}`);
-      }
-    }, this.retryOptions);
-    const sha256 = createHash('sha256').update(body).digest('hex');
-    if (sha256 !== file.sha256) {
-      throw new PipelineError('CHECKSUM_MISMATCH', `s3://${this.bucket}/${file.key} has sha256 ${sha256}, its manifest says ${file.sha256}`, {
-        details: { key: file.key },
-      });
+  private async download(file: MirroredFile, path: string): Promise<void> {
+    const body = await this.io.read(file.uri);
+    if (body.length !== file.sizeBytes) {
+      throw new PipelineError('CHECKSUM_MISMATCH', `${file.uri} has ${body.length} bytes, the table's manifest says ${file.sizeBytes}`, { details: { uri: file.uri } });
     }
     await mkdir(dirname(path), { recursive: true });
     // Write then rename: a concurrent reader never sees half a file.

@@ -1,7 +1,6 @@
-// `@spotify-pipeline/catalog-sync/local`: the local catalog and engine, for tools and benchmarks.
-export { EmbeddedCatalog } from './embedded-catalog.js';
-export { FileMirror } from './file-mirror.js';
+// `@spotify-pipeline/catalog-sync/local`: the committer, engine and saved queries, for tools and benchmarks.
+export { FileMirror, type MirroredFile } from './file-mirror.js';
 export { DuckDbEngine } from './duckdb-engine.js';
-export { lakeTables, tableSpec } from '../catalog/tables.js';
+export { TableCommitter, type TableCommitResult } from '../commit/table-committer.js';
+export type { PositionedManifest } from '../commit/plan-table-commit.js';
 export { SAVED_QUERIES, savedQuery, type SavedQuery } from '../queries/saved-queries.js';
-export type { LakeFile, PartitionFiles } from '../catalog/catalog.js';

@@ -8,20 +8,20 @@ export interface PartitionReconciliation {
   table: string;
   dt: string;
   hour: string;
-  /** Records of the staged objects that fed this partition, per `pipeline.staged-files`. */
+  /** Records of the staged objects that fed this hour, per `pipeline.staged-files`. */
   stagedRecords: number;
   /** What the ETL accounted for from those objects: rows written anywhere + rejected + duplicates dropped. */
   accountedRecords: number;
-  /** Rows of the partition's current files, per their manifests. */
+  /** Rows of the hour's data files in the table's current snapshot (Iceberg manifests). */
   rowsWritten: number;
-  /** COUNT(*) the engine answers for the partition through the catalog. */
+  /** COUNT(*) the engine answers for the hour, reading the table as any reader does. */
   engineRows: number;
   stagedDifference: number;
   engineDifference: number;
 }
 
-/** The lineage ledger's side of one partition: staged records in, rows out. No engine involved. */
-export function ledgerCounts(state: SyncState, id: string): Pick<PartitionReconciliation, 'stagedRecords' | 'accountedRecords' | 'rowsWritten'> {
+/** The lineage ledger's side of one hour: staged records in, records accounted for. No engine involved. */
+export function ledgerCounts(state: SyncState, id: string): Pick<PartitionReconciliation, 'stagedRecords' | 'accountedRecords'> {
   const ledger = state.partitions[id]!;
   let stagedRecords = 0;
   let accountedRecords = 0;
@@ -30,14 +30,14 @@ export function ledgerCounts(state: SyncState, id: string): Pick<PartitionReconc
     stagedRecords += state.staged[key] ?? object?.stagedRecordCount ?? 0;
     if (object) accountedRecords += Object.values(object.added).reduce((a, b) => a + b, 0) + object.rejected + object.duplicates;
   }
-  const rowsWritten = Object.values(ledger.files).reduce((a, b) => a + b, 0);
-  return { stagedRecords, accountedRecords, rowsWritten };
+  return { stagedRecords, accountedRecords };
 }
 
 /**
- * Per partition, three numbers that must agree: records staged (from the sink's manifests), rows
- * written (from the ETL's), and COUNT(*) through the catalog. A difference is exported as a metric
- * and logged at error level: it means records were lost, doubled, or are invisible to readers.
+ * Per hour, numbers that must agree: records staged (the sink's manifests) against records the
+ * ETL accounted for, and rows in the table's snapshot against COUNT(*) through the engine. A
+ * difference is exported as a metric and logged at error level: records lost, doubled, or
+ * invisible to readers.
  */
 export class Reconciler {
   private readonly difference: Gauge<'table' | 'check'>;
@@ -51,34 +51,42 @@ export class Reconciler {
   ) {
     this.difference = new Gauge({
       name: 'pipeline_catalog_sync_reconcile_difference_records',
-      help: 'Sum over reconciled partitions of |difference|: check=staged (staged vs accounted records), check=engine (rows written vs COUNT(*))',
+      help: 'Sum over reconciled hours of |difference|: check=staged (staged vs accounted records), check=engine (rows in the snapshot vs COUNT(*))',
       labelNames: ['table', 'check'],
       registers: [registry],
     });
     this.mismatches = new Counter({
       name: 'pipeline_catalog_sync_reconcile_mismatches_total',
-      help: 'Partitions whose reconciliation found a difference',
+      help: 'Hours whose reconciliation found a difference',
       labelNames: ['table', 'check'],
       registers: [registry],
     });
   }
 
-  async reconcile(state: SyncState, ids: string[]): Promise<PartitionReconciliation[]> {
+  /** COUNT(*) of one hour (or of an unpartitioned table) through the engine. */
+  engineRows(table: string, dt: string, hour: string): Promise<number> {
+    return this.engine.countHourRows(table, dt, hour);
+  }
+
+  /** `rowsWritten` maps an hour id to the rows the table's current snapshot holds for it. */
+  async reconcile(state: SyncState, ids: string[], rowsWritten: ReadonlyMap<string, number>): Promise<PartitionReconciliation[]> {
     const results: PartitionReconciliation[] = [];
     for (const id of ids) {
       const ledger = state.partitions[id];
       if (!ledger) continue;
       const counts = ledgerCounts(state, id);
-      const engineRows = ledger.dt ? await this.engine.countPartitionRows(ledger.table, ledger.dt, ledger.hour) : Number((await this.engine.query(`SELECT COUNT(*) AS n FROM "${ledger.table}"`)).rows[0]?.n ?? 0);
+      const written = rowsWritten.get(id) ?? 0;
+      const engineRows = await this.engine.countHourRows(ledger.table, ledger.dt, ledger.hour);
       const result: PartitionReconciliation = {
         partition: id,
         table: ledger.table,
         dt: ledger.dt,
         hour: ledger.hour,
         ...counts,
+        rowsWritten: written,
         engineRows,
         stagedDifference: counts.stagedRecords - counts.accountedRecords,
-        engineDifference: counts.rowsWritten - engineRows,
+        engineDifference: written - engineRows,
       };
       this.latest.set(id, result);
       if (result.stagedDifference !== 0) this.mismatches.inc({ table: result.table, check: 'staged' });

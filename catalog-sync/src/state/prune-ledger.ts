@@ -4,8 +4,8 @@ import type { SyncState } from './sync-state.js';
 /**
  * Drops the ledger of hours closed longer than `retentionMs` ago (event time), with the staged
  * objects only they referenced, so the sync state — rewritten on every batch — stays the size of the
- * recent past. Their catalog entries stay; what is lost is only the ability to reconcile them again
- * from `catalog status`. Staged objects no partition has referenced yet are kept: their lake
+ * recent past. The table is not touched (it does not depend on this ledger); what is lost is only
+ * the ability to reconcile those hours again from `catalog status`. Staged objects no partition has referenced yet are kept: their lake
  * manifests may still be on the way.
  */
 export function pruneLedger(state: SyncState, retentionMs: number, keep: ReadonlySet<string> = new Set()): string[] {
@@ -16,7 +16,6 @@ export function pruneLedger(state: SyncState, retentionMs: number, keep: Readonl
     const topic = state.sources[ledger.table];
     const watermark = topic === undefined ? undefined : topicWatermark(state, topic);
     if (watermark === undefined || hourEndMs(ledger.dt, ledger.hour) + retentionMs > watermark) continue;
-    if (Object.keys(ledger.pending).length > 0) continue;
     for (const key of ledger.stagedKeys) released.add(key);
     delete state.partitions[id];
     pruned.push(id);

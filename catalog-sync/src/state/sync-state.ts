@@ -1,22 +1,9 @@
 import { z } from 'zod';
 
-const lakeFile = z.object({ key: z.string(), sizeBytes: z.number(), rowCount: z.number(), sha256: z.string() });
-
-const pendingCompaction = z.object({
-  replaces: z.array(z.string()),
-  location: z.string(),
-  files: z.array(lakeFile),
-});
-
 const partitionLedger = z.object({
   table: z.string(),
   dt: z.string(),
   hour: z.string(),
-  /** Current files → rows: what a reader of the catalog must count. */
-  files: z.record(z.string(), z.number()),
-  retired: z.array(z.string()),
-  /** Compacted files waiting until the whole replacement has arrived (keyed by the replaced set). */
-  pending: z.record(z.string(), pendingCompaction),
   stagedKeys: z.array(z.string()),
   closed: z.boolean(),
 });
@@ -31,13 +18,15 @@ const stagedObject = z.object({
 });
 
 /**
- * catalog-sync's own bookkeeping, `_catalog/sync-state.json` in the lake bucket (every mode): event-time
- * watermarks per source partition, and the lineage ledger (staged object → lake files → partitions)
- * that completeness and reconciliation are computed from. Saved before the offsets are committed,
- * and every change to it is idempotent, so a replayed manifest changes nothing.
+ * catalog-sync's own bookkeeping, `_catalog/sync-state.json` in the lake bucket: event-time
+ * watermarks per source partition, and the lineage ledger (staged object → lake files → hours)
+ * that completeness and reconciliation are computed from. It is not the table: which files the
+ * table holds is the Iceberg snapshot's business alone, so losing or pruning this document never
+ * changes what readers see (it only limits what `catalog status` can reconcile). Saved before
+ * the offsets are committed, and every change to it is idempotent.
  */
-export const syncStateV1 = z.object({
-  schema_version: z.literal(1),
+export const syncStateV2 = z.object({
+  schema_version: z.literal(2),
   /** `<topic>:<partition>` → highest event time the ETL reported for it. */
   watermarks: z.record(z.string(), z.number()),
   /** Source topic → partition count, from broker metadata: an unseen partition holds every hour open. */
@@ -50,11 +39,11 @@ export const syncStateV1 = z.object({
   sources: z.record(z.string(), z.string()),
 });
 
-export type SyncState = z.output<typeof syncStateV1>;
+export type SyncState = z.output<typeof syncStateV2>;
 export type PartitionLedger = SyncState['partitions'][string];
 
 export const emptySyncState = (): SyncState => ({
-  schema_version: 1,
+  schema_version: 2,
   watermarks: {},
   sourcePartitions: {},
   staged: {},
@@ -62,3 +51,18 @@ export const emptySyncState = (): SyncState => ({
   partitions: {},
   sources: {},
 });
+
+/**
+ * Reads the document whatever its version: version 1 (the Hive-folder lake) also kept each hour's
+ * file list, compaction swaps and retired keys, which the Iceberg table now owns; they are dropped.
+ */
+export function parseSyncState(raw: unknown): SyncState {
+  const doc = raw as { schema_version?: number; partitions?: Record<string, Record<string, unknown>> };
+  if (doc?.schema_version === 1) {
+    const partitions = Object.fromEntries(
+      Object.entries(doc.partitions ?? {}).map(([id, p]) => [id, { table: p.table, dt: p.dt, hour: p.hour, stagedKeys: p.stagedKeys, closed: p.closed }]),
+    );
+    return syncStateV2.parse({ ...doc, schema_version: 2, partitions });
+  }
+  return syncStateV2.parse(raw);
+}

@@ -16,10 +16,31 @@ export function createSyncMetrics(registry: Registry) {
       labelNames: ['error_code'],
       registers,
     }),
-    catalogWrites: new Counter({
-      name: 'pipeline_catalog_sync_catalog_writes_total',
-      help: 'Catalog writes by kind (ensureTable, addColumns, register, swap, close)',
-      labelNames: ['kind'],
+    commits: new Counter({
+      name: 'pipeline_catalog_sync_commits_total',
+      help: 'Iceberg snapshots committed, by table and operation (append, replace, overwrite)',
+      labelNames: ['table', 'operation'],
+      registers,
+    }),
+    commitSeconds: new Histogram({
+      name: 'pipeline_catalog_sync_commit_duration_seconds',
+      help: 'One snapshot: manifests written, catalog commit answered',
+      labelNames: ['table'],
+      buckets: LATENCY_BUCKETS_SECONDS,
+      registers,
+    }),
+    filesPerCommit: new Histogram({
+      name: 'pipeline_catalog_sync_files_per_commit',
+      help: 'Data files added plus removed by one snapshot',
+      labelNames: ['table'],
+      buckets: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000],
+      registers,
+    }),
+    snapshotsExpired: new Counter({ name: 'pipeline_catalog_sync_snapshots_expired_total', help: 'Snapshots removed by expiry', labelNames: ['table'], registers }),
+    filesDeleted: new Counter({
+      name: 'pipeline_catalog_sync_files_deleted_total',
+      help: 'Files deleted by the janitor because no retained snapshot references them, by kind (data, metadata)',
+      labelNames: ['table', 'kind'],
       registers,
     }),
     batchSeconds: new Histogram({
@@ -31,13 +52,13 @@ export function createSyncMetrics(registry: Registry) {
     errors: new Counter({ name: 'pipeline_catalog_sync_errors_total', help: 'Errors by code', labelNames: ['error_code'], registers }),
     partitionsClosed: new Counter({
       name: 'pipeline_catalog_sync_partitions_closed_total',
-      help: 'Hour partitions declared complete',
+      help: 'Event hours declared complete',
       labelNames: ['table'],
       registers,
     }),
     openPartitions: new Gauge({
       name: 'pipeline_catalog_sync_open_partitions',
-      help: 'Hour partitions still accepting late data',
+      help: 'Event hours still accepting late data',
       labelNames: ['table'],
       registers,
     }),

@@ -48,3 +48,5 @@ export {
   type Snapshot,
   type TableMetadata,
 } from './table-metadata.js';
+export { ColumnTypeConflict, LAKE_TABLE_PROPERTIES, LakeCatalog, restCatalogFor } from './lake-catalog.js';
+export { ICEBERG_CATALOGS, icebergSettingsSchema, type IcebergCatalogKind, type IcebergSettings } from './settings.js';

@@ -29,7 +29,7 @@ export class TableReader {
     if (!list) {
       list = decodeManifestList(await this.io.read(path));
       this.lists.set(path, list);
-      if (this.lists.size > 256) this.lists.delete(this.lists.keys().next().value!);
+      if (this.lists.size > 4_096) this.lists.delete(this.lists.keys().next().value!);
     }
     return list;
   }

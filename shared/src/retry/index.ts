@@ -8,7 +8,8 @@ export interface RetryOptions {
   signal?: AbortSignal;
   /** Defaults to the PipelineError `retriable` flag. */
   shouldRetry?: (err: unknown, attempt: number) => boolean;
-  onRetry?: (err: unknown, attempt: number, delayMs: number) => void;
+  /** Awaited before the backoff: a caller may put things back (e.g. rewind a consumer) before the retry. */
+  onRetry?: (err: unknown, attempt: number, delayMs: number) => void | Promise<void>;
   /** Injected for tests; defaults to Math.random. */
   random?: () => number;
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
@@ -60,7 +61,7 @@ export async function retry<T>(fn: (attempt: number) => Promise<T>, options: Par
     } catch (err) {
       if (attempt >= opts.maxAttempts || !shouldRetry(err, attempt) || opts.signal?.aborted) throw err;
       const delayMs = backoffDelayMs(attempt, opts.baseDelayMs, opts.maxDelayMs, random);
-      opts.onRetry?.(err, attempt, delayMs);
+      await opts.onRetry?.(err, attempt, delayMs);
       await wait(delayMs, opts.signal);
     }
   }

@@ -1,7 +1,7 @@
 export { listeningEventV1, LISTENING_EVENT_FIELDS, REASON_START_VALUES, REASON_END_VALUES, type ListeningEvent } from './listening-event.js';
 export { trackV1, type Track } from './track.js';
 export { dlqHeadersV1, toKafkaHeaders, fromKafkaHeaders, PIPELINE_STAGES, type DlqHeaders } from './dlq.js';
-export { stagedFileManifestV1, lakeFileManifestV1, type StagedFileManifest, type LakeFileManifest } from './manifests.js';
+export { stagedFileManifestV1, lakeFileManifestV1, dataFileMetricsV1, type StagedFileManifest, type LakeFileManifest, type DataFileMetrics } from './manifests.js';
 export { pipelineTopics } from './topics.js';
 export {
   columnsFromContract,
@@ -9,11 +9,13 @@ export {
   toDuckDbType,
   toGlueType,
   DERIVED_LISTENING_COLUMNS,
-  PARTITION_KEYS,
+  LAKE_TABLES,
+  lakeTableDefinition,
   LISTENING_EVENTS_TABLE,
   LISTENING_EVENTS_COLUMNS,
   TRACKS_TABLE,
   TRACKS_COLUMNS,
   type LakeColumn,
   type LakeType,
+  type LakeTableDefinition,
 } from './lake-columns.js';

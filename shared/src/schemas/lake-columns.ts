@@ -77,14 +77,27 @@ export const DERIVED_LISTENING_COLUMNS: LakeColumn[] = [
   { name: 'content_type', type: 'string', nullable: false, comment: 'track, episode, audiobook or unknown' },
 ];
 
-/** Hive-style partition keys of the lake tables (values are strings in the path: dt=YYYY-MM-DD/hour=HH). */
-export const PARTITION_KEYS: LakeColumn[] = [
-  { name: 'dt', type: 'string', nullable: false },
-  { name: 'hour', type: 'string', nullable: false },
-];
-
 export const LISTENING_EVENTS_TABLE = 'listening_events';
 export const TRACKS_TABLE = 'tracks';
 
 export const LISTENING_EVENTS_COLUMNS: LakeColumn[] = [...columnsFromContract(listeningEventV1), ...DERIVED_LISTENING_COLUMNS];
 export const TRACKS_COLUMNS: LakeColumn[] = columnsFromContract(trackV1);
+
+/**
+ * A lake table: its columns (Iceberg field ids 1..n in this order) and its hidden partitioning on
+ * event time, if any. Readers filter on the time column itself; the partition is derived from it.
+ */
+export interface LakeTableDefinition {
+  name: string;
+  columns: LakeColumn[];
+  partitioning?: { column: string; transform: 'hour' | 'day' };
+}
+
+export const LAKE_TABLES: readonly LakeTableDefinition[] = [
+  { name: LISTENING_EVENTS_TABLE, columns: LISTENING_EVENTS_COLUMNS, partitioning: { column: 'ts', transform: 'hour' } },
+  { name: TRACKS_TABLE, columns: TRACKS_COLUMNS },
+];
+
+export function lakeTableDefinition(name: string): LakeTableDefinition | undefined {
+  return LAKE_TABLES.find((t) => t.name === name);
+}

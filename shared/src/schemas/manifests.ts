@@ -32,12 +32,33 @@ export const stagedFileManifestV1 = z.object({
 
 export type StagedFileManifest = z.output<typeof stagedFileManifestV1>;
 
+const countsByFieldId = z.record(z.string().regex(/^\d+$/), z.number().int().min(0));
+const boundsByFieldId = z.record(z.string().regex(/^\d+$/), z.string().regex(/^[A-Za-z0-9+/]*={0,2}$/));
+
+/**
+ * Iceberg data-file metrics of a Parquet file, keyed by Iceberg field id (spec: Manifests,
+ * `data_file`): engines prune files with them. Bounds are Iceberg's single-value serialisation,
+ * base64. A bound is absent when unknown (all nulls, or a string too long to keep exactly).
+ */
+export const dataFileMetricsV1 = z.object({
+  column_sizes: countsByFieldId,
+  value_counts: countsByFieldId,
+  null_value_counts: countsByFieldId,
+  lower_bounds: boundsByFieldId,
+  upper_bounds: boundsByFieldId,
+});
+
+export type DataFileMetrics = z.output<typeof dataFileMetricsV1>;
+
 /**
  * `pipeline.lake-files`, v1: one message per object the ETL wrote, in the transaction that commits
  * the staged manifests it consumed.
- * - `add`: a Parquet file of `table`, partition `dt`/`hour` of event time.
- * - `compact`: a Parquet file that replaces the `replaces` keys of the same partition; catalogs
- *   switch the partition to it in one step, so readers see the old files or the new, never both.
+ * - `add`: a Parquet data file of the Iceberg table `table`; `partition` is the event hour its rows
+ *   fall in (the table's hidden `hour(ts)` partition), null for an unpartitioned table.
+ * - `compact`: a Parquet file that, with the other `compact` manifests naming the same `replaces`
+ *   (one Kafka transaction), replaces those keys: catalog-sync commits them as one Iceberg replace
+ *   snapshot, so readers see the old files or the new, never both. For an unpartitioned table
+ *   (the tracks snapshot) it replaces every live file of the table.
  * - `quarantine`: an NDJSON object under `_quarantine/<table>/reason=<code>/` with rejected records
  *   (partition null: a rejected record may have no valid time).
  * `input` describes the whole staged object the file came from (the same on each of its files), so
@@ -71,6 +92,8 @@ export const lakeFileManifestV1 = z.object({
   new_columns: z.array(z.object({ name: z.string(), type: z.string() })),
   replaces: z.array(z.string()),
   written_at_ms: epochMs,
+  /** Column metrics of a Parquet file (add, compact); absent on quarantine objects and older manifests. */
+  metrics: dataFileMetricsV1.optional(),
 });
 
 export type LakeFileManifest = z.output<typeof lakeFileManifestV1>;

@@ -95,10 +95,10 @@ describe('AthenaEngine', () => {
     athena.on(GetQueryExecutionCommand).resolves({ QueryExecution: { Status: { State: 'SUCCEEDED' } } });
     athena.on(GetQueryResultsCommand).resolves({ ResultSet: { ResultSetMetadata: { ColumnInfo: [{ Name: 'n', Type: 'bigint' }] }, Rows: [row('n'), row('42')] } });
 
-    await expect(engine().countPartitionRows('listening_events', '2024-01-01', '05')).resolves.toBe(42);
+    await expect(engine().countHourRows('listening_events', '2024-01-01', '05')).resolves.toBe(42);
     expect(athena.commandCalls(StartQueryExecutionCommand)).toHaveLength(2);
     expect(athena.commandCalls(StartQueryExecutionCommand)[1]!.args[0].input.QueryString).toBe(
-      `SELECT COUNT(*) AS n FROM "listening_events" WHERE dt = '2024-01-01' AND hour = '05'`,
+      `SELECT COUNT(*) AS n FROM listening_events WHERE ts >= TIMESTAMP '2024-01-01 05:00:00' AND ts < TIMESTAMP '2024-01-01 06:00:00'`,
     );
   });
 });

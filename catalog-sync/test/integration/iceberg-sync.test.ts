@@ -13,17 +13,18 @@ import { buildApp } from '../../src/app';
 import { readConfig } from '../../src/config';
 import { runCli } from '../../src/cli/run-cli';
 import { SAVED_QUERIES } from '../../src/queries/saved-queries';
-import { EmbeddedCatalog } from '../../src/local/embedded-catalog';
 import { DuckDbEngine } from '../../src/local/duckdb-engine';
 import { FileMirror } from '../../src/local/file-mirror';
 import { JsonDocument } from '../../src/state/json-document';
-import { emptySyncState, syncStateV1 } from '../../src/state/sync-state';
+import { emptySyncState, parseSyncState } from '../../src/state/sync-state';
+import { currentSnapshot, LakeCatalog, RestCatalog, S3FileIO, TableReader } from '@spotify-pipeline/shared/iceberg';
 import { lakeManifest, stagedManifest } from '../fixtures/manifests';
 import { compactParquet, upload, writeListeningParquet, writeTracksParquet, type WrittenFile } from '../fixtures/lake-files';
 
 const DT = '2024-03-01';
 const at = (time: string): number => Date.parse(`${DT}T${time}Z`);
-const partitionKey = (hour: string, name: string): string => `listening_events/dt=${DT}/hour=${hour}/${name}.parquet`;
+const partitionKey = (hour: string, name: string): string => `listening_events/data/ts_hour=${DT}-${hour}/${name}.parquet`;
+const REST_URI = process.env.ICEBERG_REST_URI ?? 'http://127.0.0.1:8181';
 
 async function runCliCapture(argv: string[], env: Record<string, string>): Promise<{ code: number; stdout: string; stderr: string }> {
   let stdout = '';
@@ -32,7 +33,7 @@ async function runCliCapture(argv: string[], env: Record<string, string>): Promi
   return { code, stdout, stderr };
 }
 
-describe('catalog-sync, local mode (real Kafka, real S3 server, DuckDB)', () => {
+describe('catalog-sync, the Iceberg committer (real Kafka, real S3 server, Iceberg REST catalog, DuckDB)', () => {
   let kafka: KafkaEndpoint;
   let s3e: S3Endpoint;
   let s3: S3Client;
@@ -43,6 +44,7 @@ describe('catalog-sync, local mode (real Kafka, real S3 server, DuckDB)', () => 
   let workDir: string;
   const registry = createRegistry('catalog-sync', false);
   const bucket = uniqueName('lake');
+  const namespace = uniqueName('cs').replace(/-/g, '_');
   const topics = {
     listeningEvents: uniqueName('cs-events'),
     tracks: uniqueName('cs-tracks'),
@@ -63,8 +65,23 @@ describe('catalog-sync, local mode (real Kafka, real S3 server, DuckDB)', () => 
   const fileManifest = (key: string, file: WrittenFile, extra: Partial<Parameters<typeof lakeManifest>[0]>): LakeFileManifest =>
     lakeManifest({ key, bucket, rows: file.rows, sha256: file.sha256, sizeBytes: file.sizeBytes, ...extra });
 
-  const catalog = () => new EmbeddedCatalog(s3, bucket, '_catalog/catalog.json');
-  const syncState = () => new JsonDocument(s3, bucket, '_catalog/sync-state.json', emptySyncState, (raw) => syncStateV1.parse(raw));
+  const lake = () => new LakeCatalog(new RestCatalog({ uri: REST_URI }), namespace, bucket);
+  const syncState = () => new JsonDocument(s3, bucket, '_catalog/sync-state.json', emptySyncState, parseSyncState);
+  /** The table's current snapshot per event hour: file names and rows. */
+  const hours = async (table = 'listening_events'): Promise<Map<string, { files: string[]; rows: number }>> => {
+    const loaded = await lake().rest.loadTable(namespace, table);
+    const out = new Map<string, { files: string[]; rows: number }>();
+    if (!loaded) return out;
+    for (const { entry } of await new TableReader(new S3FileIO(s3)).liveFiles(currentSnapshot(loaded.metadata))) {
+      const hour = table === 'listening_events' ? new Date(Number(entry.dataFile.partition.ts_hour) * 3_600_000).toISOString().slice(11, 13) : '';
+      const sums = out.get(hour) ?? { files: [], rows: 0 };
+      sums.files.push(entry.dataFile.filePath.slice(`s3://${bucket}/`.length));
+      sums.rows += entry.dataFile.recordCount;
+      out.set(hour, sums);
+    }
+    for (const v of out.values()) v.files.sort();
+    return out;
+  };
 
   beforeAll(async () => {
     [kafka, s3e] = await Promise.all([startKafka(), startS3()]);
@@ -88,7 +105,8 @@ describe('catalog-sync, local mode (real Kafka, real S3 server, DuckDB)', () => 
       TOPICS_STAGED_FILES: topics.stagedFiles,
       TOPICS_LAKE_FILES: topics.lakeFiles,
       STORAGE_LAKE_BUCKET: bucket,
-      CATALOG_MODE: 'local',
+      ICEBERG_REST_URI: REST_URI,
+      ICEBERG_NAMESPACE: namespace,
       CATALOG_GROUP_ID: uniqueName('catalog-sync'),
       CATALOG_ALLOWED_LATENESS_MS: String(30 * 60_000),
       CATALOG_POLL_IDLE_MS: '100',
@@ -127,13 +145,13 @@ describe('catalog-sync, local mode (real Kafka, real S3 server, DuckDB)', () => 
       tracks: await writeTracksParquet(workDir, 'tracks'),
     };
     for (const [name, file] of Object.entries(files)) {
-      const key = name === 'tracks' ? 'tracks/snapshot=0001/part-0.parquet' : partitionKey(name.slice(-2), name);
+      const key = name === 'tracks' ? 'tracks/data/tracks-0001.parquet' : partitionKey(name.slice(-2), name);
       await upload(s3, bucket, key, file);
     }
     const s0 = { stagedKey: 'staging/listening-events/s0.ndjson.gz', sourcePartition: 0, input: { staged_record_count: 130, rejected_count: 6, duplicate_count: 4 }, watermarkMs: at('12:40:00') };
     const s1 = { stagedKey: 'staging/listening-events/s1.ndjson.gz', sourcePartition: 1, input: { staged_record_count: 100, rejected_count: 0, duplicate_count: 0 }, watermarkMs: at('12:59:00') };
     // As the ETL announces a tracks snapshot: a `compact` with no partition that replaces every older snapshot.
-    const tracksManifest = { ...fileManifest('tracks/snapshot=0001/part-0.parquet', files.tracks, { table: 'tracks', operation: 'compact', replaces: [], stagedKey: null, input: null }), partition: null };
+    const tracksManifest = { ...fileManifest('tracks/data/tracks-0001.parquet', files.tracks, { table: 'tracks', operation: 'compact', replaces: [], stagedKey: null, input: null }), partition: null };
 
     // An aborted transaction: a read_committed consumer never sees it, so hour 13 must never appear.
     const ghost = await writeListeningParquet(workDir, 'ghost', { dt: DT, hour: '13', from: 0, count: 5 });
@@ -162,23 +180,25 @@ describe('catalog-sync, local mode (real Kafka, real S3 server, DuckDB)', () => 
     await flush(poisonProducer, 10_000);
     await disconnect(poisonProducer);
 
-    const partitions = await waitUntil(
-      'hours 10 and 11 closed, hour 12 open, tracks registered',
+    const committed = await waitUntil(
+      'hours 10 and 11 closed, hour 12 open, tracks committed',
       async () => {
-        const listed = await catalog().listPartitions('listening_events');
-        const tracks = await catalog().listPartitions('tracks');
-        const closed = listed.filter((p) => p.closed).map((p) => p.hour).sort();
-        return listed.length === 3 && closed.join() === '10,11' && tracks[0]?.files?.length === 1 ? listed : undefined;
+        const events = await hours();
+        const tracks = await hours('tracks');
+        const state = (await syncState().read()).value;
+        const closed = Object.values(state.partitions).filter((p) => p.closed).map((p) => p.hour).sort();
+        return events.size === 3 && closed.join() === '10,11' && tracks.get('')?.files.length === 1 ? events : undefined;
       },
       90_000,
       250,
     );
-    expect(partitions.map((p) => [p.hour, p.files!.length]).sort()).toEqual([
-      ['10', 2],
-      ['11', 2],
-      ['12', 1],
+    expect([...committed].map(([hour, h]) => [hour, h.files.length, h.rows]).sort()).toEqual([
+      ['10', 2, 100],
+      ['11', 2, 90],
+      ['12', 1, 30],
     ]);
-    expect(partitions.some((p) => p.hour === '13')).toBe(false);
+    // The aborted transaction's file exists in S3 but was never committed to the table.
+    expect(committed.has('13')).toBe(false);
 
     const reader = await createConsumer(kafka.settings, { clientId: 'cs-test-dlq', groupId: uniqueName('dlq-reader') });
     try {
@@ -212,7 +232,7 @@ describe('catalog-sync, local mode (real Kafka, real S3 server, DuckDB)', () => 
     const status = await runCliCapture(['catalog', 'status', '--format', 'json'], cliEnv);
     expect(status.code).toBe(0);
     const report = JSON.parse(status.stdout) as { tables: Array<Record<string, unknown>>; partitions: Array<Record<string, unknown>> };
-    expect(report.tables.find((t) => t.table === 'listening_events')).toMatchObject({ partitions: 3, closed: 2, open: 1, difference: 0 });
+    expect(report.tables.find((t) => t.table === 'listening_events')).toMatchObject({ hours: 3, closed: 2, files: 5, rows: 220, difference: 0 });
     const hour10 = report.partitions.find((p) => p.hour === '10');
     expect(hour10).toMatchObject({ status: 'closed', staged: 230, accounted: 230, written: 100, engine: 100, difference: 0 });
     expect(report.partitions.every((p) => p.difference === 0)).toBe(true);
@@ -224,45 +244,45 @@ describe('catalog-sync, local mode (real Kafka, real S3 server, DuckDB)', () => 
     ]);
   });
 
-  it('switches a compacted partition atomically for DuckDB readers, and a replay from offset zero changes nothing', async () => {
+  it('commits a compaction as one replace snapshot only once all its files are read (readers never see a mix), and a replay from offset zero commits nothing', async () => {
     const s2 = { stagedKey: 'staging/listening-events/s2.ndjson.gz', sourcePartition: 0, input: { staged_record_count: 20, rejected_count: 0, duplicate_count: 0 }, watermarkMs: at('12:45:00') };
     const s2h12 = await writeListeningParquet(workDir, 's2h12', { dt: DT, hour: '12', from: 2000, count: 20 });
     await upload(s3, bucket, partitionKey('12', 's2h12'), s2h12);
     await produceManifests([fileManifest(partitionKey('12', 's2h12'), s2h12, { hour: '12', ...s2 })], [stagedManifest(s2.stagedKey, 20, 0)]);
-    await waitUntil('hour 12 with two files', async () => (await catalog().listPartitions('listening_events')).find((p) => p.hour === '12')?.files?.length === 2, 60_000, 250);
+    await waitUntil('hour 12 with two files', async () => (await hours()).get('12')?.files.length === 2, 60_000, 250);
 
-    // The ETL compacts hour 12 into two files under a new folder, announced in two transactions.
+    // Hour 12 compacted into two files, announced here in two transactions (the ETL uses one): the
+    // committer must hold the first until the second makes the rows add up.
     const replaces = [partitionKey('12', 's1h12'), partitionKey('12', 's2h12')];
     const c1 = await compactParquet(workDir, 'c1', [join(workDir, 's1h12.parquet')]);
     const c2 = await compactParquet(workDir, 'c2', [join(workDir, 's2h12.parquet')]);
-    const c1Key = `listening_events/dt=${DT}/hour=12/compacted-0001/part-0.parquet`;
-    const c2Key = `listening_events/dt=${DT}/hour=12/compacted-0001/part-1.parquet`;
+    const c1Key = `listening_events/data/ts_hour=${DT}-12/compacted-0001-00000.parquet`;
+    const c2Key = `listening_events/data/ts_hour=${DT}-12/compacted-0001-00001.parquet`;
     await upload(s3, bucket, c1Key, c1);
     await upload(s3, bucket, c2Key, c2);
 
-    // A reader counting the partition through the catalog, over and over, while the swap happens.
-    const engine = await DuckDbEngine.create(catalog(), new FileMirror(s3, bucket, join(workDir, 'reader-cache')));
+    // A reader counting the hour through the catalog, over and over, while the replace happens.
+    const io = new S3FileIO(s3);
+    const engine = await DuckDbEngine.create(lake(), new TableReader(io), new FileMirror(io, join(workDir, 'reader-cache')));
     const counts: number[] = [];
     let reading = true;
     const readerLoop = (async () => {
-      while (reading) counts.push(await engine.countPartitionRows('listening_events', DT, '12'));
+      while (reading) counts.push(await engine.countHourRows('listening_events', DT, '12'));
     })();
     try {
       await waitUntil('the reader running', () => counts.length >= 2, 60_000, 50);
       await produceManifests([fileManifest(c1Key, c1, { hour: '12', operation: 'compact', replaces, stagedKey: null, input: null, watermarkMs: at('12:45:00') })]);
-      await waitUntil('the first compacted file held back as pending', async () => {
-        const state = (await syncState().read()).value;
-        return Object.keys(state.partitions[`listening_events/dt=${DT}/hour=12`]?.pending ?? {}).length === 1;
-      }, 60_000, 100);
+      // Held: its partition is read again from the first compacted manifest on every batch.
+      const compactReads = async (): Promise<number> =>
+        (await registry.getSingleMetric('pipeline_catalog_sync_manifests_total')!.get()).values.filter((v) => v.labels.operation === 'compact' && v.labels.topic === topics.lakeFiles).reduce((n, v) => n + v.value, 0);
+      const before = await compactReads();
+      await waitUntil('the first compacted file read again and held back', async () => (await compactReads()) >= before + 3, 60_000, 100);
       const seenWhilePending = counts.length;
       await waitUntil('the reader reading while the compaction is pending', () => counts.length >= seenWhilePending + 2, 60_000, 50);
-      expect((await catalog().listPartitions('listening_events')).find((p) => p.hour === '12')!.files!.map((f) => f.key).sort()).toEqual(replaces);
+      expect((await hours()).get('12')!.files).toEqual(replaces);
 
       await produceManifests([fileManifest(c2Key, c2, { hour: '12', operation: 'compact', replaces, stagedKey: null, input: null, watermarkMs: at('12:45:00') })]);
-      await waitUntil('hour 12 switched to the compacted files', async () => {
-        const hour12 = (await catalog().listPartitions('listening_events')).find((p) => p.hour === '12');
-        return hour12?.files?.map((f) => f.key).sort().join() === [c1Key, c2Key].join();
-      }, 60_000, 100);
+      await waitUntil('hour 12 replaced by the compacted files', async () => (await hours()).get('12')?.files.join() === [c1Key, c2Key].join(), 60_000, 100);
       const seenAfterSwap = counts.length;
       await waitUntil('the reader reading after the swap', () => counts.length >= seenAfterSwap + 2, 60_000, 50);
     } finally {
@@ -273,11 +293,15 @@ describe('catalog-sync, local mode (real Kafka, real S3 server, DuckDB)', () => 
     // What must not happen: a count with both the old and the new files (100), or with only part of them.
     expect(new Set(counts)).toEqual(new Set([50]));
 
-    // A second catalog-sync reading every manifest again from offset zero (a lost commit, a new
-    // group): neither the catalog nor the sync state is rewritten at all.
-    const before = await catalog().snapshot();
+    const replace = (await lake().load('listening_events')).metadata;
+    expect(currentSnapshot(replace)!.summary).toMatchObject({ operation: 'replace', 'added-data-files': '2', 'deleted-data-files': '2', 'total-records': '240' });
+
+    // A second catalog-sync reading every manifest again from offset zero (lost Kafka offsets, a
+    // new group): the table's summary says all of it is committed, so no snapshot is added, and
+    // the lineage ledger is not rewritten either.
+    const snapshotsOf = async (table: string) => ((await lake().load(table)).metadata.snapshots ?? []).map((s) => s['snapshot-id']);
+    const snapshotsBefore = { events: await snapshotsOf('listening_events'), tracks: await snapshotsOf('tracks') };
     const etagOf = async (key: string) => (await new JsonDocument(s3, bucket, key, () => null, (raw) => raw).read()).etag;
-    const etagBefore = await etagOf('_catalog/catalog.json');
     const stateEtagBefore = await etagOf('_catalog/sync-state.json');
     const replayRegistry = createRegistry('catalog-sync', false);
     const replay = buildApp(readConfig({ ...env, CATALOG_GROUP_ID: uniqueName('catalog-sync-replay') }), {
@@ -286,7 +310,8 @@ describe('catalog-sync, local mode (real Kafka, real S3 server, DuckDB)', () => 
     });
     await replay.start();
     try {
-      // Everything committed so far: 10 lake manifests, 3 staged manifests, 1 poison message.
+      // Everything committed so far: 10 lake manifests, 3 staged manifests, 1 poison message (c1
+      // and c2 are read together now, so the compaction is read once).
       const total = async (name: string, topic?: string): Promise<number> =>
         (await replayRegistry.getSingleMetric(name)!.get()).values.filter((v) => !topic || v.labels.topic === topic).reduce((sum, v) => sum + v.value, 0);
       await waitUntil(
@@ -301,8 +326,7 @@ describe('catalog-sync, local mode (real Kafka, real S3 server, DuckDB)', () => 
     } finally {
       await replay.close();
     }
-    expect(await etagOf('_catalog/catalog.json')).toBe(etagBefore);
     expect(await etagOf('_catalog/sync-state.json')).toBe(stateEtagBefore);
-    expect(await catalog().snapshot()).toEqual(before);
+    expect({ events: await snapshotsOf('listening_events'), tracks: await snapshotsOf('tracks') }).toEqual(snapshotsBefore);
   });
 });

@@ -28,13 +28,13 @@ export const errorName = (err: unknown): string => {
   return e.name ?? e.code ?? 'Error';
 };
 
-/** Whether a Glue/Athena error code (thrown, or a per-entry ErrorCode of a batch call) is worth retrying. */
+/** Whether an Athena error code (thrown, or a per-entry ErrorCode of a batch call) is worth retrying. */
 export function isTransientAwsCode(name: string): boolean {
   return THROTTLE_NAMES.has(name) || TRANSIENT_NAMES.has(name);
 }
 
 /**
- * Sorts a Glue or Athena SDK error at the adapter boundary: throttling and server trouble are
+ * Sorts an Athena SDK error at the adapter boundary: throttling and server trouble are
  * retriable, everything else (access denied, invalid input, limits) is not — retrying those only
  * delays the page to the operator.
  */
@@ -55,7 +55,7 @@ export function classifyAwsError(err: unknown, operation: string): PipelineError
 }
 
 /**
- * One Glue or Athena call: errors classified at this boundary, then retried with the shared
+ * One Athena call: errors classified at this boundary, then retried with the shared
  * backoff only when the classification says a later attempt can succeed.
  */
 export function callAws<T>(operation: string, fn: () => Promise<T>, retryOptions: Partial<RetryOptions> = {}): Promise<T> {

@@ -1,0 +1,101 @@
+import type { Logger } from '@spotify-pipeline/shared/logging';
+import { PipelineError, isRetriable } from '@spotify-pipeline/shared/errors';
+import {
+  defaultSpec,
+  prepareSnapshot,
+  type LakeCatalog,
+  type LoadedTable,
+  type S3FileIO,
+  type SnapshotChange,
+  type TableReader,
+} from '@spotify-pipeline/shared/iceberg';
+import { retry } from '@spotify-pipeline/shared/retry';
+import { OFFSETS_SUMMARY_KEY, committedOffsets, formatCommittedOffsets, mergeOffsets, type CommittedOffsets } from './committed-offsets.js';
+import { dataFileOf } from './data-file.js';
+import { planTableCommit, type PositionedManifest, type TableCommitPlan } from './plan-table-commit.js';
+
+export interface TableCommitResult {
+  table: string;
+  plan: TableCommitPlan;
+  /** Snapshots this call committed (0 when the batch held nothing new for the table). */
+  snapshots: Array<{ operation: string; files: number; latencyMs: number }>;
+}
+
+export interface TableCommitterDeps {
+  lake: LakeCatalog;
+  io: S3FileIO;
+  reader: TableReader;
+  logger: Logger;
+  /** Attempts per batch when other writers commit to the same table at the same time. */
+  maxAttempts?: number;
+}
+
+/**
+ * The one committer of a lake table: turns a batch of its committed `pipeline.lake-files`
+ * manifests into Iceberg snapshots — an append for new files, then a replace per compaction —
+ * each carrying in its summary the manifest offsets it covers. Every attempt reloads the table and
+ * re-plans from what it holds, so a conflict (another replica, Athena OPTIMIZE), a commit whose
+ * answer was lost (it may have landed) or a replay after a crash never commits a file twice.
+ */
+export class TableCommitter {
+  constructor(private readonly deps: TableCommitterDeps) {}
+
+  async commit(table: string, manifests: PositionedManifest[]): Promise<TableCommitResult> {
+    return retry(() => this.attempt(table, manifests), {
+      maxAttempts: this.deps.maxAttempts ?? 10,
+      baseDelayMs: 100,
+      maxDelayMs: 5_000,
+      shouldRetry: (err) => err instanceof PipelineError && (err.code === 'CATALOG_CONFLICT' || err.code === 'CATALOG_COMMIT_UNKNOWN') && isRetriable(err),
+      onRetry: (err, attempt) => this.deps.logger.warn({ table, attempt, reason: (err as Error).message }, 'CommitRetried'),
+    });
+  }
+
+  private async attempt(table: string, manifests: PositionedManifest[]): Promise<TableCommitResult> {
+    let loaded = await this.deps.lake.load(table);
+    const spec = defaultSpec(loaded.metadata);
+    const live = new Map((await this.deps.reader.currentFiles(loaded.metadata)).map((f) => [f.entry.dataFile.filePath, f.entry.dataFile.recordCount]));
+    const committed = committedOffsets(loaded.metadata);
+    const plan = planTableCommit(manifests, committed, live, spec.fields.length > 0);
+    const result: TableCommitResult = { table, plan, snapshots: [] };
+    const replacing = plan.replacements.length > 0;
+
+    if (plan.appends.length > 0) {
+      const change: SnapshotChange = {
+        operation: 'append',
+        added: plan.appends.map((m) => dataFileOf(m.manifest, spec)),
+        removed: new Set(),
+        summary: this.summary(committed, replacing ? plan.appendProgress : plan.progress),
+      };
+      loaded = await this.commitChange(table, loaded, change, result);
+    }
+    for (const [i, replacement] of plan.replacements.entries()) {
+      const last = i === plan.replacements.length - 1;
+      const change: SnapshotChange = {
+        operation: replacement.operation,
+        added: replacement.added.map((m) => dataFileOf(m.manifest, spec)),
+        removed: new Set(replacement.removed),
+        // Offsets move once every replacement of the batch is in: a crash in between replays them.
+        summary: this.summary(committed, last ? plan.progress : plan.appendProgress),
+      };
+      loaded = await this.commitChange(table, loaded, change, result);
+    }
+    return result;
+  }
+
+  private summary(committed: CommittedOffsets, progress: CommittedOffsets): Record<string, string> {
+    return { [OFFSETS_SUMMARY_KEY]: formatCommittedOffsets(mergeOffsets(committed, progress)) };
+  }
+
+  private async commitChange(table: string, loaded: LoadedTable, change: SnapshotChange, result: TableCommitResult): Promise<LoadedTable> {
+    const started = performance.now();
+    const prepared = await prepareSnapshot(this.deps.io, this.deps.reader, loaded.metadata, change);
+    const committed = await this.deps.lake.rest.commit(this.deps.lake.namespace, table, prepared.requirements, prepared.updates);
+    const latencyMs = performance.now() - started;
+    result.snapshots.push({ operation: change.operation, files: change.added.length + change.removed.size, latencyMs });
+    this.deps.logger.info(
+      { table, snapshotId: prepared.snapshot['snapshot-id'].toString(), operation: change.operation, added: change.added.length, removed: change.removed.size, latencyMs: Math.round(latencyMs) },
+      'SnapshotCommitted',
+    );
+    return committed;
+  }
+}
