@@ -28,7 +28,7 @@ import { createSyncMetrics } from './sync/sync-metrics.js';
 import { sourcePartitionCounts } from './sync/source-partitions.js';
 
 /** catalog-sync: the lake's Iceberg committer, and SQL over it. Builds the object graph; nothing connects until start(). */
-export function buildApp(config: Config, { logger, registry }: ServiceContext): ServiceApp {
+export function buildApp(config: Config, { logger, registry, faults }: ServiceContext): ServiceApp {
   const metrics = createSyncMetrics(registry);
   const controller = new AbortController();
   let ready = false;
@@ -109,7 +109,7 @@ export function buildApp(config: Config, { logger, registry }: ServiceContext): 
       const common = { lake: backend.lake, io: backend.io, reader: backend.reader };
       const sync = new CatalogSync({
         consumer,
-        committer: new TableCommitter({ ...common, logger: logger.child({ component: 'committer' }) }),
+        committer: new TableCommitter({ ...common, logger: logger.child({ component: 'committer' }), ...(faults ? { faults } : {}) }),
         lake: backend.lake,
         reader: backend.reader,
         state: backend.state,

@@ -9,6 +9,7 @@ import {
   type SnapshotChange,
   type TableReader,
 } from '@spotify-pipeline/shared/iceberg';
+import { NO_FAULT_POINTS, type FaultPoints } from '@spotify-pipeline/shared/lifecycle';
 import { retry } from '@spotify-pipeline/shared/retry';
 import { OFFSETS_SUMMARY_KEY, committedOffsets, formatCommittedOffsets, mergeOffsets, type CommittedOffsets } from './committed-offsets.js';
 import { dataFileOf } from './data-file.js';
@@ -28,6 +29,8 @@ export interface TableCommitterDeps {
   logger: Logger;
   /** Attempts per batch when other writers commit to the same table at the same time. */
   maxAttempts?: number;
+  /** Crash tests: `catalog.before-commit` (snapshot files written, not committed), `catalog.after-commit`. */
+  faults?: FaultPoints;
 }
 
 /**
@@ -88,8 +91,11 @@ export class TableCommitter {
 
   private async commitChange(table: string, loaded: LoadedTable, change: SnapshotChange, result: TableCommitResult): Promise<LoadedTable> {
     const started = performance.now();
+    const faults = this.deps.faults ?? NO_FAULT_POINTS;
     const prepared = await prepareSnapshot(this.deps.io, this.deps.reader, loaded.metadata, change);
+    faults.reach('catalog.before-commit');
     const committed = await this.deps.lake.rest.commit(this.deps.lake.namespace, table, prepared.requirements, prepared.updates);
+    faults.reach('catalog.after-commit');
     const latencyMs = performance.now() - started;
     result.snapshots.push({ operation: change.operation, files: change.added.length + change.removed.size, latencyMs });
     this.deps.logger.info(

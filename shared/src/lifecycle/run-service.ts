@@ -4,6 +4,7 @@ import { type Env } from '../config/load-config.js';
 import { errorMessage, isPipelineError } from '../errors/index.js';
 import { createLogger } from '../logging/index.js';
 import { createRegistry } from '../metrics/registry.js';
+import { faultPoints, type FaultPoints } from './fault-points.js';
 import { onTerminationSignal, type SignalSource } from './signals.js';
 
 /** What app.ts returns: built from config, nothing connected until `start`. */
@@ -18,6 +19,8 @@ export interface ServiceApp {
 export interface ServiceContext {
   logger: Logger;
   registry: Registry;
+  /** Test-only crash points (PIPELINE_FAULT_POINTS); absent means none. */
+  faults?: FaultPoints;
 }
 
 export interface ServiceSpec<C> {
@@ -33,6 +36,9 @@ export interface ProcessLike extends SignalSource {
   stderr: { write(line: string): unknown };
   exit(code: number): never;
   on(event: 'SIGTERM' | 'SIGINT', listener: () => void): unknown;
+  /** For fault points: a test may ask the process to SIGKILL itself at an exact step. */
+  pid?: number;
+  kill?(pid: number, signal: 'SIGKILL'): unknown;
 }
 
 /** Exit code for a bad configuration (sysexits EX_CONFIG): distinguishable from a crash. */
@@ -52,9 +58,14 @@ export async function runService<C>(proc: ProcessLike, spec: ServiceSpec<C>): Pr
   }
   const logger = createLogger({ service: spec.service, level: spec.logLevel(config) });
   const registry = createRegistry(spec.service);
+  const faults = faultPoints(proc.env.PIPELINE_FAULT_POINTS, () => {
+    logger.warn('FaultPointReached');
+    logger.flush();
+    proc.kill?.(proc.pid ?? 0, 'SIGKILL');
+  });
   let app: ServiceApp;
   try {
-    app = await spec.build(config, { logger, registry });
+    app = await spec.build(config, { logger, registry, faults });
     await app.start();
   } catch (err) {
     logger.fatal({ err }, 'ServiceStartFailed');
