@@ -1,5 +1,5 @@
 import type { Logger } from '@spotify-pipeline/shared/logging';
-import type { LakeCatalog, S3FileIO, TableReader } from '@spotify-pipeline/shared/iceberg';
+import { DELETED, type LakeCatalog, type S3FileIO, type TableReader } from '@spotify-pipeline/shared/iceberg';
 import type { SyncMetrics } from '../sync/sync-metrics.js';
 import { snapshotsToExpire, type ExpiryPolicy } from './snapshot-expiry.js';
 
@@ -51,7 +51,8 @@ export class Janitor {
       referenced.add(snapshot['manifest-list']);
       for (const manifest of await reader.manifestList(snapshot)) {
         referenced.add(manifest.manifestPath);
-        for (const entry of await reader.entries(manifest)) referenced.add(entry.dataFile.filePath);
+        // A DELETED entry records the removal; the snapshot cannot read that file.
+        for (const entry of await reader.entries(manifest)) if (entry.status !== DELETED) referenced.add(entry.dataFile.filePath);
       }
     }
     const location = loaded.metadata.location.replace(/\/$/, '');
