@@ -2,10 +2,11 @@ import { z } from 'zod';
 import { loadConfig } from '@spotify-pipeline/shared/config';
 import { kafkaSettingsSchema, type KafkaSettings } from '@spotify-pipeline/shared/kafka';
 import type { S3Settings } from '@spotify-pipeline/shared/s3';
-import type { StartedTestContainer } from 'testcontainers';
 import { startMinio, startRedpanda } from './docker/containers.js';
+import { containerControl, localControl, localRestart } from './endpoint-control.js';
+import type { IcebergCatalogEndpoint, TrinoEndpoint } from './lakehouse.js';
 import { kafkaReady, prepareKafka } from './local/kafka.js';
-import { readRecord, restartLocal, startOrReuse, stopLocal } from './local/local-process.js';
+import { startOrReuse } from './local/local-process.js';
 import { defaultStateDir } from './local/paths.js';
 import { freePort } from './local/processes.js';
 import { LOCAL_S3_CREDENTIALS, prepareS3Proxy, s3Ready } from './local/s3proxy.js';
@@ -25,7 +26,10 @@ export interface StartOptions {
 export interface KafkaEndpoint {
   mode: StackMode;
   settings: KafkaSettings;
-  /** Stops what this call started; a reused or external broker is left running. */
+  /**
+   * Ends this caller's use: stops a broker this call started, or a test-owned one nobody else uses
+   * any more; a cli-owned (`npm run stack -- up`) or external broker is left running.
+   */
   stop(): Promise<void>;
   /** Kills the broker, keeps it down for `downMs`, brings it back on the same address. */
   restart(downMs: number): Promise<void>;
@@ -36,34 +40,6 @@ export interface S3Endpoint {
   settings: S3Settings & { endpoint: string; accessKeyId: string; secretAccessKey: string };
   stop(): Promise<void>;
   restart(downMs: number): Promise<void>;
-}
-
-type Control = Pick<KafkaEndpoint, 'stop' | 'restart'>;
-
-function localRestart(stateDir: string, component: 'kafka' | 's3', ready: typeof kafkaReady): Control['restart'] {
-  return async (downMs: number): Promise<void> => {
-    if (!(await readRecord(stateDir, component))) throw new Error(`restart needs a local ${component} recorded in ${stateDir}`);
-    await restartLocal(stateDir, component, downMs, ready);
-  };
-}
-
-/** Stops only what this call started: a reused stack (`npm run stack -- up`) keeps running. */
-function localControl(stateDir: string, component: 'kafka' | 's3', started: boolean, ready: typeof kafkaReady): Control {
-  return {
-    stop: async () => (started ? stopLocal(stateDir, component) : undefined),
-    restart: localRestart(stateDir, component, ready),
-  };
-}
-
-function containerControl(container: StartedTestContainer): Control {
-  return {
-    stop: async () => void (await container.stop()),
-    restart: async (downMs) => {
-      await container.stop({ remove: false });
-      await new Promise((r) => setTimeout(r, downMs));
-      await container.restart();
-    },
-  };
 }
 
 export async function startKafka(options: StartOptions = {}): Promise<KafkaEndpoint> {
@@ -88,7 +64,7 @@ export async function startKafka(options: StartOptions = {}): Promise<KafkaEndpo
       ...containerControl(container),
     };
   }
-  const { record, started } = await startOrReuse({
+  const start = await startOrReuse({
     component: 'kafka',
     stateDir,
     owner: options.owner ?? 'test',
@@ -98,8 +74,8 @@ export async function startKafka(options: StartOptions = {}): Promise<KafkaEndpo
   });
   return {
     mode,
-    settings: { brokers: [`127.0.0.1:${record.port}`], securityProtocol: 'PLAINTEXT', requestTimeoutMs: 30_000 },
-    ...localControl(stateDir, 'kafka', started, kafkaReady),
+    settings: { brokers: [`127.0.0.1:${start.record.port}`], securityProtocol: 'PLAINTEXT', requestTimeoutMs: 30_000 },
+    ...localControl(stateDir, 'kafka', start, kafkaReady),
   };
 }
 
@@ -130,7 +106,7 @@ export async function startS3(options: StartOptions = {}): Promise<S3Endpoint> {
       ...containerControl(container),
     };
   }
-  const { record, started } = await startOrReuse({
+  const start = await startOrReuse({
     component: 's3',
     stateDir,
     owner: options.owner ?? 'test',
@@ -140,13 +116,16 @@ export async function startS3(options: StartOptions = {}): Promise<S3Endpoint> {
   });
   return {
     mode,
-    settings: { endpoint: `http://127.0.0.1:${record.port}`, region: 'us-east-1', forcePathStyle: true, ...LOCAL_S3_CREDENTIALS },
-    ...localControl(stateDir, 's3', started, s3Ready),
+    settings: { endpoint: `http://127.0.0.1:${start.record.port}`, region: 'us-east-1', forcePathStyle: true, ...LOCAL_S3_CREDENTIALS },
+    ...localControl(stateDir, 's3', start, s3Ready),
   };
 }
 
-/** The environment a service needs to reach this stack, in the variable names of shared/config. */
-export function stackEnv(kafka: KafkaEndpoint, s3: S3Endpoint): Record<string, string> {
+/**
+ * The environment a service needs to reach this stack, in the variable names of shared/config;
+ * with the lakehouse endpoints, ICEBERG_REST_URI and TRINO_URI too.
+ */
+export function stackEnv(kafka: KafkaEndpoint, s3: S3Endpoint, lakehouse: { catalog?: IcebergCatalogEndpoint; trino?: TrinoEndpoint } = {}): Record<string, string> {
   return {
     KAFKA_BROKERS: kafka.settings.brokers.join(','),
     S3_ENDPOINT: s3.settings.endpoint,
@@ -154,10 +133,15 @@ export function stackEnv(kafka: KafkaEndpoint, s3: S3Endpoint): Record<string, s
     S3_FORCE_PATH_STYLE: String(s3.settings.forcePathStyle),
     S3_ACCESS_KEY_ID: s3.settings.accessKeyId,
     S3_SECRET_ACCESS_KEY: s3.settings.secretAccessKey,
+    ...(lakehouse.catalog ? { ICEBERG_REST_URI: lakehouse.catalog.uri } : {}),
+    ...(lakehouse.trino ? { TRINO_URI: lakehouse.trino.uri } : {}),
     // Test and bench children on Node 20 machines: the SDK's "Node 22 after January 2027" notice is known (see jest.config.js).
     AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
   };
 }
+
+export { startIcebergCatalog, startTrino, TRINO_ICEBERG_CATALOG, type IcebergCatalogEndpoint, type TrinoEndpoint } from './lakehouse.js';
+export { TrinoClient, TrinoQueryError, type TrinoClientOptions, type TrinoColumn, type TrinoResult } from './trino/trino-client.js';
 export { waitUntil, uniqueName } from './wait.js';
 export { ServiceProcess, type ServiceName, type ServiceProcessOptions } from './pipeline/service-process.js';
 export { readTopic, header, type ReadTopicOptions } from './pipeline/read-topic.js';

@@ -23,13 +23,20 @@ export async function dockerReachable(env: NodeJS.ProcessEnv = process.env): Pro
   });
 }
 
+/** The variable that names an already running server of each component. */
+export const ENDPOINT_VARIABLES = {
+  kafka: 'KAFKA_BROKERS',
+  s3: 'S3_ENDPOINT',
+  'iceberg-rest': 'ICEBERG_REST_URI',
+  trino: 'TRINO_URI',
+} as const;
+
 /**
- * external when endpoints are given (KAFKA_BROKERS / S3_ENDPOINT), else docker when an engine
- * answers, else local Java processes. TESTKIT_MODE=local|docker overrides the detection.
+ * external when endpoints are given (KAFKA_BROKERS, S3_ENDPOINT, ICEBERG_REST_URI, TRINO_URI), else
+ * docker when an engine answers, else local Java processes. TESTKIT_MODE=local|docker overrides the detection.
  */
-export async function chooseMode(component: 'kafka' | 's3', env: NodeJS.ProcessEnv = process.env): Promise<StackMode> {
-  const given = component === 'kafka' ? env.KAFKA_BROKERS : env.S3_ENDPOINT;
-  if (given) return 'external';
+export async function chooseMode(component: keyof typeof ENDPOINT_VARIABLES, env: NodeJS.ProcessEnv = process.env): Promise<StackMode> {
+  if (env[ENDPOINT_VARIABLES[component]]) return 'external';
   const forced = env.TESTKIT_MODE;
   if (forced === 'local' || forced === 'docker') return forced;
   return (await dockerReachable(env)) ? 'docker' : 'local';

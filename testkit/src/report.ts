@@ -5,15 +5,16 @@
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { REPO_ROOT } from './local/paths.js';
-import { startKafka, startS3 } from './index.js';
+import { startIcebergCatalog, startKafka, startS3 } from './index.js';
 import { pipelineEnv } from './pipeline/pipeline-env.js';
 
 async function main(): Promise<number> {
   const [command = 'report', ...args] = process.argv.slice(2);
   const kafka = await startKafka({ owner: 'cli' });
   const s3 = await startS3({ owner: 'cli' });
+  const catalog = await startIcebergCatalog(s3, { owner: 'cli' });
   const result = spawnSync(process.execPath, [join(REPO_ROOT, 'catalog-sync', 'dist', 'main.js'), command, ...args], {
-    env: { ...pipelineEnv(kafka, s3), HTTP_PORT: '0' },
+    env: { ...pipelineEnv(kafka, s3, process.env, catalog), HTTP_PORT: '0' },
     stdio: 'inherit',
   });
   return result.status ?? 1;

@@ -74,10 +74,10 @@ export async function waitFor(what: string, check: () => Promise<boolean>, timeo
  * Starts a detached process in its own process group, output to a log file, so it outlives the
  * jest worker that started it and can be stopped as a group by pid.
  */
-export function spawnDetached(command: string, args: string[], logFile: string, env: NodeJS.ProcessEnv = process.env): number {
+export function spawnDetached(command: string, args: string[], logFile: string, env: NodeJS.ProcessEnv = process.env, cwd?: string): number {
   const fd = openSync(logFile, 'a');
   try {
-    const child = spawn(command, args, { detached: true, stdio: ['ignore', fd, fd], env });
+    const child = spawn(command, args, { detached: true, stdio: ['ignore', fd, fd], env, ...(cwd === undefined ? {} : { cwd }) });
     child.unref();
     if (child.pid === undefined) throw new Error(`could not start ${command}`);
     return child.pid;

@@ -24,6 +24,8 @@ export async function prepareS3Proxy(stateDir: string): Promise<LocalLaunch> {
       's3proxy.authorization=aws-v2-or-v4',
       `s3proxy.identity=${LOCAL_S3_CREDENTIALS.accessKeyId}`,
       `s3proxy.credential=${LOCAL_S3_CREDENTIALS.secretAccessKey}`,
+      // Trino lists objects with x-amz-optional-object-attributes, which S3Proxy otherwise answers with 501.
+      's3proxy.ignore-unknown-headers=true',
       'jclouds.provider=filesystem',
       `jclouds.filesystem.basedir=${blobDir}`,
       '',

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
-export type Component = 'kafka' | 's3';
+export type Component = 'kafka' | 's3' | 'iceberg-rest' | 'trino';
 
 /** What a running local process is, recorded so any process (a jest worker, the CLI) can reach it. */
 export interface ProcessRecord {
@@ -16,9 +16,19 @@ export interface ProcessRecord {
   /** java command line, so `restart` brings it back on the same port with the same data. */
   command: string;
   args: string[];
+  /** Added to the inherited environment (the REST catalog takes its settings only from env). */
+  env?: Record<string, string>;
+  /** Inherited variables with this prefix are dropped: only `env` sets them. */
+  ownEnvPrefix?: string;
+  /** Working directory, for servers that resolve default paths against it (Trino). */
+  cwd?: string;
+  /** The endpoints this process was configured against (S3, the catalog): a mismatch means replace it. */
+  upstream?: string;
   /** 'cli' stacks are long-lived and reused; 'test' stacks of a crashed run are replaced. */
   owner: 'cli' | 'test';
   ownerPid: number;
+  /** Who uses the process now (`<pid>:<nonce>` per start call): the last to release a test-owned one stops it. */
+  leases?: string[];
   startedAt: string;
 }
 

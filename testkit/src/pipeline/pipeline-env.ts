@@ -1,4 +1,4 @@
-import { stackEnv, type KafkaEndpoint, type S3Endpoint } from '../index.js';
+import { stackEnv, type IcebergCatalogEndpoint, type KafkaEndpoint, type S3Endpoint } from '../index.js';
 
 /** Ops ports of the four services when they run side by side on one machine. */
 export const SERVICE_PORTS = {
@@ -9,13 +9,14 @@ export const SERVICE_PORTS = {
 } as const;
 
 /**
- * The environment every service of a local pipeline shares: the stack's endpoints plus the
- * catalog in local mode. Topic and bucket names keep their defaults unless the caller's env sets them.
+ * The environment every service of a local pipeline shares: the stack's endpoints (the Iceberg REST
+ * catalog's as ICEBERG_REST_URI when given) plus the catalog in local mode. Topic and bucket names
+ * keep their defaults unless the caller's env sets them.
  */
-export function pipelineEnv(kafka: KafkaEndpoint, s3: S3Endpoint, base: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
+export function pipelineEnv(kafka: KafkaEndpoint, s3: S3Endpoint, base: NodeJS.ProcessEnv = process.env, catalog?: IcebergCatalogEndpoint): NodeJS.ProcessEnv {
   return {
     ...base,
-    ...stackEnv(kafka, s3),
+    ...stackEnv(kafka, s3, catalog ? { catalog } : {}),
     CATALOG_MODE: base.CATALOG_MODE ?? 'local',
   };
 }

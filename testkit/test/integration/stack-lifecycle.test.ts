@@ -32,6 +32,27 @@ describe('testkit local stack lifecycle', () => {
     expect(await readRecord(stateDir, 's3')).toBeUndefined();
   });
 
+  it('keeps a server running while another caller still uses it, so parallel runs never stop it under each other', async () => {
+    const first = await startS3({ stateDir, env: localOnly });
+    // A second run in another process reuses the server and keeps using it.
+    const script = `require('@spotify-pipeline/testkit').startS3({ stateDir: ${JSON.stringify(stateDir)}, env: { TESTKIT_MODE: 'local' } })
+      .then((s3) => { console.log(s3.settings.endpoint); process.stdin.once('data', () => s3.stop().then(() => process.exit(0))); });`;
+    const other = spawn(process.execPath, ['-e', script], { stdio: ['pipe', 'pipe', 'inherit'] });
+    const endpoint = await new Promise<string>((resolve) => other.stdout.once('data', (line: Buffer) => resolve(line.toString().trim())));
+    expect(endpoint).toBe(first.settings.endpoint);
+    const record = (await readRecord(stateDir, 's3'))!;
+
+    await first.stop();
+    expect(isAlive(record.pid)).toBe(true);
+    expect(await portOpen(record.port)).toBe(true);
+
+    other.stdin.write('stop\n');
+    await waitUntil('the other run to stop its use', () => other.exitCode !== null, 30_000);
+    expect(other.exitCode).toBe(0);
+    expect(isAlive(record.pid)).toBe(false);
+    expect(await readRecord(stateDir, 's3')).toBeUndefined();
+  });
+
   it('replaces the server left behind by a crashed test run instead of leaving its port taken', async () => {
     // A separate process starts the server and is then SIGKILLed: its server is orphaned.
     const script = `require('@spotify-pipeline/testkit').startS3({ stateDir: ${JSON.stringify(stateDir)}, env: { TESTKIT_MODE: 'local' } })
