@@ -10,13 +10,12 @@ export const SERVICE_PORTS = {
 
 /**
  * The environment every service of a local pipeline shares: the stack's endpoints (the Iceberg REST
- * catalog's as ICEBERG_REST_URI when given) plus the catalog in local mode. Topic and bucket names
- * keep their defaults unless the caller's env sets them.
+ * catalog's as ICEBERG_REST_URI when given). Topic, bucket and namespace names keep their defaults
+ * unless the caller's env sets them; the catalog's engine is DuckDB unless CATALOG_ENGINE says otherwise.
  */
 export function pipelineEnv(kafka: KafkaEndpoint, s3: S3Endpoint, base: NodeJS.ProcessEnv = process.env, catalog?: IcebergCatalogEndpoint): NodeJS.ProcessEnv {
   return {
     ...base,
     ...stackEnv(kafka, s3, catalog ? { catalog } : {}),
-    CATALOG_MODE: base.CATALOG_MODE ?? 'local',
   };
 }
