@@ -3,7 +3,10 @@ import type { ServiceApp, ServiceContext } from '@spotify-pipeline/shared/lifecy
 import { runShutdown } from '@spotify-pipeline/shared/lifecycle';
 import { closeConsumer, createConsumer, TransactionalProducer, type KafkaConsumer } from '@spotify-pipeline/shared/kafka';
 import { startOpsServer, type OpsServer } from '@spotify-pipeline/shared/metrics';
+import { LakeCatalog, restCatalogFor, S3FileIO, TableReader } from '@spotify-pipeline/shared/iceberg';
+import { retry } from '@spotify-pipeline/shared/retry';
 import { createS3Client } from '@spotify-pipeline/shared/s3';
+import { LAKE_TABLES, LISTENING_EVENTS_COLUMNS, LISTENING_EVENTS_TABLE } from '@spotify-pipeline/shared/schemas';
 import { Compactor } from './compaction/compactor.js';
 import { ManifestFollower } from './compaction/manifest-follower.js';
 import { TransactionQueue } from './commit/transaction-queue.js';
@@ -14,20 +17,29 @@ import { EtlLoop } from './pipeline/etl-loop.js';
 import { LakeObjectWriter } from './pipeline/lake-object-writer.js';
 import { StagedObjectPreparer } from './pipeline/staged-object-preparer.js';
 import { S3LakeStore } from './sink/lake-store.js';
+import { TableSchemas } from './sink/table-schemas.js';
 import { S3StagedObjectSource } from './source/staged-object-reader.js';
 import { TracksDimension } from './tracks/tracks-dimension.js';
 import { EventValidator } from './validate/event-validator.js';
+import { ExtraColumnTypes } from './validate/extra-column-types.js';
 import { ValidationPool } from './validate/validation-pool.js';
 
 const TRACKS_POLL_INTERVAL_MS = 1_000;
 const TRACKS_CATCH_UP_MS = 60_000;
 
-/** etl-worker: staged NDJSON → partitioned Parquet. Builds the object graph; nothing connects until start(). */
+/** etl-worker: staged NDJSON → Parquet data files of the Iceberg tables. Builds the object graph; nothing connects until start(). */
 export function buildApp(config: Config, { logger, registry }: ServiceContext): ServiceApp {
   const metrics = createEtlMetrics(registry);
   const abort = new AbortController();
   const s3 = createS3Client(config.s3);
   const store = new S3LakeStore(s3, config.storage.lakeBucket, abort.signal);
+  const catalog = new LakeCatalog(restCatalogFor(config.iceberg, config.s3.region), config.iceberg.namespace, config.storage.lakeBucket);
+  const schemas = new TableSchemas(catalog, logger.child({ component: 'schemas' }));
+  // The validator's memory of new-column types follows the table: seeded at start, updated on every schema change.
+  const extraTypes = new ExtraColumnTypes(new Set(LISTENING_EVENTS_COLUMNS.map((c) => c.name)));
+  schemas.onChange((table, schema) => {
+    if (table === LISTENING_EVENTS_TABLE) extraTypes.adoptTable(schema);
+  });
   const transactions = new TransactionQueue();
   let ready = false;
   let ops: OpsServer | undefined;
@@ -42,6 +54,21 @@ export function buildApp(config: Config, { logger, registry }: ServiceContext): 
   const done = new Promise<void>((resolve, reject) => ((resolveDone = resolve), (rejectDone = reject)));
   let running: Promise<void> | undefined;
   let closing: Promise<boolean> | undefined;
+
+  /** Every lake table exists before the first file is written (idempotent: replicas may race to create them). */
+  async function ensureLakeTables(): Promise<void> {
+    for (const definition of LAKE_TABLES) {
+      await retry(() => catalog.ensureTable(definition), {
+        maxAttempts: 10,
+        baseDelayMs: 500,
+        maxDelayMs: 10_000,
+        signal: abort.signal,
+        onRetry: (err, attempt) => logger.warn({ err, attempt, table: definition.name }, 'LakeTableRetried'),
+      });
+      await schemas.refresh(definition.name);
+    }
+    logger.info({ namespace: config.iceberg.namespace, tables: LAKE_TABLES.map((t) => t.name) }, 'LakeTablesReady');
+  }
 
   async function run(loop: EtlLoop, compactor: Compactor | undefined): Promise<void> {
     let nextTracksMs = 0;
@@ -66,6 +93,7 @@ export function buildApp(config: Config, { logger, registry }: ServiceContext): 
     async start() {
       ops = await startOpsServer(registry, { live: () => true, ready: () => ready }, config.http.port);
       logger.info({ port: ops.port }, 'OpsServerListening');
+      await ensureLakeTables();
       encoder = await DuckDbEncoder.create({
         tmpDir: config.etl.tmpDir,
         threads: config.etl.duckdbThreads,
@@ -88,6 +116,7 @@ export function buildApp(config: Config, { logger, registry }: ServiceContext): 
         settings: config.kafka,
         topic: config.topics.tracks,
         groupId: config.etl.tracksGroupId,
+        schemas,
         settleMs: config.etl.tracksSnapshotIntervalMs,
         logger: logger.child({ component: 'tracks' }),
       });
@@ -104,8 +133,8 @@ export function buildApp(config: Config, { logger, registry }: ServiceContext): 
         consumer: undefined as never,
         txn,
         transactions,
-        preparer: new StagedObjectPreparer(new S3StagedObjectSource(s3), checker, () => encoder!.tempPath('.ndjson')),
-        writer: new LakeObjectWriter(encoder, store, { dlq: config.topics.dlq }, metrics, logger.child({ component: 'writer' })),
+        preparer: new StagedObjectPreparer(new S3StagedObjectSource(s3), checker, () => encoder!.tempPath('.ndjson'), undefined, extraTypes),
+        writer: new LakeObjectWriter(encoder, store, { dlq: config.topics.dlq }, metrics, logger.child({ component: 'writer' }), { schemas }),
         topics: { lakeFiles: config.topics.lakeFiles, dlq: config.topics.dlq },
         maxManifestsPerBatch: config.etl.maxManifestsPerBatch,
         metrics,
@@ -127,6 +156,8 @@ export function buildApp(config: Config, { logger, registry }: ServiceContext): 
         compactor = new Compactor({
           ...common,
           follower,
+          tables: catalog,
+          reader: new TableReader(new S3FileIO(s3)),
           policy: {
             allowedLatenessMs: config.etl.allowedLatenessMs,
             targetBytes: config.etl.compactionTargetBytes,

@@ -9,6 +9,7 @@ import {
   topicSettingsSchema,
   type Env,
 } from '@spotify-pipeline/shared/config';
+import { icebergSettingsSchema } from '@spotify-pipeline/shared/iceberg';
 import { kafkaSettingsSchema } from '@spotify-pipeline/shared/kafka';
 import { s3SettingsSchema } from '@spotify-pipeline/shared/s3';
 
@@ -33,9 +34,9 @@ export const etlSettingsSchema = z.strictObject({
   duckdbMemoryLimitMb: envInt('DuckDB memory limit in MiB', 64).default(1_024),
   allowedLatenessMs: envInt('event-time lateness after which an hour partition is closed and compacted, in milliseconds', 0).default(2 * 3_600_000),
   compactionTargetBytes: envInt('target size of a compacted Parquet file in bytes', 1_024).default(128 * 1024 * 1024),
-  compactionMinFiles: envInt('files a closed partition must have before it is compacted', 2).default(4),
-  compactionIntervalMs: envInt('how often closed partitions are checked for compaction, in milliseconds (0 = never)', 0).default(60_000),
-  compactionGroupId: envString('consumer group the compactor reads pipeline.lake-files with (never commits: state is rebuilt on start)').default(
+  compactionMinFiles: envInt('small files (below 3/4 of the target) a closed hour must have before they are merged', 2).default(4),
+  compactionIntervalMs: envInt('how often closed hours are checked for compaction, in milliseconds (0 = never)', 0).default(60_000),
+  compactionGroupId: envString('consumer group the compactor reads pipeline.lake-files with to learn which hours it owns (never commits: state is rebuilt on start)').default(
     'etl-compactor',
   ),
   tracksSnapshotIntervalMs: envInt('how long tracks changes settle before a new tracks snapshot is written, in milliseconds', 0).default(30_000),
@@ -51,6 +52,7 @@ export const configSchema = z.strictObject({
   topics: topicSettingsSchema.prefault({}),
   storage: storageSettingsSchema.prefault({}),
   etl: etlSettingsSchema.prefault({}),
+  iceberg: icebergSettingsSchema.prefault({}),
   http: httpSettingsSchema.prefault({ port: '9463' }),
   log: logSettingsSchema.prefault({}),
 });

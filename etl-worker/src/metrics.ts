@@ -18,6 +18,8 @@ export function createEtlMetrics(registry: Registry) {
     lagRecords: new Gauge({ name: 'pipeline_etl_worker_consumer_lag_records', help: 'staged manifests not yet processed', labelNames: ['partition'], registers }),
     freshness: new Gauge({ name: 'pipeline_etl_worker_event_time_lag_seconds', help: 'now minus the newest event time committed to the lake', registers }),
     compactions: new Counter({ name: 'pipeline_etl_worker_compactions_total', help: 'hour partitions compacted', registers }),
+    compactionRounds: new Counter({ name: 'pipeline_etl_worker_compaction_rounds_total', help: 'compaction rounds run (each reads the table snapshot and plans every owned hour)', registers }),
+    compactionFailures: new Counter({ name: 'pipeline_etl_worker_compaction_failures_total', help: 'compaction rounds or hours that failed (retried on the next round)', registers }),
     trackSnapshots: new Counter({ name: 'pipeline_etl_worker_tracks_snapshots_total', help: 'tracks dimension snapshots written', registers }),
   };
 }

@@ -4,9 +4,11 @@ export { DuckDbEncoder, type EncoderOptions } from './parquet/duckdb-encoder.js'
 export { EventValidator } from './validate/event-validator.js';
 export { ValidationPool } from './validate/validation-pool.js';
 export { StagedObjectPreparer } from './pipeline/staged-object-preparer.js';
-export { LakeObjectWriter, type ObjectOutcome } from './pipeline/lake-object-writer.js';
+export { LakeObjectWriter, type ObjectOutcome, type WriterOptions } from './pipeline/lake-object-writer.js';
 export { prepareAndWrite } from './pipeline/overlapped-processing.js';
 export { DirectoryLakeStore } from './sink/directory-lake-store.js';
+export { MemorySchemaCatalog } from './sink/memory-schema-catalog.js';
+export { TableSchemas, type SchemaCatalog } from './sink/table-schemas.js';
 export { type StagedObjectSource } from './source/staged-object-reader.js';
 export { listeningEventsSelect, copyToParquet } from './transform/listening-events-sql.js';
 export { createEtlMetrics } from './metrics.js';

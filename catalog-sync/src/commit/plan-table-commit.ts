@@ -64,7 +64,11 @@ export function planTableCommit(manifests: PositionedManifest[], committed: Comm
   for (const m of fresh) {
     if (m.manifest.operation !== 'compact' || !partitioned) continue;
     const id = [...m.manifest.replaces].sort().join('\n');
-    groups.set(id, [...(groups.get(id) ?? []), m]);
+    const group = groups.get(id) ?? [];
+    // The same compaction announced again (the compactor retries after its in-flight window) names
+    // the same files: each file counts once, or its rows would be counted twice.
+    if (!group.some((g) => g.manifest.key === m.manifest.key)) group.push(m);
+    groups.set(id, group);
   }
   const stops = new Map<string, number>();
   const working = new Map(live);

@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { HourPartition } from '../pipeline/lake-keys.js';
-import { LakeLedger, type LiveFile, type PartitionState } from './lake-ledger.js';
+import { hourStartMs, type HourPartition } from '../pipeline/lake-keys.js';
 
 export interface CompactionPolicy {
   allowedLatenessMs: number;
@@ -8,45 +7,60 @@ export interface CompactionPolicy {
   minFiles: number;
 }
 
+/** A live data file of the table, as its current snapshot lists it. */
+export interface TableFile {
+  /** Key in the lake bucket (the file's path without `s3://<bucket>/`). */
+  key: string;
+  sizeBytes: number;
+  rowCount: number;
+}
+
+/** The live files of one event hour of a table. */
+export interface HourFiles {
+  table: string;
+  partition: HourPartition;
+  files: TableFile[];
+}
+
 export interface CompactionPlan {
   table: string;
   partition: HourPartition;
-  inputs: LiveFile[];
+  /** The small files merged, sorted by key. */
+  inputs: TableFile[];
   /** Output files, each a contiguous range of the inputs' rows (1-based, inclusive). */
   outputs: Array<{ firstRow: number; lastRow: number }>;
-  /** Hash of the replaced keys: the same inputs always compact to the same keys (crash-safe rerun). */
+  /** Hash of the input keys: the same inputs always compact to the same keys (crash-safe rerun). */
   generation: string;
 }
 
 /** End of an hour partition in epoch ms. */
-export const partitionEndMs = (p: HourPartition): number => Date.parse(`${p.dt}T${p.hour}:00:00Z`) + 3_600_000;
+export const partitionEndMs = (p: HourPartition): number => hourStartMs(p) + 3_600_000;
+
+/** Files below this share of the target are "small": worth merging. */
+export const SMALL_FILE_SHARE = 0.75;
 
 /**
- * A partition is compacted once event time (the table's watermark) has passed its end by the
- * allowed lateness, and it holds at least `minFiles` files smaller than the target — or at once,
- * closed or not, when a one-location catalog would read it wrong (LakeLedger.misplaced: a late
- * file outside the live generation's folder, a dropped replay inside it). Every live file is
- * merged, large ones too: the new generation's folder becomes the partition's only location, so
- * it must hold all of the partition's rows.
+ * An hour is compacted once event time (the table's watermark) has passed its end by the allowed
+ * lateness, when it holds at least `minFiles` (and at least 2) small files not already being
+ * compacted (`busy`: inputs of a compaction the committer has not applied yet). Only the small
+ * files are merged: a file near the target stays as it is, and in Iceberg a partition's files
+ * need no common folder, so nothing else has to move. Later files of the hour are plain appends,
+ * merged by a later round like any others.
  */
-export function planCompaction(state: PartitionState, watermarkMs: number, policy: CompactionPolicy): CompactionPlan | undefined {
-  if (!state.partition.dt) return undefined;
-  const inputs = [...state.live.values()].sort((a, b) => a.key.localeCompare(b.key));
-  if (inputs.length === 0) return undefined;
-  if (LakeLedger.misplaced(state).length === 0) {
-    if (partitionEndMs(state.partition) + policy.allowedLatenessMs > watermarkMs) return undefined;
-    const small = inputs.filter((f) => f.sizeBytes < policy.targetBytes * 0.75);
-    if (small.length < Math.max(2, policy.minFiles)) return undefined;
-  }
+export function planCompaction(hour: HourFiles, watermarkMs: number, policy: CompactionPolicy, busy: (key: string) => boolean = () => false): CompactionPlan | undefined {
+  if (partitionEndMs(hour.partition) + policy.allowedLatenessMs > watermarkMs) return undefined;
+  const inputs = hour.files.filter((f) => f.sizeBytes < policy.targetBytes * SMALL_FILE_SHARE && !busy(f.key)).sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  if (inputs.length < Math.max(2, policy.minFiles)) return undefined;
   const totalBytes = inputs.reduce((sum, f) => sum + f.sizeBytes, 0);
   const totalRows = inputs.reduce((sum, f) => sum + f.rowCount, 0);
   const outputCount = Math.max(1, Math.ceil(totalBytes / policy.targetBytes));
-  const rowsPerOutput = Math.ceil(totalRows / outputCount);
+  const rowsPerOutput = Math.max(1, Math.ceil(totalRows / outputCount));
   const outputs: CompactionPlan['outputs'] = [];
   for (let first = 1; first <= totalRows; first += rowsPerOutput) outputs.push({ firstRow: first, lastRow: Math.min(totalRows, first + rowsPerOutput - 1) });
+  if (outputs.length === 0) return undefined;
   const generation = createHash('sha256')
     .update(inputs.map((f) => f.key).join('\n'))
     .digest('hex')
     .slice(0, 16);
-  return { table: state.table, partition: state.partition, inputs, outputs, generation };
+  return { table: hour.table, partition: hour.partition, inputs, outputs, generation };
 }

@@ -2,21 +2,25 @@ import { rm } from 'node:fs/promises';
 import type { Logger } from 'pino';
 import type { TransactionalProducer } from '@spotify-pipeline/shared/kafka';
 import { PipelineError } from '@spotify-pipeline/shared/errors';
-import type { LakeFileManifest } from '@spotify-pipeline/shared/schemas';
+import { currentSchema, defaultSpec, deserializeBound, type LoadedTable, type TableReader } from '@spotify-pipeline/shared/iceberg';
+import { LAKE_TABLES, type LakeFileManifest } from '@spotify-pipeline/shared/schemas';
 import { commitLakeTransaction } from '../commit/lake-commit.js';
 import type { TransactionQueue } from '../commit/transaction-queue.js';
 import type { EtlMetrics } from '../metrics.js';
 import type { DuckDbEncoder } from '../parquet/duckdb-encoder.js';
-import { compactedFileKey } from '../pipeline/lake-keys.js';
+import { compactedFileKey, hourStartMs, manifestKey } from '../pipeline/lake-keys.js';
 import { putFile, type LakeStore } from '../sink/lake-store.js';
-import { sqlString } from '../transform/listening-events-sql.js';
-import { planCompaction, type CompactionPlan, type CompactionPolicy } from './compaction-plan.js';
-import { LakeLedger, type PartitionState } from './lake-ledger.js';
-import { LiveGenerationMarkers } from './live-generation-marker.js';
+import { partitionEndMs, planCompaction, type CompactionPlan, type CompactionPolicy } from './compaction-plan.js';
+import { InFlightCompactions } from './in-flight-compactions.js';
 import type { ManifestFollower } from './manifest-follower.js';
+import { mergeFiles, type MergedFile } from './merge-files.js';
+import { hoursOf } from './table-hours.js';
 
 export interface CompactorDeps {
-  follower: ManifestFollower;
+  follower: Pick<ManifestFollower, 'poll' | 'owns' | 'watermarks' | 'sourceTopics'>;
+  /** The tables' current metadata (LakeCatalog). */
+  tables: { load(table: string): Promise<LoadedTable> };
+  reader: Pick<TableReader, 'currentFiles'>;
   encoder: DuckDbEncoder;
   store: LakeStore;
   txn: TransactionalProducer;
@@ -28,82 +32,89 @@ export interface CompactorDeps {
   now?: () => number;
 }
 
+/** The tables the compactor looks after: those partitioned by event hour. */
+const HOURLY_TABLES = LAKE_TABLES.filter((t) => t.partitioning?.transform === 'hour').map((t) => t.name);
+
 /**
- * Merges the small files of closed hour partitions. The merged files go to a new prefix
- * (`compacted-<generation>/`) and are announced by `compact` manifests that list every replaced
- * key, committed in one transaction: a catalog switches the partition from the old files to the
- * new in one step, so a reader sees one set or the other, never both, never neither. The old
- * objects stay where they are (readers in flight may still read them) until the janitor's TTL.
- * After the commit the partition's live-generation marker names the new generation, so late rows
- * are written inside its folder (the one folder a Glue partition reads); the next round merges
- * them with the compacted files into a new generation.
+ * Merges the small files of closed hours. It plans from the table's current snapshot (what is
+ * live is what Iceberg says), acts only on hours this member owns (ManifestFollower), writes the
+ * merged files at keys derived from their inputs, and announces them with `compact` manifests
+ * naming the replaced keys, all in one Kafka transaction: catalog-sync commits them as one
+ * replace snapshot, so a reader sees the old files or the new, never both, never neither. The old
+ * objects stay where they are (readers of older snapshots may still read them) until snapshot
+ * expiry and orphan-file removal take them.
  */
 export class Compactor {
-  private readonly markers: LiveGenerationMarkers;
-  /** Marker contents this member wrote or confirmed, per lake partition. */
-  private readonly markedGeneration = new Map<string, string>();
+  /** Per table: a generation is settled against the live files of its own table. */
+  private readonly inFlight = new Map<string, InFlightCompactions>();
 
-  constructor(private readonly deps: CompactorDeps) {
-    this.markers = new LiveGenerationMarkers(deps.store);
-  }
+  constructor(private readonly deps: CompactorDeps) {}
 
-  /** One round: compacts every closed partition this member owns; returns how many it compacted. */
+  /** One round over every hourly table; returns how many hours it compacted. A failure waits for the next round. */
   async runOnce(): Promise<number> {
-    const { follower, policy } = this.deps;
-    await follower.poll();
     let compacted = 0;
-    for (const [id, state] of follower.ledger.partitions) {
-      // Hour partitions only: the unpartitioned tracks snapshot is rewritten by the tracks dimension.
-      if (!follower.isSettled(id) || !state.partition.dt) continue;
-      await this.syncMarker(id, state);
-      const misplaced = LakeLedger.misplaced(state);
-      if (misplaced.length > 0) this.deps.logger.warn({ partition: id, misplaced }, 'LateFilesOutsideLiveGeneration');
-      const plan = planCompaction(state, follower.ledger.watermarks.get(state.table) ?? 0, policy);
-      if (!plan) continue;
-      const manifests = await this.compact(plan, follower.ledger.watermarks.get(state.table) ?? 0);
-      // Applied at once: the next round must not compact the same inputs again while our manifests are in flight.
-      for (const m of manifests) follower.ledger.apply(m);
-      await this.syncMarker(id, state);
-      compacted++;
+    this.deps.metrics.compactionRounds.inc();
+    try {
+      await this.deps.follower.poll();
+      for (const table of HOURLY_TABLES) compacted += await this.runTable(table);
+    } catch (err) {
+      if (isShutdown(err)) throw err;
+      this.deps.metrics.compactionFailures.inc();
+      this.deps.logger.warn({ err }, 'CompactionRoundFailed');
     }
     return compacted;
   }
 
-  /**
-   * Makes the partition's marker name the generation the committed manifests make live. Only
-   * committed state reaches the ledger, so a marker never names a generation that is not live; a
-   * crash between a commit and this write is repaired on the next round (the ledger is rebuilt).
-   */
-  private async syncMarker(id: string, state: PartitionState): Promise<void> {
-    const generation = LakeLedger.liveGeneration(state);
-    if (!generation || this.markedGeneration.get(id) === generation) return;
-    await this.markers.write(state.table, state.partition, generation, (this.deps.now ?? Date.now)());
-    this.markedGeneration.set(id, generation);
-    this.deps.logger.info({ partition: id, generation }, 'LiveGenerationMarked');
+  private async runTable(table: string): Promise<number> {
+    const { follower, policy, logger } = this.deps;
+    const now = (this.deps.now ?? Date.now)();
+    const loaded = await this.deps.tables.load(table);
+    const live = await this.deps.reader.currentFiles(loaded.metadata);
+    const { hours, liveKeys } = hoursOf(table, live, defaultSpec(loaded.metadata), this.deps.store.bucket);
+    const inFlight = this.inFlight.get(table) ?? new InFlightCompactions();
+    this.inFlight.set(table, inFlight);
+    for (const { generation, reason } of inFlight.settle(liveKeys, now)) logger.info({ table, generation, reason }, 'CompactionSettled');
+    const watermarkMs = follower.watermarks.get(table) ?? 0;
+    let compacted = 0;
+    for (const hour of hours) {
+      if (!follower.owns(manifestKey(table, hour.partition))) continue;
+      const plan = planCompaction(hour, watermarkMs, policy, (key) => inFlight.busy(key));
+      if (!plan) continue;
+      try {
+        await this.compact(plan, loaded, watermarkMs);
+        inFlight.add(plan.generation, plan.inputs.map((f) => f.key), now);
+        compacted++;
+      } catch (err) {
+        if (isShutdown(err)) throw err;
+        // One hour's failure (a missing object, a refused column) must not hold back the others.
+        this.deps.metrics.compactionFailures.inc();
+        logger.warn({ err, table, hour: hour.partition, generation: plan.generation }, 'CompactionFailed');
+      }
+    }
+    return compacted;
   }
 
-  async compact(plan: CompactionPlan, watermarkMs: number): Promise<LakeFileManifest[]> {
+  /** Merges the plan's inputs, uploads the outputs and commits their manifests in one transaction. */
+  async compact(plan: CompactionPlan, table: LoadedTable, watermarkMs: number): Promise<LakeFileManifest[]> {
     const { encoder, store, logger } = this.deps;
-    const locals = plan.inputs.map(() => encoder.tempPath('.parquet'));
-    const outputs: string[] = [];
+    const temp: string[] = [];
+    const tempPath = (): string => {
+      const path = encoder.tempPath('.parquet');
+      temp.push(path);
+      return path;
+    };
     try {
+      const locals = plan.inputs.map(tempPath);
       await Promise.all(plan.inputs.map((f, i) => store.download(f.key, locals[i]!)));
-      const files = `[${locals.map(sqlString).join(', ')}]`;
-      // Input order is key order and preserve_insertion_order is on: the same inputs give the same bytes.
-      const numbered = `SELECT *, row_number() OVER () AS __row FROM read_parquet(${files}, union_by_name = true)`;
-      const manifests: LakeFileManifest[] = [];
-      const sources = plan.inputs.map((f) => f.manifest.source);
+      const schema = currentSchema(table.metadata);
+      const merged = await mergeFiles(encoder, plan, locals, schema, tempPath);
+      const tsField = schema.fields.find((f) => f.name === 'ts');
       const written = (this.deps.now ?? Date.now)();
-      for (const [index, range] of plan.outputs.entries()) {
-        const local = encoder.tempPath('.parquet');
-        outputs.push(local);
-        const rows = await encoder.run(
-          `COPY (SELECT * EXCLUDE (__row) FROM (${numbered}) WHERE __row BETWEEN ${range.firstRow} AND ${range.lastRow} ORDER BY __row) ` +
-            `TO ${sqlString(local)} (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE ${encoder.rowGroupRows})`,
-        );
-        if (rows !== range.lastRow - range.firstRow + 1) throw new PipelineError('INTERNAL', `compaction wrote ${rows} rows, planned ${range.lastRow - range.firstRow + 1}`);
+      const manifests: LakeFileManifest[] = [];
+      for (const [index, file] of merged.files.entries()) {
         const key = compactedFileKey(plan.table, plan.partition, plan.generation, index);
-        const stored = await putFile(store, key, local);
+        const stored = await putFile(store, key, file.path);
+        const times = eventTimes(file, tsField?.id, plan);
         manifests.push({
           schema_version: 1,
           operation: 'compact',
@@ -113,41 +124,43 @@ export class Compactor {
           partition: plan.partition,
           size_bytes: stored.sizeBytes,
           sha256: stored.sha256,
-          row_count: rows,
-          // A compacted file spans several staged objects: the range covers them all.
-          source: {
-            topic: sources[0]!.topic,
-            partition: Math.min(...sources.map((s) => s.partition)),
-            first_offset: Math.min(...sources.map((s) => s.first_offset)),
-            last_offset: Math.max(...sources.map((s) => s.last_offset)),
-          },
+          row_count: file.rows,
+          // A compacted file holds rows of many staged objects: the contract needs one range, so
+          // it names the source topic and leaves the offsets at zero (lineage is in the replaced files).
+          source: { topic: this.deps.follower.sourceTopics.get(plan.table) ?? plan.table, partition: 0, first_offset: 0, last_offset: 0 },
           staged_key: null,
           input: null,
-          event_time_min_ms: Math.min(...plan.inputs.map((f) => f.manifest.event_time_min_ms)),
-          event_time_max_ms: Math.max(...plan.inputs.map((f) => f.manifest.event_time_max_ms)),
+          event_time_min_ms: times.min,
+          event_time_max_ms: times.max,
           watermark_ms: watermarkMs,
-          new_columns: unionColumns(plan.inputs.map((f) => f.manifest.new_columns)),
+          new_columns: merged.extraColumns,
           replaces: plan.inputs.map((f) => f.key),
           written_at_ms: written,
+          metrics: file.metrics,
         });
         this.deps.metrics.filesWritten.inc({ operation: 'compact' });
         this.deps.metrics.bytesWritten.inc({ operation: 'compact' }, stored.sizeBytes);
       }
       const inputRows = plan.inputs.reduce((sum, f) => sum + f.rowCount, 0);
       const outputRows = manifests.reduce((sum, m) => sum + m.row_count, 0);
-      if (inputRows !== outputRows) throw new PipelineError('INTERNAL', `compaction of ${LakeLedger.partitionId(plan.table, plan.partition)} lost rows: ${inputRows} in, ${outputRows} out`);
+      if (inputRows !== outputRows) throw new PipelineError('INTERNAL', `compaction of ${manifestKey(plan.table, plan.partition)} lost rows: ${inputRows} in, ${outputRows} out`);
       await this.deps.transactions.run(() => commitLakeTransaction(this.deps.txn, undefined, this.deps.lakeFilesTopic, manifests, [], []));
       this.deps.metrics.compactions.inc();
-      logger.info({ partition: LakeLedger.partitionId(plan.table, plan.partition), inputs: plan.inputs.length, outputs: manifests.length, rows: outputRows }, 'PartitionCompacted');
+      logger.info({ partition: manifestKey(plan.table, plan.partition), generation: plan.generation, inputs: plan.inputs.length, outputs: manifests.length, rows: outputRows }, 'PartitionCompacted');
       return manifests;
     } finally {
-      await Promise.all([...locals, ...outputs].map((p) => rm(p, { force: true })));
+      await Promise.all(temp.map((p) => rm(p, { force: true })));
     }
   }
 }
 
-function unionColumns(lists: Array<LakeFileManifest['new_columns']>): LakeFileManifest['new_columns'] {
-  const byName = new Map<string, string>();
-  for (const list of lists) for (const c of list) byName.set(c.name, c.type);
-  return [...byName].sort(([a], [b]) => a.localeCompare(b)).map(([name, type]) => ({ name, type }));
+const isShutdown = (err: unknown): boolean => err instanceof PipelineError && err.code === 'SHUTDOWN';
+
+/** A merged file's event-time range from its `ts` bounds; the hour itself when the footer had none. */
+function eventTimes(file: MergedFile, tsFieldId: number | undefined, plan: CompactionPlan): { min: number; max: number } {
+  const lower = tsFieldId === undefined ? undefined : file.metrics.lower_bounds[String(tsFieldId)];
+  const upper = tsFieldId === undefined ? undefined : file.metrics.upper_bounds[String(tsFieldId)];
+  if (lower === undefined || upper === undefined) return { min: hourStartMs(plan.partition), max: partitionEndMs(plan.partition) - 1 };
+  const micros = (b64: string): bigint => deserializeBound('timestamp', Buffer.from(b64, 'base64')) as bigint;
+  return { min: Number(micros(lower) / 1000n), max: Number(micros(upper) / 1000n) };
 }

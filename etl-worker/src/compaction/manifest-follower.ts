@@ -1,19 +1,26 @@
 import type { Logger } from 'pino';
 import { consumeBatch, createConsumer, closeConsumer, type KafkaConsumer, type KafkaSettings, type TopicPartition } from '@spotify-pipeline/shared/kafka';
 import { lakeFileManifestV1 } from '@spotify-pipeline/shared/schemas';
-import { LakeLedger } from './lake-ledger.js';
+import { manifestKey } from '../pipeline/lake-keys.js';
 
 /**
- * Follows the committed `pipeline.lake-files` records into a LakeLedger. It is a group member so
- * that each lake partition (manifests keyed by table/dt/hour) is followed by exactly one worker,
- * but it never commits: its state is rebuilt from the start of each partition it is assigned,
- * which is what `auto.offset.reset=earliest` with no committed offsets gives.
+ * Follows the committed `pipeline.lake-files` records for two facts only: which hours this member
+ * owns, and how far event time has come. Manifests are keyed by table and hour (manifestKey), so
+ * all of an hour's manifests land in one partition of the topic, and the group member assigned
+ * that partition is the one compactor of the hour: two members never compact the same hour.
+ * What the hour holds is read from the table itself (Compactor), not from here.
+ *
+ * It never commits: its state is rebuilt from the start of each partition it is assigned, which
+ * is what `auto.offset.reset=earliest` with no committed offsets gives.
  */
 export class ManifestFollower {
-  readonly ledger = new LakeLedger();
+  /** Highest `watermark_ms` per table: event-time progress, which closes hours. */
+  readonly watermarks = new Map<string, number>();
+  /** The source topic of each table's files, for the lineage fields of compacted files. */
+  readonly sourceTopics = new Map<string, string>();
   private consumer?: KafkaConsumer;
   private readonly assigned = new Map<number, { caughtUp: boolean }>();
-  /** Which manifest-topic partition each lake partition's manifests come from. */
+  /** Which manifest-topic partition each lake hour's manifests come from (manifestKey → partition). */
   private readonly sourceOf = new Map<string, number>();
 
   constructor(
@@ -42,12 +49,15 @@ export class ManifestFollower {
     const messages = await consumeBatch(consumer, maxMessages);
     for (const message of messages) {
       const parsed = lakeFileManifestV1.safeParse(safeJson(message.value?.toString('utf8')));
-      if (parsed.success) {
-        this.ledger.apply(parsed.data);
-        const m = parsed.data;
-        this.sourceOf.set(m.partition ? LakeLedger.partitionId(m.table, m.partition) : `${m.table}/_unpartitioned`, message.partition);
+      if (!parsed.success) {
+        this.logger.warn({ partition: message.partition, offset: message.offset }, 'LakeManifestIgnored');
+        continue;
       }
-      else this.logger.warn({ partition: message.partition, offset: message.offset }, 'LakeManifestIgnored');
+      const m = parsed.data;
+      if (m.operation === 'quarantine') continue;
+      this.watermarks.set(m.table, Math.max(this.watermarks.get(m.table) ?? 0, m.watermark_ms));
+      if (m.operation === 'add' && !this.sourceTopics.has(m.table)) this.sourceTopics.set(m.table, m.source.topic);
+      this.sourceOf.set(manifestKey(m.table, m.partition), message.partition);
     }
     for (const [partition, state] of this.assigned) {
       const position = consumer.position([{ topic: this.topic, partition }])[0]?.offset ?? -1;
@@ -56,8 +66,11 @@ export class ManifestFollower {
     }
   }
 
-  /** True when this member owns the lake partition's manifests and has read them to the end. */
-  isSettled(lakePartitionId: string): boolean {
+  /**
+   * True when this member owns the hour (its manifests come from a partition assigned here) and
+   * has read that partition to the end, so the watermark it acts on is current.
+   */
+  owns(lakePartitionId: string): boolean {
     const source = this.sourceOf.get(lakePartitionId);
     return source !== undefined && (this.assigned.get(source)?.caughtUp ?? false);
   }
@@ -67,10 +80,10 @@ export class ManifestFollower {
   }
 
   private revoke(partitions: TopicPartition[]): void {
-    // Another member follows these now; their lake partitions must not drive compaction here.
+    // Another member follows these now; their hours must not be compacted here.
     const revoked = new Set(partitions.map((p) => p.partition));
     for (const p of revoked) this.assigned.delete(p);
-    this.ledger.dropPartitionsWhere((id) => revoked.has(this.sourceOf.get(id) ?? -1));
+    for (const [id, source] of [...this.sourceOf]) if (revoked.has(source)) this.sourceOf.delete(id);
   }
 
   private highWatermark(partition: number): Promise<number> {

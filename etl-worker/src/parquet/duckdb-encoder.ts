@@ -5,7 +5,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { PipelineError } from '@spotify-pipeline/shared/errors';
-import { copyToHourPartitions, copyToParquet, listeningEventsSelect, TRACK_DURATIONS_TABLE, type ExtraColumn, sqlString } from '../transform/listening-events-sql.js';
+import type { DataFileMetrics } from '@spotify-pipeline/shared/schemas';
+import { copyToHourPartitions, HOUR_KEY_COLUMN, listeningEventsSelect, TRACK_DURATIONS_TABLE, type ExtraColumn, sqlString } from '../transform/listening-events-sql.js';
+import type { ColumnFields } from './copy-options.js';
+import { footerQuery, summariseFooters, type FileFooter } from './file-metrics.js';
 
 export interface EncoderOptions {
   tmpDir?: string;
@@ -104,59 +107,35 @@ export class DuckDbEncoder {
     }
   }
 
-  /** Writes the lines of one hour partition to `parquetPath`; returns the row count DuckDB wrote. */
-  async encodeListeningEvents(lines: string[], extras: ExtraColumn[], parquetPath: string): Promise<number> {
-    const ndjsonPath = this.tempPath('.ndjson');
-    await writeFile(ndjsonPath, lines.join('\n'));
-    try {
-      const sql = copyToParquet(listeningEventsSelect(ndjsonPath, extras), parquetPath, this.options);
-      const reader = await this.freeLane().run((connection) => connection.runAndReadAll(sql));
-      const rows = Number(reader.getRows()[0]?.[0] ?? -1);
-      if (rows !== lines.length) throw new PipelineError('INTERNAL', `DuckDB wrote ${rows} rows of ${lines.length} validated lines`);
-      return rows;
-    } catch (err) {
-      if (err instanceof PipelineError) throw err;
-      throw new PipelineError('INTERNAL', `Parquet encoding failed: ${(err as Error).message}`, { cause: err });
-    } finally {
-      await rm(ndjsonPath, { force: true });
-    }
-  }
-
   /**
-   * Writes validated lines to one Parquet file per event hour under `dir`, in one DuckDB scan;
-   * returns the files with their row counts (read back from the Parquet footers, not assumed).
+   * Writes validated lines to one Parquet file per event hour under `dir`, in one DuckDB scan, with
+   * the Iceberg field ids of `fields` (exactly the columns written); returns the files with their
+   * row counts and column metrics, read back from the Parquet footers (not assumed).
    */
   async encodeListeningEventsByHour(
     input: { lines: string[] } | { ndjsonPath: string; lineCount: number },
     extras: ExtraColumn[],
     dir: string,
-  ): Promise<Array<{ dt: string; hour: string; path: string; rows: number }>> {
+    fields: ColumnFields,
+  ): Promise<Array<{ dt: string; hour: string; path: string } & FileFooter>> {
     const spooled = 'ndjsonPath' in input;
     const ndjsonPath = spooled ? input.ndjsonPath : this.tempPath('.ndjson');
     const lines = spooled ? { length: input.lineCount } : input.lines;
     if (!spooled) await writeFile(ndjsonPath, input.lines.join('\n'));
     try {
-      const sql = copyToHourPartitions(listeningEventsSelect(ndjsonPath, extras, true), dir, this.options);
+      const sql = copyToHourPartitions(listeningEventsSelect(ndjsonPath, extras, true), dir, { rowGroupRows: this.options.rowGroupRows, fields });
       const lane = this.freeLane();
       const written = Number((await lane.run((connection) => connection.runAndReadAll(sql))).getRows()[0]?.[0] ?? -1);
       if (written !== lines.length) throw new PipelineError('INTERNAL', `DuckDB wrote ${written} rows of ${lines.length} validated lines`);
       const files = (await readdir(dir, { recursive: true })).filter((f) => f.endsWith('.parquet')).sort();
-      const counts = (
-        await lane.run((connection) =>
-          connection.runAndReadAll(
-            `SELECT file_name, sum(row_group_num_rows)::BIGINT AS rows FROM (SELECT DISTINCT file_name, row_group_id, row_group_num_rows FROM parquet_metadata([${files
-              .map((f) => sqlString(join(dir, f)))
-              .join(', ')}])) GROUP BY file_name`,
-          ),
-        )
-      ).getRowObjectsJson();
-      const rowsOf = new Map(counts.map((c) => [c.file_name as string, Number(c.rows)]));
+      const footers = await lane.run((connection) => readFooters(connection, files.map((f) => join(dir, f)), fields));
       return files.map((f) => {
-        const match = /dt=(\d{4}-\d{2}-\d{2})[/\\]hour=(\d{2})[/\\]/.exec(f);
+        const match = new RegExp(`${HOUR_KEY_COLUMN}=(\\d{4}-\\d{2}-\\d{2})-(\\d{2})[/\\\\]`).exec(f);
         if (!match || files.filter((x) => x.startsWith(f.slice(0, match[0].length))).length !== 1) {
           throw new PipelineError('INTERNAL', `unexpected DuckDB partition output ${f}`);
         }
-        return { dt: match[1]!, hour: match[2]!, path: join(dir, f), rows: rowsOf.get(join(dir, f)) ?? -1 };
+        const footer = footers.get(join(dir, f)) ?? { rows: -1, metrics: emptyMetrics() };
+        return { dt: match[1]!, hour: match[2]!, path: join(dir, f), ...footer };
       });
     } catch (err) {
       if (err instanceof PipelineError) throw err;
@@ -164,6 +143,11 @@ export class DuckDbEncoder {
     } finally {
       if (!spooled) await rm(ndjsonPath, { force: true });
     }
+  }
+
+  /** Row counts and column metrics of written files (compaction, tracks snapshot), from their footers. */
+  async describeFiles(paths: string[], fields: ColumnFields): Promise<Map<string, FileFooter>> {
+    return this.serial((connection) => readFooters(connection, paths, fields));
   }
 
   /** Runs a statement (compaction and the tracks snapshot use COPY of their own). */
@@ -194,3 +178,12 @@ export class DuckDbEncoder {
     await rm(this.workDir, { recursive: true, force: true });
   }
 }
+
+/** One footer read per file: row counts and metrics from the same parquet_metadata() scan. */
+async function readFooters(connection: DuckDBConnection, paths: string[], fields: ColumnFields): Promise<Map<string, FileFooter>> {
+  if (paths.length === 0) return new Map();
+  const rows = (await connection.runAndReadAll(footerQuery(paths))).getRowObjectsJson();
+  return summariseFooters(rows, fields);
+}
+
+const emptyMetrics = (): DataFileMetrics => ({ column_sizes: {}, value_counts: {}, null_value_counts: {}, lower_bounds: {}, upper_bounds: {} });

@@ -1,7 +1,11 @@
-import type { StagedFileManifest } from '@spotify-pipeline/shared/schemas';
+import { icebergSchemaOf, partitionPath, partitionSpecOf, timeTransform, type PartitionField } from '@spotify-pipeline/shared/iceberg';
+import { lakeTableDefinition, TRACKS_TABLE, type StagedFileManifest } from '@spotify-pipeline/shared/schemas';
 import type { RejectReason } from '../validate/reasons.js';
 
-/** `dt`/`hour` of event time: the Hive partition a row lands in. */
+/**
+ * The event hour a row belongs to, as the lake manifests name it (`partition: {dt, hour}`);
+ * the table's hidden `hour(ts)` partition value is derived from it (hourValueOf).
+ */
 export interface HourPartition {
   dt: string;
   hour: string;
@@ -10,54 +14,66 @@ export interface HourPartition {
 const offsetPart = (source: StagedFileManifest['source']): string =>
   `${source.topic}+${source.partition}+${String(source.first_offset).padStart(20, '0')}`;
 
-/** The partition of an ISO-8601 UTC `ts` (validated as `YYYY-MM-DDTHH:...Z` before it gets here). */
+/** The hour of an ISO-8601 UTC `ts` (validated as `YYYY-MM-DDTHH:...Z` before it gets here). */
 export function hourPartitionOf(ts: string): HourPartition {
   return { dt: ts.slice(0, 10), hour: ts.slice(11, 13) };
 }
 
-export const partitionPrefix = (table: string, p: HourPartition): string => `${table}/dt=${p.dt}/hour=${p.hour}/`;
+export const hourStartMs = (p: HourPartition): number => Date.parse(`${p.dt}T${p.hour}:00:00Z`);
 
-/** The folder a partition's readers read: the live compacted generation's, or the partition's own. */
-export const liveFolder = (table: string, p: HourPartition, generation: string | undefined): string =>
-  generation ? `${partitionPrefix(table, p)}compacted-${generation}/` : partitionPrefix(table, p);
+/** Iceberg's `hour` transform of the hour: hours since 1970-01-01T00:00Z. */
+export const hourValueOf = (p: HourPartition): number => timeTransform('hour', hourStartMs(p));
 
-/**
- * `<table>/dt=YYYY-MM-DD/hour=HH/part-<topic>+<partition>+<firstOffset:020>.parquet` (DESIGN.md), or,
- * once the hour has a live compacted generation, `…/hour=HH/compacted-<generation>/part-…parquet`:
- * a catalog with one location per partition (Glue) reads only the live generation's folder, so a
- * late file must be written inside it. Depends only on the staged object's offsets, the rows' event
- * time and the partition's live generation (lake state), never the wall clock, so reprocessing a
- * manifest against the same lake overwrites the same objects instead of adding duplicates.
- */
-export function lakeFileKey(table: string, p: HourPartition, source: StagedFileManifest['source'], generation?: string): string {
-  return `${liveFolder(table, p, generation)}part-${offsetPart(source)}.parquet`;
-}
-
-/** The compacted generation whose folder holds a key, if any. */
-export function generationOfKey(key: string): string | undefined {
-  return /\/compacted-([^/]+)\/[^/]+$/.exec(key)?.[1];
+/** The inverse of hourValueOf, for partition values read from the table's manifests. */
+export function hourPartitionOfValue(value: number): HourPartition {
+  return hourPartitionOf(new Date(value * 3_600_000).toISOString());
 }
 
 /**
- * What a file is, wherever it was written: an `add` is named by its staged object's offsets
- * (`part-<topic>+<partition>+<first>.parquet`), the same under the partition folder and under any
- * generation folder, so one staged object written twice (a replay after a compaction moved the
- * folder) is recognised as one file. Other keys (compacted files) are their own identity.
+ * The partition field a table is created with (the same function the catalog uses), so the folder
+ * of a data file is the one Iceberg's own writers would pick: `ts_hour=2026-11-20-10`.
  */
-export function fileIdentity(key: string): string {
-  const name = key.slice(key.lastIndexOf('/') + 1);
-  return /^part-.+\+\d+\+\d{20}\.parquet$/.test(name) ? name : key;
+export function partitionFieldOf(table: string): Pick<PartitionField, 'name' | 'transform'> {
+  const definition = lakeTableDefinition(table);
+  const field = definition ? partitionSpecOf(icebergSchemaOf(definition.columns), definition.partitioning).fields[0] : undefined;
+  if (!field || (field.transform !== 'hour' && field.transform !== 'day')) throw new Error(`table ${table} is not partitioned by event time`);
+  return field;
 }
+
+/** `<table>/data/ts_hour=YYYY-MM-DD-HH/`: where the data files of an event hour go. */
+export function dataFolder(table: string, p: HourPartition): string {
+  const field = partitionFieldOf(table);
+  return `${table}/data/${partitionPath(field, timeTransform(field.transform as 'hour' | 'day', hourStartMs(p)))}/`;
+}
+
+/**
+ * `<table>/data/ts_hour=YYYY-MM-DD-HH/part-<topic>+<partition>+<firstOffset:020>.parquet`. Depends
+ * only on the staged object's offsets and the rows' event hour, never the clock or the lake's
+ * state, so reprocessing a manifest (a crash before its commit, a replay) overwrites the same
+ * object; a file is in the table only once the committer has listed it in a snapshot.
+ */
+export function lakeFileKey(table: string, p: HourPartition, source: StagedFileManifest['source']): string {
+  return `${dataFolder(table, p)}part-${offsetPart(source)}.parquet`;
+}
+
+/**
+ * `<table>/data/ts_hour=…/compacted-<generation>-<NNNNN>.parquet`: generation is a hash of the
+ * replaced keys, so a compaction that crashed before its commit reruns into the same objects.
+ */
+export function compactedFileKey(table: string, p: HourPartition, generation: string, index: number): string {
+  return `${dataFolder(table, p)}compacted-${generation}-${String(index).padStart(5, '0')}.parquet`;
+}
+
+/** `tracks/data/tracks-<content hash>.parquet`: the same dimension always has the same key. */
+export const tracksSnapshotKey = (hash: string): string => `${TRACKS_TABLE}/data/tracks-${hash}.parquet`;
 
 /** `_quarantine/<table>/reason=<code>/<topic>+<partition>+<firstOffset:020>.ndjson.gz`. */
 export function quarantineKey(table: string, reason: RejectReason, source: StagedFileManifest['source']): string {
   return `_quarantine/${table}/reason=${reason}/${offsetPart(source)}.ndjson.gz`;
 }
 
-/** Compacted files go under a new prefix per generation, so old and new files never share a name. */
-export function compactedFileKey(table: string, p: HourPartition, generation: string, index: number): string {
-  return `${partitionPrefix(table, p)}compacted-${generation}/part-${String(index).padStart(5, '0')}.parquet`;
-}
-
-/** Kafka key of a lake manifest: every manifest of one partition lands in one manifest-topic partition, in order. */
+/**
+ * Kafka key of a lake manifest: every manifest of one hour lands in one manifest-topic partition,
+ * in order, so one compactor (the member assigned that partition) owns the hour.
+ */
 export const manifestKey = (table: string, p: HourPartition | null): string => (p ? `${table}/dt=${p.dt}/hour=${p.hour}` : `${table}/_unpartitioned`);

@@ -2,14 +2,17 @@ import { rm } from 'node:fs/promises';
 import { gzipSync } from 'node:zlib';
 import type { Logger } from 'pino';
 import { PipelineError } from '@spotify-pipeline/shared/errors';
-import { toKafkaHeaders, LISTENING_EVENTS_TABLE, type LakeFileManifest } from '@spotify-pipeline/shared/schemas';
+import { toKafkaHeaders, LISTENING_EVENTS_COLUMNS, LISTENING_EVENTS_TABLE, type LakeFileManifest } from '@spotify-pipeline/shared/schemas';
 import type { OutgoingRecord } from '@spotify-pipeline/shared/kafka';
-import { LiveGenerationMarkers } from '../compaction/live-generation-marker.js';
 import type { EtlMetrics } from '../metrics.js';
+import { fieldsOf } from '../parquet/copy-options.js';
 import type { DuckDbEncoder } from '../parquet/duckdb-encoder.js';
 import { putFile, type LakeStore } from '../sink/lake-store.js';
+import { MemorySchemaCatalog } from '../sink/memory-schema-catalog.js';
+import { TableSchemas } from '../sink/table-schemas.js';
+import { listeningEventColumnNames } from '../transform/listening-events-sql.js';
 import { REJECT_REASONS, type RejectReason } from '../validate/reasons.js';
-import { lakeFileKey, manifestKey, quarantineKey } from './lake-keys.js';
+import { lakeFileKey, quarantineKey } from './lake-keys.js';
 import type { PreparedObject, RejectedLine } from './staged-object-preparer.js';
 
 /** What one staged object turns into: the objects are durable, the records are not yet produced. */
@@ -25,17 +28,27 @@ export interface WriterTopics {
   dlq: string;
 }
 
+export interface WriterOptions {
+  now?: () => number;
+  /**
+   * The tables' schemas: field ids for every column, new columns committed to the table first.
+   * The worker passes the catalog's; without one (benchmark, offline replays) an in-memory
+   * catalog gives a fresh table's ids.
+   */
+  schemas?: TableSchemas;
+}
+
 /**
- * Writes a prepared staged object to the lake: one Parquet file per event hour, one quarantine
- * object per reject reason, all at deterministic keys, then describes them as manifests. An hour
- * that was compacted already gets its file inside the live generation's folder (the marker says
- * which), since a one-location catalog reads nothing else. Nothing here is listed by a catalog until
- * the manifests are committed.
+ * Writes a prepared staged object to the lake: one Parquet data file per event hour (Iceberg field
+ * ids from the table's schema, column metrics from the footer), one quarantine object per reject
+ * reason, all at deterministic keys, then describes them as manifests. Nothing written here is
+ * part of the table until catalog-sync commits the manifests in a snapshot.
  */
 export class LakeObjectWriter {
   /** Highest event time seen per source partition: the manifests' watermark. */
   private readonly watermarks = new Map<string, number>();
-  private readonly markers: LiveGenerationMarkers;
+  private readonly now: () => number;
+  private readonly schemas: TableSchemas;
 
   constructor(
     private readonly encoder: DuckDbEncoder,
@@ -43,9 +56,10 @@ export class LakeObjectWriter {
     private readonly topics: WriterTopics,
     private readonly metrics: EtlMetrics,
     private readonly logger: Logger,
-    private readonly now: () => number = Date.now,
+    options: WriterOptions = {},
   ) {
-    this.markers = new LiveGenerationMarkers(store);
+    this.now = options.now ?? Date.now;
+    this.schemas = options.schemas ?? new TableSchemas(new MemorySchemaCatalog(), logger);
   }
 
   /** Staged objects this writer encodes at once (the encoder's DuckDB connections). */
@@ -78,7 +92,10 @@ export class LakeObjectWriter {
       try {
         const started = performance.now();
         const input = prepared.validLinesPath ? { ndjsonPath: prepared.validLinesPath, lineCount: validCount } : { lines: prepared.lines };
-        const files = await this.encoder.encodeListeningEventsByHour(input, prepared.extras, dir);
+        // New columns reach the table before any file holding them: ids and types are the table's.
+        const tableFields = await this.schemas.fields(LISTENING_EVENTS_TABLE, [...LISTENING_EVENTS_COLUMNS, ...prepared.extras]);
+        const fields = fieldsOf(tableFields, listeningEventColumnNames(prepared.extras));
+        const files = await this.encoder.encodeListeningEventsByHour(input, prepared.extras, dir, fields);
         this.metrics.parquetWrite.observe((performance.now() - started) / 1000);
         for (const bucket of prepared.buckets) {
           const file = files.find((f) => f.dt === bucket.partition.dt && f.hour === bucket.partition.hour);
@@ -86,8 +103,7 @@ export class LakeObjectWriter {
           if (!file || file.rows !== bucket.rowCount) {
             throw new PipelineError('INTERNAL', `partition ${bucket.partition.dt}/${bucket.partition.hour}: DuckDB wrote ${file?.rows ?? 0} rows, validation counted ${bucket.rowCount}`);
           }
-          const generation = await this.markers.read(LISTENING_EVENTS_TABLE, bucket.partition);
-          const key = lakeFileKey(LISTENING_EVENTS_TABLE, bucket.partition, staged.source, generation);
+          const key = lakeFileKey(LISTENING_EVENTS_TABLE, bucket.partition, staged.source);
           const stored = await putFile(this.store, key, file.path);
           rowsOut += file.rows;
           this.metrics.fileSize.observe(stored.sizeBytes);
@@ -104,6 +120,7 @@ export class LakeObjectWriter {
             event_time_max_ms: bucket.eventTimeMaxMs,
             new_columns: prepared.extras.map((c) => ({ name: c.name, type: c.type })),
             written_at_ms: this.now(),
+            metrics: file.metrics,
           });
         }
         if (files.length !== prepared.buckets.length) throw new PipelineError('INTERNAL', `DuckDB wrote ${files.length} hour files, validation found ${prepared.buckets.length} hours`);
@@ -173,5 +190,3 @@ export class LakeObjectWriter {
     };
   }
 }
-
-export { manifestKey };

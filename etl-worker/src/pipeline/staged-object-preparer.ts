@@ -1,10 +1,11 @@
 import { rm } from 'node:fs/promises';
 import { PipelineError } from '@spotify-pipeline/shared/errors';
-import type { StagedFileManifest } from '@spotify-pipeline/shared/schemas';
+import { LISTENING_EVENTS_COLUMNS, type StagedFileManifest } from '@spotify-pipeline/shared/schemas';
 import { copyLinesExcept } from '../source/spooled-lines.js';
 import { type LinesRead, readSpooledLines, readStagedLines, type StagedObjectSource } from '../source/staged-object-reader.js';
 import type { ExtraColumn } from '../transform/listening-events-sql.js';
 import type { ExtraColumnType, LineChecker, LineSummary } from '../validate/event-validator.js';
+import { ExtraColumnTypes } from '../validate/extra-column-types.js';
 import type { RejectReason } from '../validate/reasons.js';
 import { detached, ExactEventIds, HashedEventIds, type EventIdFilter } from './event-id-filter.js';
 import { hourPartitionOf, type HourPartition } from './lake-keys.js';
@@ -42,11 +43,6 @@ export interface PreparedObject {
   lineCount: number;
 }
 
-/**
- * Download → sha256 → gunzip → validate → de-duplicate → bucket by event hour. Types of new
- * columns are remembered for the life of the process: a field first seen as a number and later
- * as text is a breaking change and is quarantined, never coerced.
- */
 const MAX_CHUNKS_IN_FLIGHT = 4;
 
 type LineSource = (onLines: (lines: string[]) => Promise<void>) => Promise<LinesRead>;
@@ -76,9 +72,12 @@ interface OpenBucket {
   maxTs: string;
 }
 
+/**
+ * Download → sha256 → gunzip → validate → de-duplicate → bucket by event hour. A new column's
+ * type is the table's (ExtraColumnTypes): a field of another type is a breaking change and is
+ * quarantined, never coerced.
+ */
 export class StagedObjectPreparer {
-  private readonly extraTypes = new Map<string, ExtraColumnType>();
-
   constructor(
     private readonly source: StagedObjectSource,
     private readonly checker: LineChecker,
@@ -86,6 +85,8 @@ export class StagedObjectPreparer {
     private readonly spoolPath?: () => string,
     /** The event-id filter of a first pass over a spooled object (tests inject colliding hashes). */
     private readonly firstPassIds: () => EventIdFilter = () => new HashedEventIds(),
+    /** Types of new columns, shared with the writer's table schemas (app.ts seeds it from the table). */
+    private readonly extraTypes: ExtraColumnTypes = new ExtraColumnTypes(new Set(LISTENING_EVENTS_COLUMNS.map((c) => c.name))),
   ) {}
 
   async prepare(manifest: StagedFileManifest): Promise<PreparedObject> {
@@ -143,13 +144,13 @@ export class StagedObjectPreparer {
         return;
       }
       if (verdict.extras) {
-        const conflict = verdict.extras.find(([name, type]) => (this.extraTypes.get(name) ?? type) !== type);
+        const conflict = verdict.extras.find(([name, type]) => this.extraTypes.conflict(name, type) !== undefined);
         if (conflict) {
-          reject('breaking_change', `field ${conflict[0]} is ${conflict[1]}, earlier rows made it ${this.extraTypes.get(conflict[0])}`, line, lineIndex);
+          reject('breaking_change', `field ${conflict[0]} is ${conflict[1]}, its column is ${this.extraTypes.get(conflict[0])}`, line, lineIndex);
           return;
         }
         for (const [name, type] of verdict.extras) {
-          this.extraTypes.set(name, type);
+          this.extraTypes.remember(name, type);
           pass.extras.set(name, type);
         }
       }

@@ -1,5 +1,5 @@
-import { copyFile, mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
-import { dirname, join, relative } from 'node:path';
+import { copyFile, mkdir, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { sha256Hex, type LakeStore, type StoredObject } from './lake-store.js';
 
 /** A lake in a local directory: the benchmark and unit tests measure the worker without S3. */
@@ -18,21 +18,5 @@ export class DirectoryLakeStore implements LakeStore {
 
   async download(key: string, path: string): Promise<void> {
     await copyFile(join(this.root, key), path);
-  }
-
-  async get(key: string): Promise<Buffer | undefined> {
-    return readFile(join(this.root, key)).catch((err: NodeJS.ErrnoException) => {
-      if (err.code === 'ENOENT') return undefined;
-      throw err;
-    });
-  }
-
-  async list(prefix: string): Promise<string[]> {
-    const entries = await readdir(this.root, { recursive: true, withFileTypes: true }).catch(() => []);
-    return entries
-      .filter((e) => e.isFile())
-      .map((e) => relative(this.root, join(e.parentPath, e.name)))
-      .filter((key) => key.startsWith(prefix))
-      .sort();
   }
 }

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
-import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { retry } from '@spotify-pipeline/shared/retry';
 import { classifyS3Error } from '@spotify-pipeline/shared/s3';
 
@@ -16,9 +16,6 @@ export interface LakeStore {
   put(key: string, body: Buffer, contentType: string): Promise<StoredObject>;
   /** Downloads an object to a local file (compaction reads its inputs this way: DuckDB reads files). */
   download(key: string, path: string): Promise<void>;
-  list(prefix: string): Promise<string[]>;
-  /** A small object's bytes (the live-generation markers), undefined when there is none. */
-  get(key: string): Promise<Buffer | undefined>;
 }
 
 export const sha256Hex = (body: Buffer): string => createHash('sha256').update(body).digest('hex');
@@ -64,36 +61,5 @@ export class S3LakeStore implements LakeStore {
       },
       { maxAttempts: 8, baseDelayMs: 200, maxDelayMs: 10_000, signal: this.signal },
     );
-  }
-
-  async get(key: string): Promise<Buffer | undefined> {
-    return retry(
-      async () => {
-        try {
-          const response = await this.s3.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }));
-          return Buffer.from(await response.Body!.transformToByteArray());
-        } catch (err) {
-          const name = (err as { name?: string }).name;
-          if (name === 'NoSuchKey' || name === 'NotFound') return undefined;
-          throw classifyS3Error(err, `get lake object ${key}`);
-        }
-      },
-      { maxAttempts: 8, baseDelayMs: 200, maxDelayMs: 10_000, signal: this.signal },
-    );
-  }
-
-  async list(prefix: string): Promise<string[]> {
-    const keys: string[] = [];
-    let token: string | undefined;
-    do {
-      try {
-        const page = await this.s3.send(new ListObjectsV2Command({ Bucket: this.bucket, Prefix: prefix, ContinuationToken: token }));
-        keys.push(...(page.Contents ?? []).map((o) => o.Key!));
-        token = page.IsTruncated ? page.NextContinuationToken : undefined;
-      } catch (err) {
-        throw classifyS3Error(err, `list lake prefix ${prefix}`);
-      }
-    } while (token);
-    return keys;
   }
 }

@@ -1,13 +1,17 @@
 import { createHash } from 'node:crypto';
 import { rm, writeFile } from 'node:fs/promises';
 import type { Logger } from 'pino';
+import { PipelineError } from '@spotify-pipeline/shared/errors';
 import { closeConsumer, consumeBatch, createConsumer, type KafkaConsumer, type KafkaSettings, type TransactionalProducer } from '@spotify-pipeline/shared/kafka';
 import { toDuckDbType, trackV1, TRACKS_COLUMNS, TRACKS_TABLE, type LakeFileManifest, type Track } from '@spotify-pipeline/shared/schemas';
 import { commitLakeTransaction } from '../commit/lake-commit.js';
 import type { TransactionQueue } from '../commit/transaction-queue.js';
 import type { EtlMetrics } from '../metrics.js';
+import { parquetCopyOptions } from '../parquet/copy-options.js';
 import type { DuckDbEncoder } from '../parquet/duckdb-encoder.js';
+import { tracksSnapshotKey } from '../pipeline/lake-keys.js';
 import { putFile, type LakeStore } from '../sink/lake-store.js';
+import type { TableSchemas } from '../sink/table-schemas.js';
 import { quoteIdent, sqlString } from '../transform/listening-events-sql.js';
 
 export interface TracksDimensionDeps {
@@ -16,6 +20,8 @@ export interface TracksDimensionDeps {
   groupId: string;
   encoder: DuckDbEncoder;
   store: LakeStore;
+  /** Field ids of the tracks table's columns (added to the table first if it lacks one). */
+  schemas: TableSchemas;
   txn: TransactionalProducer;
   transactions: TransactionQueue;
   lakeFilesTopic: string;
@@ -25,14 +31,13 @@ export interface TracksDimensionDeps {
   now?: () => number;
 }
 
-/** `tracks/snapshot=<content hash>/tracks.parquet`: the same dimension always has the same key. */
-export const tracksSnapshotKey = (hash: string): string => `${TRACKS_TABLE}/snapshot=${hash}/tracks.parquet`;
-
 /**
  * The track dimension: the compacted `tracks` topic read in full by every worker (it is small, and
  * each worker needs all durations for `completion_ratio`), latest value per track_id. When it has
- * changed and then stayed quiet for `settleMs`, a new snapshot is written and announced by a
- * `compact` manifest replacing every older snapshot: catalogs serve one snapshot at a time.
+ * changed and then stayed quiet for `settleMs`, a new snapshot is written to
+ * `tracks/data/tracks-<content hash>.parquet` and announced by a `compact` manifest of the
+ * unpartitioned `tracks` table, which catalog-sync commits as "replace every live file of the
+ * table with this one": the table is always exactly one snapshot, whoever wrote the older ones.
  */
 export class TracksDimension {
   readonly tracks = new Map<string, Track>();
@@ -107,12 +112,13 @@ export class TracksDimension {
     try {
       await writeFile(ndjson, rows.join('\n'));
       const columns = `{${TRACKS_COLUMNS.map((c) => `${quoteIdent(c.name)}: ${sqlString(toDuckDbType(c.type))}`).join(', ')}}`;
+      const fields = await this.deps.schemas.fields(TRACKS_TABLE, TRACKS_COLUMNS);
       const count = await encoder.run(
-        `COPY (SELECT * FROM read_ndjson(${sqlString(ndjson)}, columns = ${columns})) TO ${sqlString(parquet)} (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE ${encoder.rowGroupRows})`,
+        `COPY (SELECT * FROM read_ndjson(${sqlString(ndjson)}, columns = ${columns})) TO ${sqlString(parquet)} ${parquetCopyOptions({ rowGroupRows: encoder.rowGroupRows, fields })}`,
       );
+      const footer = (await encoder.describeFiles([parquet], fields)).get(parquet);
+      if (!footer || footer.rows !== count) throw new PipelineError('INTERNAL', `tracks snapshot holds ${footer?.rows ?? 'no'} rows, DuckDB wrote ${count}`);
       const stored = await putFile(store, key, parquet);
-      // Every other snapshot object is replaced, including ones an earlier process wrote.
-      const older = (await store.list(`${TRACKS_TABLE}/snapshot=`)).filter((k) => k !== key && k.endsWith('/tracks.parquet')).sort();
       const updated = [...this.tracks.values()].map((t) => Date.parse(t.updated_at));
       const manifest: LakeFileManifest = {
         schema_version: 1,
@@ -133,13 +139,15 @@ export class TracksDimension {
         event_time_max_ms: Math.max(...updated),
         watermark_ms: Math.max(...updated),
         new_columns: [],
-        replaces: older,
+        // Unpartitioned: the committer replaces every live file of the table, so none is named here.
+        replaces: [],
+        metrics: footer.metrics,
         written_at_ms: now,
       };
       await this.deps.transactions.run(() => commitLakeTransaction(this.deps.txn, undefined, this.deps.lakeFilesTopic, [manifest], [], []));
       this.snapshotKey = key;
       this.deps.metrics.trackSnapshots.inc();
-      this.deps.logger.info({ key, tracks: count, replaces: older.length }, 'TracksSnapshotWritten');
+      this.deps.logger.info({ key, tracks: count }, 'TracksSnapshotWritten');
       return manifest;
     } finally {
       await Promise.all([rm(ndjson, { force: true }), rm(parquet, { force: true })]);

@@ -1,5 +1,6 @@
 import { columnsFromContract, listeningEventV1, toDuckDbType, type LakeType } from '@spotify-pipeline/shared/schemas';
 import type { ExtraColumnType } from '../validate/event-validator.js';
+import { parquetCopyOptions, type ParquetOptions } from '../parquet/copy-options.js';
 import { platformFamilySql } from './platform-family.js';
 
 /** The contract's own columns (typed for read_ndjson) — the derived ones are computed below. */
@@ -38,20 +39,31 @@ const DERIVED_SQL: Array<[string, string]> = [
 
 export const extraColumnDuckDbType = (type: ExtraColumnType): string => toDuckDbType(type as LakeType);
 
+/** The columns a listening-events file holds, in order: the contract's, the derived ones, then the new ones. */
+export function listeningEventColumnNames(extras: ExtraColumn[]): string[] {
+  return [...CONTRACT_COLUMNS.map((c) => c.name), ...DERIVED_SQL.map(([name]) => name), ...extras.map((c) => c.name)];
+}
+
+/**
+ * The helper column PARTITION_BY splits a COPY on: the event hour, in the path only, never in the
+ * file (Iceberg partitions are hidden, derived from `ts`). Its leading underscores keep it apart
+ * from every column a field can become (lower-case letter first, see EventValidator).
+ */
+export const HOUR_KEY_COLUMN = '__event_hour';
+
 /**
  * The SELECT that turns validated NDJSON lines into lake rows. Every column is typed explicitly
  * (no sampling, no inference): the types come from the zod contract, so the Parquet schema is the
  * contract's. Fields not listed (personal data, unknown fields without a column) are never read.
  */
-export function listeningEventsSelect(ndjsonPath: string, extras: ExtraColumn[], withPartitionKeys = false): string {
+export function listeningEventsSelect(ndjsonPath: string, extras: ExtraColumn[], withHourKey = false): string {
   const columns = [...CONTRACT_COLUMNS.map((c) => [c.name, toDuckDbType(c.type)]), ...extras.map((c) => [c.name, extraColumnDuckDbType(c.type)])];
   const columnsArg = `{${columns.map(([name, type]) => `${quoteIdent(name!)}: ${sqlString(type!)}`).join(', ')}}`;
   const select = [
     ...CONTRACT_COLUMNS.map((c) => `${NORMALISED[c.name] ?? `e.${quoteIdent(c.name)}`} AS ${quoteIdent(c.name)}`),
     ...DERIVED_SQL.map(([name, sql]) => `${sql} AS ${quoteIdent(name)}`),
     ...extras.map((c) => `e.${quoteIdent(c.name)} AS ${quoteIdent(c.name)}`),
-    // Hive partition keys for PARTITION_BY: in the path, not in the file (they duplicate event_date/event_hour).
-    ...(withPartitionKeys ? ["strftime(e.ts, '%Y-%m-%d') AS dt", "strftime(e.ts, '%H') AS hour"] : []),
+    ...(withHourKey ? [`strftime(e.ts, '%Y-%m-%d-%H') AS ${HOUR_KEY_COLUMN}`] : []),
   ];
   return (
     `SELECT ${select.join(', ')} FROM read_ndjson(${sqlString(ndjsonPath)}, columns = ${columnsArg}, format = 'newline_delimited', ` +
@@ -59,26 +71,20 @@ export function listeningEventsSelect(ndjsonPath: string, extras: ExtraColumn[],
   );
 }
 
-export interface ParquetOptions {
-  rowGroupRows: number;
-}
-
-/** `COPY ... TO` with the lake's Parquet settings: ZSTD, dictionary on (DuckDB default), µs timestamps. */
+/** `COPY ... TO` one file with the lake's Parquet settings (copy-options.ts). */
 export function copyToParquet(select: string, parquetPath: string, options: ParquetOptions): string {
-  return `COPY (${select}) TO ${sqlString(parquetPath)} (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE ${options.rowGroupRows})`;
+  return `COPY (${select}) TO ${sqlString(parquetPath)} ${parquetCopyOptions(options)}`;
 }
 
 /**
- * One COPY that writes every (dt, hour) of the input to `<dir>/dt=YYYY-MM-DD/hour=HH/part_0.parquet`:
+ * One COPY that writes every event hour of the input to `<dir>/__event_hour=YYYY-MM-DD-HH/part_0.parquet`:
  * a single scan of the NDJSON whatever the number of hours it spans. PRESERVE_ORDER false spends
  * ~20% less CPU on the partitioned write; with one DuckDB thread the files are byte-identical to
  * the ordered ones (rows stay in input order), with more threads row order was never stable anyway.
+ * DuckDB writes the field ids into every partition's file (checked with parquet_schema).
  */
 export function copyToHourPartitions(select: string, dir: string, options: ParquetOptions): string {
-  return (
-    `COPY (${select}) TO ${sqlString(dir)} (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE ${options.rowGroupRows}, PRESERVE_ORDER false, ` +
-    `PARTITION_BY (dt, hour), FILENAME_PATTERN 'part_{i}')`
-  );
+  return `COPY (${select}) TO ${sqlString(dir)} ${parquetCopyOptions(options, ['PRESERVE_ORDER false', `PARTITION_BY (${HOUR_KEY_COLUMN})`, "FILENAME_PATTERN 'part_{i}'"])}`;
 }
 
 export { quoteIdent, sqlString };

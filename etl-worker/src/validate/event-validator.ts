@@ -1,7 +1,8 @@
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import type { ValidateFunction } from 'ajv';
 import { z } from 'zod';
-import { DERIVED_LISTENING_COLUMNS, listeningEventV1, PARTITION_KEYS } from '@spotify-pipeline/shared/schemas';
+import { DERIVED_LISTENING_COLUMNS, LISTENING_EVENTS_TABLE, listeningEventV1 } from '@spotify-pipeline/shared/schemas';
+import { partitionFieldOf } from '../pipeline/lake-keys.js';
 import { CanonicalLineMatcher } from './canonical-line-matcher.js';
 import type { RejectReason } from './reasons.js';
 
@@ -21,8 +22,13 @@ export const FIELD_NORMALISERS: Readonly<Record<string, (value: string) => strin
   conn_country: (value) => (value.length === 2 ? value.toUpperCase() : value),
 };
 
+/** A name a new column may take; the writer's helper columns start with `_`, so they never clash. */
 const COLUMN_NAME = /^[a-z][a-z0-9_]{0,62}$/;
-const RESERVED_NAMES = new Set([...DERIVED_LISTENING_COLUMNS, ...PARTITION_KEYS].map((c) => c.name));
+/**
+ * Derived columns, and the table's partition field (`ts_hour`): Iceberg refuses a column named like
+ * a partition field, and readers that take `key=value` folders as columns would see two.
+ */
+const RESERVED_NAMES = new Set([...DERIVED_LISTENING_COLUMNS.map((c) => c.name), partitionFieldOf(LISTENING_EVENTS_TABLE).name]);
 
 /** What the preparer needs of a line's verdict: small and structured-cloneable (worker threads). */
 export type LineSummary =

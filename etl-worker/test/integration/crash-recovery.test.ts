@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { startKafka, startS3, waitUntil } from '@spotify-pipeline/testkit';
 import { listeningEvent } from '../fixtures/listening-events';
-import { LakeHarness, LakeReader, ledgerOf } from './lake-harness';
+import { distinctAdds, LakeHarness, LakeReader } from './lake-harness';
 
 const MAIN = join(__dirname, '..', '..', 'dist', 'main.js');
 const KILLS = 6;
@@ -55,6 +55,8 @@ describe('etl-worker crash recovery (child process, SIGKILL)', () => {
       const run = startChild();
       // Kill points: right after start, or after 1-3 more committed transactions (so mid-batch next).
       const waitFor = kill % 3 === 0 ? 0 : 1 + Math.floor(Math.random() * 3);
+      // Enough new work for `waitFor` more transactions (two manifests each), however far the earlier runs got.
+      if (waitFor > 0) await stageMore(waitFor * 2);
       if (waitFor === 0) {
         await waitUntil('the worker to start', () => run.output().includes('ServiceStarted') || run.child.exitCode !== null, 60_000, 20);
       } else {
@@ -79,13 +81,17 @@ describe('etl-worker crash recovery (child process, SIGKILL)', () => {
     final.child.kill('SIGTERM');
     expect(await final.exited).toBe(0);
 
-    // Read the lake as a catalog would: the live files of the manifests, then the rows in them.
+    // The files the committed manifests name (a replay rewrote the same keys), then the rows in them.
     const manifests = await harness.lakeManifests();
-    const live = ledgerOf(manifests).liveFiles('listening_events');
-    const bodies = await Promise.all(live.map((f) => harness.getObject(f.key)));
+    const files = distinctAdds(manifests);
+    const bodies = await Promise.all(files.map((f) => harness.getObject(f.key)));
     const rows = await reader.duckdb(bodies, (from) => `SELECT event_id, count(*)::INTEGER AS n FROM ${from} GROUP BY event_id`);
     expect(rows.filter((r) => r.n !== 1)).toEqual([]);
     expect(rows.map((r) => r.event_id as string).sort()).toEqual([...validIds].sort());
+    // And as Athena would read it: the files committed to the Iceberg table, counted by Trino.
+    await harness.committer.commit('listening_events', manifests);
+    const [counts] = (await harness.trino().query('SELECT count(*) AS n, count(DISTINCT event_id) AS ids FROM listening_events')).rows;
+    expect(counts).toEqual({ n: validIds.length, ids: validIds.length });
     // Each staged object was committed exactly once (a manifest exists exactly when its offsets are committed).
     const addsPerStaged = new Map<string, number>();
     for (const m of manifests.filter((x) => x.operation === 'quarantine')) addsPerStaged.set(m.staged_key!, (addsPerStaged.get(m.staged_key!) ?? 0) + 1);

@@ -7,16 +7,17 @@ import { DuckDBInstance } from '@duckdb/node-api';
 import { parquetReadObjects } from 'hyparquet';
 import { compressors } from 'hyparquet-compressors';
 import pino from 'pino';
-import { readTopic, stackEnv, uniqueName, waitUntil, type KafkaEndpoint, type S3Endpoint } from '@spotify-pipeline/testkit';
+import { readTopic, stackEnv, TRINO_ICEBERG_CATALOG, TrinoClient, uniqueName, waitUntil, type KafkaEndpoint, type S3Endpoint } from '@spotify-pipeline/testkit';
+import { RestCatalog } from '@spotify-pipeline/shared/iceberg';
 import { createIdempotentProducer, disconnect, flush, KafkaAdmin, type Message } from '@spotify-pipeline/shared/kafka';
-import { createRegistry } from '@spotify-pipeline/shared/metrics';
+import { createRegistry, type Registry } from '@spotify-pipeline/shared/metrics';
 import { createS3Client, ensureBucket } from '@spotify-pipeline/shared/s3';
 import { lakeFileManifestV1, type LakeFileManifest, type StagedFileManifest } from '@spotify-pipeline/shared/schemas';
 import type { ServiceApp } from '@spotify-pipeline/shared/lifecycle';
 import { buildApp } from '../../src/app';
 import { readConfig } from '../../src/config';
-import { LakeLedger } from '../../src/compaction/lake-ledger';
 import { stagedObject } from '../fixtures/listening-events';
+import { TestCommitter } from './test-committer';
 
 // hysnappy (hyparquet-compressors' SNAPPY, a wasm ESM module) is outside the root jest config's
 // transform list; the lake is ZSTD, so its snappy decoder is stubbed rather than loaded.
@@ -28,10 +29,21 @@ jest.mock('hysnappy', () => ({
 
 export const PARTITIONS = 3;
 
-/** One isolated pipeline: its own topics and buckets on the shared broker and S3 server. */
+/**
+ * The Iceberg REST catalog and Trino of the test run: jest's global setup exports their URIs; a
+ * run against a stack started by hand (`npm run stack`) finds them at their usual ports.
+ */
+export const ICEBERG_REST_URI = process.env.ICEBERG_REST_URI ?? 'http://127.0.0.1:8181';
+export const TRINO_URI = process.env.TRINO_URI ?? 'http://127.0.0.1:8282';
+
+/** One isolated pipeline: its own topics, buckets and Iceberg namespace on the shared broker, S3 server and catalog. */
 export class LakeHarness {
   readonly s3: S3Client;
   readonly admin: KafkaAdmin;
+  readonly catalog = new RestCatalog({ uri: ICEBERG_REST_URI });
+  /** Iceberg namespaces are SQL schemas in Trino: letters, digits and underscores only. */
+  readonly namespace = uniqueName('etl').replace(/-/g, '_');
+  readonly committer: TestCommitter;
   readonly names = {
     stagedFiles: uniqueName('staged-files'),
     lakeFiles: uniqueName('lake-files'),
@@ -42,6 +54,7 @@ export class LakeHarness {
     lakeBucket: uniqueName('lake'),
   };
   private readonly apps: ServiceApp[] = [];
+  private readonly registries = new Map<ServiceApp, Registry>();
   private nextOffset = new Map<number, number>();
   /** The workers' ETL_TMP_DIR: a SIGKILLed worker cannot remove its temp files, so they go where tearDown does. */
   private readonly tmpDir = mkdtempSync(join(existsSync('/dev/shm') ? '/dev/shm' : tmpdir(), 'etl-test-'));
@@ -52,6 +65,7 @@ export class LakeHarness {
   ) {
     this.s3 = createS3Client(s3Endpoint.settings);
     this.admin = KafkaAdmin.create(kafka.settings, 'etl-test-admin');
+    this.committer = new TestCommitter(this.catalog, this.namespace, this.s3);
   }
 
   async setUp(): Promise<void> {
@@ -85,6 +99,8 @@ export class LakeHarness {
       ETL_DUCKDB_MEMORY_LIMIT_MB: '256',
       ETL_TMP_DIR: this.tmpDir,
       ETL_TRANSACTION_TIMEOUT_MS: '20000',
+      ICEBERG_REST_URI,
+      ICEBERG_NAMESPACE: this.namespace,
       HTTP_PORT: '0',
       LOG_LEVEL: 'warn',
       ...overrides,
@@ -93,11 +109,19 @@ export class LakeHarness {
 
   async startWorker(overrides: Record<string, string> = {}): Promise<ServiceApp> {
     const config = readConfig(this.env(overrides));
-    const app = buildApp(config, { logger: pino({ level: process.env.ETL_TEST_LOG_LEVEL ?? 'warn' }), registry: createRegistry('etl-worker-test', false) });
+    const registry = createRegistry('etl-worker-test', false);
+    const app = buildApp(config, { logger: pino({ level: process.env.ETL_TEST_LOG_LEVEL ?? 'warn' }), registry });
+    this.registries.set(app, registry);
     this.apps.push(app);
     await app.start();
     app.done?.catch(() => undefined);
     return app;
+  }
+
+  /** A counter of an in-process worker (its own registry), e.g. to wait for compaction rounds. */
+  async counter(app: ServiceApp, name: string): Promise<number> {
+    const metric = await this.registries.get(app)?.getSingleMetric(name)?.get();
+    return metric?.values.reduce((sum, v) => sum + v.value, 0) ?? 0;
   }
 
   /** Uploads a staged object and publishes its manifest, exactly as the sink does (DESIGN.md). */
@@ -134,6 +158,11 @@ export class LakeHarness {
     }, timeoutMs, 500);
   }
 
+  /** Trino (Athena's engine) on the same catalog, this harness's namespace as its schema. */
+  trino(): TrinoClient {
+    return new TrinoClient({ uri: TRINO_URI, catalog: TRINO_ICEBERG_CATALOG, schema: this.namespace, timeoutMs: 60_000 });
+  }
+
   async getObject(key: string): Promise<Buffer> {
     const response = await this.s3.send(new GetObjectCommand({ Bucket: this.names.lakeBucket, Key: key }));
     return Buffer.from(await response.Body!.transformToByteArray());
@@ -147,12 +176,15 @@ export class LakeHarness {
   }
 }
 
-export function ledgerOf(manifests: LakeFileManifest[]): LakeLedger {
-  const ledger = new LakeLedger();
-  for (const m of manifests) ledger.apply(m);
-  return ledger;
+/**
+ * The distinct data files the `add` manifests name: a replayed staged object rewrites the same
+ * key, so each file once, however often it was announced (the committer skips a live path too).
+ */
+export function distinctAdds(manifests: LakeFileManifest[], table = 'listening_events'): LakeFileManifest[] {
+  const byKey = new Map<string, LakeFileManifest>();
+  for (const m of manifests) if (m.operation === 'add' && m.table === table && !byKey.has(m.key)) byKey.set(m.key, m);
+  return [...byKey.values()].sort((a, b) => a.key.localeCompare(b.key));
 }
-
 
 /** Reads lake Parquet objects with two independent readers: DuckDB SQL and hyparquet. */
 export class LakeReader {
@@ -176,11 +208,25 @@ export class LakeReader {
     );
     const connection = await this.instance.connect();
     try {
-      const from = bodies.length === 0 ? `(SELECT NULL AS event_id WHERE false)` : `read_parquet([${paths.map((p) => `'${p}'`).join(', ')}], union_by_name = true)`;
+      const from = bodies.length === 0 ? `(SELECT NULL AS event_id WHERE false)` : `read_parquet([${paths.map((p) => `'${p}'`).join(', ')}], union_by_name = true, hive_partitioning = false)`;
       return (await connection.runAndReadAll(sql(from))).getRowObjectsJson() as Array<Record<string, unknown>>;
     } finally {
       connection.closeSync();
       await Promise.all(paths.map((p) => rm(p, { force: true })));
+    }
+  }
+
+  /** Column name → Iceberg field id, as the file's own Parquet schema carries them. */
+  async fieldIds(body: Buffer): Promise<Record<string, number>> {
+    const path = join(this.dir, `${uniqueName('schema')}.parquet`);
+    await writeFile(path, body);
+    const connection = await this.instance.connect();
+    try {
+      const schema = (await connection.runAndReadAll(`SELECT name, field_id FROM parquet_schema('${path}') WHERE name <> 'duckdb_schema'`)).getRowObjectsJson();
+      return Object.fromEntries(schema.map((r) => [String(r.name), Number(r.field_id)]));
+    } finally {
+      connection.closeSync();
+      await rm(path, { force: true });
     }
   }
 

@@ -1,8 +1,9 @@
 import { gunzipSync } from 'node:zlib';
 import { startKafka, startS3, uniqueName, waitUntil } from '@spotify-pipeline/testkit';
-import { fromKafkaHeaders, LISTENING_EVENTS_COLUMNS, type ListeningEvent, type StagedFileManifest, type Track } from '@spotify-pipeline/shared/schemas';
+import { currentSchema } from '@spotify-pipeline/shared/iceberg';
+import { fromKafkaHeaders, LISTENING_EVENTS_COLUMNS, TRACKS_COLUMNS, type ListeningEvent, type StagedFileManifest, type Track } from '@spotify-pipeline/shared/schemas';
 import { base62Id, listeningEvent } from '../fixtures/listening-events';
-import { LakeHarness, LakeReader, ledgerOf } from './lake-harness';
+import { distinctAdds, LakeHarness, LakeReader } from './lake-harness';
 
 function track(i: number, durationMs: number): Track {
   return {
@@ -81,9 +82,18 @@ describe('etl-worker: staged objects in, Parquet out (real broker + S3Proxy)', (
 
     const adds = manifests.filter((m) => m.operation === 'add' && m.table === 'listening_events');
     expect(adds.length).toBeGreaterThanOrEqual(staged.length);
-    // One file per (staged object, event hour), at the DESIGN.md key.
-    for (const m of adds) expect(m.key).toMatch(new RegExp(`^listening_events/dt=${m.partition!.dt}/hour=${m.partition!.hour}/part-${harness.names.listeningEvents}\\+\\d\\+\\d{20}\\.parquet$`));
+    // One file per (staged object, event hour), under the table's data folder of the hour (Iceberg's own layout).
+    for (const m of adds) expect(m.key).toMatch(new RegExp(`^listening_events/data/ts_hour=${m.partition!.dt}-${m.partition!.hour}/part-${harness.names.listeningEvents}\\+\\d\\+\\d{20}\\.parquet$`));
     expect(new Set(adds.map((m) => m.key)).size).toBe(adds.length);
+
+    // The worker created both Iceberg tables; the new field became a column of the table (the next id, long).
+    const table = (await harness.catalog.loadTable(harness.namespace, 'listening_events'))!;
+    const schema = currentSchema(table.metadata);
+    expect(schema.fields.map((f) => f.name)).toEqual([...LISTENING_EVENTS_COLUMNS.map((c) => c.name), 'listening_device_volume']);
+    expect(schema.fields.at(-1)).toMatchObject({ id: LISTENING_EVENTS_COLUMNS.length + 1, type: 'long', required: false });
+    expect(table.metadata['partition-specs'][0]!.fields).toEqual([expect.objectContaining({ name: 'ts_hour', transform: 'hour' })]);
+    expect(currentSchema((await harness.catalog.loadTable(harness.namespace, 'tracks'))!.metadata).fields.map((f) => f.name)).toEqual(TRACKS_COLUMNS.map((c) => c.name));
+    const idOf = new Map(schema.fields.map((f) => [f.name, f.id]));
 
     // Every file, read back by DuckDB and by hyparquet, holds exactly its valid input rows.
     const byId = new Map(valid.map((e) => [e.event_id, e]));
@@ -92,6 +102,11 @@ describe('etl-worker: staged objects in, Parquet out (real broker + S3Proxy)', (
       const body = await harness.getObject(m.key);
       const sqlRows = await reader.duckdb([body], (from) => `SELECT event_id, strftime(ts, '%Y-%m-%dT%H:%M:%S.%gZ') AS ts, user_id, ms_played::INTEGER AS ms_played, conn_country, completion_ratio, is_skip, content_type FROM ${from}`);
       const jsRows = await reader.hyparquet(body);
+      // Every column carries the table's field id: Iceberg readers resolve columns by id.
+      const ids = await reader.fieldIds(body);
+      expect(Object.keys(ids).length).toBeGreaterThanOrEqual(LISTENING_EVENTS_COLUMNS.length);
+      for (const [name, id] of Object.entries(ids)) expect(id).toBe(idOf.get(name));
+      expect(m.metrics!.value_counts[String(idOf.get('event_id'))]).toBe(m.row_count);
       expect(sqlRows.length).toBe(m.row_count);
       expect(jsRows.length).toBe(m.row_count);
       expect(jsRows.map((r) => r.event_id)).toEqual(sqlRows.map((r) => r.event_id));
@@ -150,9 +165,11 @@ describe('etl-worker: staged objects in, Parquet out (real broker + S3Proxy)', (
       expect(input.duplicate_count).toBe(1);
     }
 
-    // The tracks dimension: a snapshot with the latest version of each track.
+    // The tracks dimension: a snapshot with the latest version of each track, replacing the whole (unpartitioned) table.
     const snapshot = await waitUntil('a tracks snapshot', async () => (await harness.lakeManifests()).find((m) => m.table === 'tracks'), 30_000, 500);
-    expect(snapshot.key).toMatch(/^tracks\/snapshot=[0-9a-f]{16}\/tracks\.parquet$/);
+    expect(snapshot.key).toMatch(/^tracks\/data\/tracks-[0-9a-f]{16}\.parquet$/);
+    expect(snapshot).toMatchObject({ operation: 'compact', partition: null, replaces: [] });
+    expect(Object.keys(snapshot.metrics!.value_counts).length).toBe(TRACKS_COLUMNS.length);
     const tracks = await reader.duckdb([await harness.getObject(snapshot.key)], (from) => `SELECT count(*)::INTEGER AS n, min(duration_ms)::INTEGER AS d FROM ${from}`);
     expect(tracks).toEqual([{ n: 25, d: 200_000 }]);
 
@@ -170,8 +187,26 @@ describe('etl-worker: staged objects in, Parquet out (real broker + S3Proxy)', (
       expect(m.row_count).toBe(before.get(m.key)!.row_count);
       expect(m.sha256).toBe(before.get(m.key)!.sha256);
     }
-    // Read through the ledger, the lake still holds each event once (the keys were overwritten, not added).
-    const live = ledgerOf(await harness.lakeManifests()).liveFiles('listening_events');
-    expect(live.reduce((sum, f) => sum + f.rowCount, 0)).toBe(valid.length);
+    // The files the manifests name hold each event once (the keys were overwritten, not added).
+    const files = distinctAdds(await harness.lakeManifests());
+    expect(files.reduce((sum, m) => sum + m.row_count, 0)).toBe(valid.length);
+
+    // Committed to the table (a stand-in for catalog-sync), Trino reads what the files and manifests say:
+    // every event once, the new column by its field id, and no file wrongly skipped on its ts bounds.
+    await harness.committer.commit('listening_events', await harness.lakeManifests());
+    await harness.committer.commit('tracks', await harness.lakeManifests());
+    const trino = harness.trino();
+    const from = Date.parse('2026-11-20T10:30:00Z');
+    const to = Date.parse('2026-11-20T11:15:00Z');
+    const [counts] = (
+      await trino.query(
+        `SELECT count(*) AS n, count(DISTINCT event_id) AS ids, count_if(listening_device_volume = 70) AS volume, ` +
+          `count_if(ts >= TIMESTAMP '2026-11-20 10:30:00' AND ts < TIMESTAMP '2026-11-20 11:15:00') AS windowed FROM listening_events`,
+      )
+    ).rows;
+    expect(counts).toEqual({ n: valid.length, ids: valid.length, volume: 150, windowed: valid.filter((e) => Date.parse(e.ts) >= from && Date.parse(e.ts) < to).length });
+    const [pruned] = (await trino.query(`SELECT count(*) AS n FROM listening_events WHERE ts >= TIMESTAMP '2026-11-20 10:30:00' AND ts < TIMESTAMP '2026-11-20 11:15:00'`)).rows;
+    expect(pruned!.n).toBe(counts!.windowed);
+    expect((await trino.query('SELECT count(*) AS n, min(duration_ms) AS d FROM tracks')).rows).toEqual([{ n: 25, d: 200_000 }]);
   });
 });

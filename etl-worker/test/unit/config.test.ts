@@ -11,6 +11,15 @@ describe('etl-worker config', () => {
     });
     expect(config.etl.transactionalId).toBeUndefined();
     expect(config.storage.lakeBucket).toBe('spotify-lake');
+    // The lake's Iceberg catalog: a REST catalog by default, its tables in one namespace.
+    expect(config.iceberg).toMatchObject({ catalog: 'rest', namespace: 'spotify_lake' });
+    expect(config.iceberg.restUri).toBeUndefined();
+  });
+
+  it('reads ICEBERG_* variables and refuses an unknown catalog kind', () => {
+    const config = readConfig({ KAFKA_BROKERS: 'b:9092', ICEBERG_REST_URI: 'http://catalog:8181', ICEBERG_NAMESPACE: 'lake_test' });
+    expect(config.iceberg).toMatchObject({ restUri: 'http://catalog:8181', namespace: 'lake_test' });
+    expect(() => readConfig({ KAFKA_BROKERS: 'b:9092', ICEBERG_CATALOG: 'hive' })).toThrow(/ICEBERG_CATALOG/);
   });
 
   it('reads ETL_* variables', () => {

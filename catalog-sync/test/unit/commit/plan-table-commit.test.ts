@@ -37,6 +37,13 @@ describe('planTableCommit', () => {
     expect(whole.progress).toEqual({ [T]: { '0': 4 } });
   });
 
+  it('counts each file of a compaction announced twice once', () => {
+    const live = new Map([[uri('s1'), 30]]);
+    const plan = planTableCommit([compact(1, 'c1', 30, ['s1']), compact(2, 'c1', 30, ['s1'])], {}, live, true);
+    expect(plan.replacements).toEqual([{ operation: 'replace', removed: [uri('s1')], added: [expect.objectContaining({ offset: 1 })] }]);
+    expect(plan.superseded).toEqual([]);
+  });
+
   it('drops a compaction whose inputs are no longer live, and refuses one with more rows than its inputs', () => {
     const live = new Map([[uri('s1'), 30]]);
     const plan = planTableCommit([compact(1, 'c1', 30, ['s1', 'gone']), compact(2, 'c2', 31, ['s1'])], {}, live, true);

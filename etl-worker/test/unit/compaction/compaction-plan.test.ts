@@ -1,136 +1,107 @@
-import type { LakeFileManifest } from '@spotify-pipeline/shared/schemas';
-import { planCompaction, partitionEndMs } from '../../../src/compaction/compaction-plan';
-import { LakeLedger } from '../../../src/compaction/lake-ledger';
-import { compactedFileKey, fileIdentity, generationOfKey, lakeFileKey } from '../../../src/pipeline/lake-keys';
+import { ADDED, type LiveFile, type PartitionSpec } from '@spotify-pipeline/shared/iceberg';
+import { planCompaction, partitionEndMs, type HourFiles } from '../../../src/compaction/compaction-plan';
+import { InFlightCompactions } from '../../../src/compaction/in-flight-compactions';
+import { hoursOf } from '../../../src/compaction/table-hours';
+import { compactedFileKey, hourValueOf, lakeFileKey, tracksSnapshotKey } from '../../../src/pipeline/lake-keys';
 
 const P = { dt: '2026-11-20', hour: '10' };
 const HOUR_END = Date.parse('2026-11-20T11:00:00Z');
 const source = (first: number) => ({ topic: 'listening-events', partition: 0, first_offset: first, last_offset: first + 9 });
-
-function add(first: number, sizeBytes = 1_000, rows = 10, watermarkMs = HOUR_END): LakeFileManifest {
-  return {
-    schema_version: 1,
-    operation: 'add',
-    table: 'listening_events',
-    bucket: 'lake',
-    key: lakeFileKey('listening_events', P, source(first)),
-    partition: P,
-    size_bytes: sizeBytes,
-    sha256: 'a'.repeat(64),
-    row_count: rows,
-    source: source(first),
-    staged_key: `staged-${first}`,
-    input: { staged_record_count: rows, rejected_count: 0, duplicate_count: 0 },
-    event_time_min_ms: HOUR_END - 3_600_000,
-    event_time_max_ms: HOUR_END - 1,
-    watermark_ms: watermarkMs,
-    new_columns: [],
-    replaces: [],
-    written_at_ms: 0,
-  };
-}
+const file = (first: number, sizeBytes = 1_000, rowCount = 10) => ({ key: lakeFileKey('listening_events', P, source(first)), sizeBytes, rowCount });
+const hour = (...files: Array<ReturnType<typeof file>>): HourFiles => ({ table: 'listening_events', partition: P, files });
 
 const policy = { allowedLatenessMs: 60_000, targetBytes: 10_000, minFiles: 3 };
 
+describe('lake keys', () => {
+  it('puts data files under <table>/data/<Iceberg partition path>/, named by offsets or by generation', () => {
+    expect(lakeFileKey('listening_events', P, source(40))).toBe('listening_events/data/ts_hour=2026-11-20-10/part-listening-events+0+00000000000000000040.parquet');
+    expect(compactedFileKey('listening_events', P, '0123456789abcdef', 3)).toBe('listening_events/data/ts_hour=2026-11-20-10/compacted-0123456789abcdef-00003.parquet');
+    expect(tracksSnapshotKey('00ff')).toBe('tracks/data/tracks-00ff.parquet');
+    expect(hourValueOf(P)).toBe(Date.parse('2026-11-20T10:00:00Z') / 3_600_000);
+  });
+});
+
 describe('planCompaction', () => {
   it('waits until event time has passed the hour end by the allowed lateness', () => {
-    const ledger = new LakeLedger();
-    [0, 10, 20].forEach((o) => ledger.apply(add(o)));
-    const state = [...ledger.partitions.values()][0]!;
+    const h = hour(file(0), file(10), file(20));
     expect(partitionEndMs(P)).toBe(HOUR_END);
-    expect(planCompaction(state, HOUR_END + 59_999, policy)).toBeUndefined();
-    expect(planCompaction(state, HOUR_END + 60_000, policy)).toBeDefined();
+    expect(planCompaction(h, HOUR_END + 59_999, policy)).toBeUndefined();
+    expect(planCompaction(h, HOUR_END + 60_000, policy)).toBeDefined();
   });
 
-  it('needs at least minFiles small files, then merges every live file (the new folder must hold the whole partition)', () => {
-    const ledger = new LakeLedger();
-    [add(0), add(10), add(20, 9_000)].forEach((m) => ledger.apply(m));
-    const state = [...ledger.partitions.values()][0]!;
-    expect(planCompaction(state, HOUR_END * 2, policy)).toBeUndefined();
-    ledger.apply(add(30));
-    const plan = planCompaction(state, HOUR_END * 2, policy)!;
-    expect(plan.inputs.map((f) => f.manifest.source.first_offset)).toEqual([0, 10, 20, 30]);
+  it('needs minFiles small files, and merges only the small ones (a large file stays where it is)', () => {
+    const large = file(20, 9_000);
+    expect(planCompaction(hour(file(0), file(10), large), HOUR_END * 2, policy)).toBeUndefined();
+    const plan = planCompaction(hour(large, file(30), file(0), file(10)), HOUR_END * 2, policy)!;
+    expect(plan.inputs.map((f) => f.key)).toEqual([file(0).key, file(10).key, file(30).key]);
   });
 
   it('splits into files of about the target size, covering every row once, with a deterministic generation', () => {
-    const ledger = new LakeLedger();
-    for (let i = 0; i < 10; i++) ledger.apply(add(i * 10, 3_000, 100));
-    const plan = planCompaction([...ledger.partitions.values()][0]!, HOUR_END * 2, policy)!;
+    const files = Array.from({ length: 10 }, (_, i) => file(i * 10, 3_000, 100));
+    const plan = planCompaction(hour(...files), HOUR_END * 2, { ...policy, targetBytes: 5_000 })!;
     expect(plan.outputs).toEqual([
-      { firstRow: 1, lastRow: 334 },
-      { firstRow: 335, lastRow: 668 },
-      { firstRow: 669, lastRow: 1000 },
+      { firstRow: 1, lastRow: 167 },
+      { firstRow: 168, lastRow: 334 },
+      { firstRow: 335, lastRow: 501 },
+      { firstRow: 502, lastRow: 668 },
+      { firstRow: 669, lastRow: 835 },
+      { firstRow: 836, lastRow: 1000 },
     ]);
-    const again = planCompaction([...ledger.partitions.values()][0]!, HOUR_END * 2, policy)!;
+    // The same files in another order: the same generation, so a rerun rewrites the same keys.
+    const again = planCompaction(hour(...[...files].reverse()), HOUR_END * 2, { ...policy, targetBytes: 5_000 })!;
     expect(again.generation).toBe(plan.generation);
-    expect(compactedFileKey('listening_events', P, plan.generation, 0)).toBe(`listening_events/dt=2026-11-20/hour=10/compacted-${plan.generation}/part-00000.parquet`);
+    expect(again.inputs).toEqual(plan.inputs);
+  });
+
+  it('leaves out files of an in-flight compaction: they are not planned twice', () => {
+    const h = hour(file(0), file(10), file(20), file(30), file(40));
+    const first = planCompaction(h, HOUR_END * 2, policy)!;
+    const inFlight = new InFlightCompactions();
+    inFlight.add(first.generation, first.inputs.map((f) => f.key), 0);
+    expect(planCompaction(h, HOUR_END * 2, policy, (k) => inFlight.busy(k))).toBeUndefined();
+    // Late files arrive meanwhile: they are merged on their own, never with the in-flight inputs.
+    const late = hour(...h.files, file(50), file(60), file(70));
+    const second = planCompaction(late, HOUR_END * 2, policy, (k) => inFlight.busy(k))!;
+    expect(second.inputs.map((f) => f.key)).toEqual([file(50).key, file(60).key, file(70).key]);
+    expect(second.generation).not.toBe(first.generation);
   });
 });
 
-describe('LakeLedger', () => {
-  it('switches a partition from the replaced files to the compacted one in one step, and keeps replaced keys dead', () => {
-    const ledger = new LakeLedger();
-    const small = [add(0), add(10), add(20)];
-    small.forEach((m) => ledger.apply(m));
-    const compacted: LakeFileManifest = { ...add(0, 2_500, 30), operation: 'compact', key: 'listening_events/dt=2026-11-20/hour=10/compacted-x/part-00000.parquet', replaces: small.map((m) => m.key) };
-    ledger.apply(compacted);
-    expect(ledger.liveFiles('listening_events').map((f) => f.key)).toEqual([compacted.key]);
-    // A replayed add of a compacted small file must not bring its rows back.
-    ledger.apply(small[0]!);
-    expect(ledger.liveFiles('listening_events').map((f) => f.key)).toEqual([compacted.key]);
-    // Late data is a new file beside the compacted one.
-    ledger.apply(add(30));
-    expect(ledger.liveFiles('listening_events').length).toBe(2);
+describe('InFlightCompactions', () => {
+  it('forgets a generation once none of its inputs is live, or after its TTL, and not before', () => {
+    const inFlight = new InFlightCompactions(1_000);
+    inFlight.add('g1', ['a', 'b'], 0);
+    inFlight.add('g2', ['c'], 0);
+    expect(inFlight.settle(new Set(['a', 'b', 'c']), 999)).toEqual([]);
+    expect(inFlight.busy('a')).toBe(true);
+    expect(inFlight.settle(new Set(['c', 'x']), 999)).toEqual([{ generation: 'g1', reason: 'applied' }]);
+    expect(inFlight.busy('a')).toBe(false);
+    expect(inFlight.settle(new Set(['c']), 1_000)).toEqual([{ generation: 'g2', reason: 'expired' }]);
+    expect(inFlight.size).toBe(0);
   });
 });
 
-describe('late files after a compaction', () => {
-  const GEN = '0123456789abcdef';
-  const compactedKey = `listening_events/dt=2026-11-20/hour=10/compacted-${GEN}/part-00000.parquet`;
-  const lateAdd = (first: number, generation?: string): LakeFileManifest => ({
-    ...add(first),
-    key: lakeFileKey('listening_events', P, source(first), generation),
-  });
-  function compactedLedger(): LakeLedger {
-    const ledger = new LakeLedger();
-    const small = [add(0), add(10), add(20)];
-    small.forEach((m) => ledger.apply(m));
-    ledger.apply({ ...add(0, 2_500, 30), operation: 'compact', key: compactedKey, replaces: small.map((m) => m.key), written_at_ms: 5 });
-    return ledger;
-  }
-
-  it('keys a late file inside the live generation folder, with the same identity as at the partition folder', () => {
-    const inside = lakeFileKey('listening_events', P, source(40), GEN);
-    expect(inside).toBe(`listening_events/dt=2026-11-20/hour=10/compacted-${GEN}/part-listening-events+0+00000000000000000040.parquet`);
-    expect(generationOfKey(inside)).toBe(GEN);
-    expect(generationOfKey(lakeFileKey('listening_events', P, source(40)))).toBeUndefined();
-    expect(fileIdentity(inside)).toBe(fileIdentity(lakeFileKey('listening_events', P, source(40))));
-    expect(fileIdentity(compactedKey)).toBe(compactedKey);
+describe('hoursOf (the table snapshot, grouped by hour)', () => {
+  const spec: PartitionSpec = { 'spec-id': 0, fields: [{ name: 'ts_hour', transform: 'hour', 'source-id': 3, 'field-id': 1000 }] };
+  const live = (path: string, value: number | null, specId = 0): LiveFile => ({
+    entry: { status: ADDED, snapshotId: 1n, sequenceNumber: 1, fileSequenceNumber: 1, dataFile: { filePath: path, fileFormat: 'PARQUET', partition: { ts_hour: value }, recordCount: 5, fileSizeInBytes: 100 } },
+    manifest: { manifestPath: 'm', manifestLength: 1, partitionSpecId: specId, content: 0, sequenceNumber: 1, minSequenceNumber: 1, addedSnapshotId: 1n, addedFilesCount: 1, existingFilesCount: 0, deletedFilesCount: 0, addedRowsCount: 5, existingRowsCount: 0, deletedRowsCount: 0, partitions: null },
   });
 
-  it('a late file inside the live folder is in place; one outside is misplaced and triggers a compaction at once', () => {
-    const ledger = compactedLedger();
-    const state = [...ledger.partitions.values()][0]!;
-    expect(LakeLedger.liveGeneration(state)).toBe(GEN);
-    ledger.apply(lateAdd(30, GEN));
-    expect(LakeLedger.misplaced(state)).toEqual([]);
-    // Closed, but one late file is below minFiles: nothing to do.
-    expect(planCompaction(state, HOUR_END * 2, policy)).toBeUndefined();
-    ledger.apply(lateAdd(40));
-    expect(LakeLedger.misplaced(state)).toEqual([lakeFileKey('listening_events', P, source(40))]);
-    const repair = planCompaction(state, 0, policy)!;
-    expect(repair.inputs.map((f) => f.key).sort()).toEqual([compactedKey, lateAdd(30, GEN).key, lateAdd(40).key].sort());
-  });
-
-  it('drops a replayed staged object written under another folder, and repairs a dropped object left in the live folder', () => {
-    const ledger = compactedLedger();
-    const state = [...ledger.partitions.values()][0]!;
-    // Staged object 0 was compacted into GEN; a replay of it writes into GEN's folder.
-    ledger.apply(lateAdd(0, GEN));
-    expect(ledger.liveFiles('listening_events').map((f) => f.key)).toEqual([compactedKey]);
-    expect(LakeLedger.misplaced(state)).toEqual([lateAdd(0, GEN).key]);
-    const repair = planCompaction(state, 0, policy)!;
-    expect(repair.inputs.map((f) => f.key)).toEqual([compactedKey]);
-    expect(repair.generation).not.toBe(GEN);
+  it('groups live files by their ts_hour value and skips what it cannot compact', () => {
+    const value = hourValueOf(P);
+    const hours = hoursOf(
+      'listening_events',
+      [live('s3://lake/listening_events/data/ts_hour=2026-11-20-10/a.parquet', value), live('s3://lake/listening_events/data/ts_hour=2026-11-20-11/b.parquet', value + 1), live('s3://lake/x/c.parquet', value), live('s3://other/d.parquet', value), live('s3://lake/e.parquet', null), live('s3://lake/f.parquet', value, 7)],
+      spec,
+      'lake',
+    );
+    expect(hours.hours.map((h) => [h.partition, h.files.map((f) => f.key)])).toEqual([
+      [P, ['listening_events/data/ts_hour=2026-11-20-10/a.parquet', 'x/c.parquet']],
+      [{ dt: '2026-11-20', hour: '11' }, ['listening_events/data/ts_hour=2026-11-20-11/b.parquet']],
+    ]);
+    expect(hours.skipped).toBe(3);
+    expect(hours.liveKeys.has('e.parquet')).toBe(true);
+    expect(hours.liveKeys.has('d.parquet')).toBe(false);
   });
 });

@@ -4,8 +4,9 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { gunzipSync } from 'node:zlib';
 import pino from 'pino';
+import { ColumnTypeConflict, deserializeBound } from '@spotify-pipeline/shared/iceberg';
 import { createRegistry } from '@spotify-pipeline/shared/metrics';
-import { fromKafkaHeaders, lakeFileManifestV1, type StagedFileManifest } from '@spotify-pipeline/shared/schemas';
+import { fromKafkaHeaders, lakeFileManifestV1, LISTENING_EVENTS_COLUMNS, type StagedFileManifest } from '@spotify-pipeline/shared/schemas';
 import { createEtlMetrics } from '../../../src/metrics';
 import { DuckDbEncoder } from '../../../src/parquet/duckdb-encoder';
 import { HashedEventIds } from '../../../src/pipeline/event-id-filter';
@@ -13,9 +14,14 @@ import { LakeObjectWriter } from '../../../src/pipeline/lake-object-writer';
 import { prepareAndWrite } from '../../../src/pipeline/overlapped-processing';
 import { StagedObjectPreparer } from '../../../src/pipeline/staged-object-preparer';
 import { DirectoryLakeStore } from '../../../src/sink/directory-lake-store';
+import { MemorySchemaCatalog } from '../../../src/sink/memory-schema-catalog';
+import { TableSchemas } from '../../../src/sink/table-schemas';
 import type { StagedObjectSource } from '../../../src/source/staged-object-reader';
 import { EventValidator } from '../../../src/validate/event-validator';
+import { ExtraColumnTypes } from '../../../src/validate/extra-column-types';
 import { listeningEvent, stagedObject } from '../../fixtures/listening-events';
+
+const quarantinedMetrics = (manifests: Array<{ operation: string; metrics?: unknown }>) => manifests.filter((m) => m.operation === 'quarantine' && m.metrics !== undefined);
 
 class MemorySource implements StagedObjectSource {
   readonly objects = new Map<string, Buffer>();
@@ -45,7 +51,17 @@ describe('staged object → lake files (no network)', () => {
     return manifest;
   }
 
-  const writer = () => new LakeObjectWriter(encoder, new DirectoryLakeStore(join(dir, 'lake'), 'lake'), { dlq: 'dlq' }, metrics, pino({ level: 'silent' }), () => 42);
+  const writer = (schemas?: TableSchemas) =>
+    new LakeObjectWriter(encoder, new DirectoryLakeStore(join(dir, 'lake'), 'lake'), { dlq: 'dlq' }, metrics, pino({ level: 'silent' }), { now: () => 42, ...(schemas ? { schemas } : {}) });
+
+  /** A worker's view of one table: schemas from a catalog, the validator's column types following them (as app.ts wires it). */
+  async function tableBound(catalog: MemorySchemaCatalog) {
+    const schemas = new TableSchemas(catalog);
+    const types = new ExtraColumnTypes(new Set(LISTENING_EVENTS_COLUMNS.map((c) => c.name)));
+    schemas.onChange((table, schema) => table === 'listening_events' && types.adoptTable(schema));
+    await schemas.refresh('listening_events');
+    return { schemas, preparer: new StagedObjectPreparer(source, new EventValidator(), undefined, undefined, types), writer: writer(schemas) };
+  }
 
   it('splits by event hour, drops duplicates, quarantines rejects with reasons, and reconciles', async () => {
     const good = [0, 1, 2, 3, 4, 5].map((i) => listeningEvent(i, { ts: `2026-11-20T${i % 2 ? '10' : '11'}:0${i}:00Z` }));
@@ -73,9 +89,21 @@ describe('staged object → lake files (no network)', () => {
     for (const m of outcome.manifests) lakeFileManifestV1.parse(m);
     const adds = outcome.manifests.filter((m) => m.operation === 'add');
     expect(adds.map((m) => m.key)).toEqual([
-      'listening_events/dt=2026-11-20/hour=10/part-listening-events+2+00000000000000000100.parquet',
-      'listening_events/dt=2026-11-20/hour=11/part-listening-events+2+00000000000000000100.parquet',
+      'listening_events/data/ts_hour=2026-11-20-10/part-listening-events+2+00000000000000000100.parquet',
+      'listening_events/data/ts_hour=2026-11-20-11/part-listening-events+2+00000000000000000100.parquet',
     ]);
+    // Iceberg field ids 1..n of a fresh table in every file, and no dt/hour (or helper) column.
+    const fieldIds = await encoder.query(`SELECT name, field_id::INTEGER AS id FROM parquet_schema('${join(dir, 'lake', adds[0]!.key)}') WHERE name <> 'duckdb_schema'`);
+    expect(fieldIds).toEqual(LISTENING_EVENTS_COLUMNS.map((c, i) => ({ name: c.name, id: i + 1 })));
+    // Metrics from the footer: ts bounded by the hour's own event times, every column counted.
+    const tsId = String(LISTENING_EVENTS_COLUMNS.findIndex((c) => c.name === 'ts') + 1);
+    for (const [m, bucket] of adds.map((a, i) => [a, prepared.buckets[i]!] as const)) {
+      const ts = (which: 'lower_bounds' | 'upper_bounds') => Number((deserializeBound('timestamp', Buffer.from(m.metrics![which][tsId]!, 'base64')) as bigint) / 1000n);
+      expect([ts('lower_bounds'), ts('upper_bounds')]).toEqual([bucket.eventTimeMinMs, bucket.eventTimeMaxMs]);
+      expect(m.metrics!.value_counts['1']).toBe(m.row_count);
+      expect(Object.keys(m.metrics!.value_counts).length).toBe(LISTENING_EVENTS_COLUMNS.length);
+    }
+    expect(quarantinedMetrics(outcome.manifests)).toEqual([]);
     const quarantined = outcome.manifests.filter((m) => m.operation === 'quarantine');
     expect(quarantined.map((m) => [m.key, m.row_count])).toEqual([
       ['_quarantine/listening_events/reason=breaking_change/listening-events+2+00000000000000000100.ndjson.gz', 1],
@@ -113,13 +141,46 @@ describe('staged object → lake files (no network)', () => {
     expect(prepared.rejected.map((r) => r.reason)).toEqual(['unsupported_format']);
   });
 
-  it('announces new columns, and quarantines a later change of their type as breaking', async () => {
-    const preparer = new StagedObjectPreparer(source, new EventValidator());
+  it('adds a new column to the table before the file holding it, and quarantines a later change of its type', async () => {
+    const catalog = new MemorySchemaCatalog();
+    const { preparer, writer: tableWriter } = await tableBound(catalog);
     const first = await preparer.prepare(stage([JSON.stringify({ ...listeningEvent(1), volume: 3 })], 1000));
-    const outcome = await writer().write(first);
+    const outcome = await tableWriter.write(first);
     expect(outcome.manifests[0]!.new_columns).toEqual([{ name: 'volume', type: 'bigint' }]);
+    // The table has it, with the next field id, and the file carries that id.
+    const field = (await catalog.load('listening_events')).metadata.schemas.at(-1)!.fields.find((f) => f.name === 'volume')!;
+    expect(field).toMatchObject({ id: LISTENING_EVENTS_COLUMNS.length + 1, type: 'long' });
+    const ids = await encoder.query(`SELECT field_id::INTEGER AS id FROM parquet_schema('${join(dir, 'lake', outcome.manifests[0]!.key)}') WHERE name = 'volume'`);
+    expect(ids).toEqual([{ id: field.id }]);
     const second = await preparer.prepare(stage([JSON.stringify({ ...listeningEvent(2), volume: 'loud' })], 2000));
     expect(second.rejected.map((r) => r.reason)).toEqual(['breaking_change']);
+    expect(second.rejected[0]!.message).toContain('its column is bigint');
+  });
+
+  it('takes a new column type from the table at start: a line that disagrees is quarantined before anything is written', async () => {
+    const catalog = new MemorySchemaCatalog();
+    await catalog.ensureColumns('listening_events', [{ name: 'mood', type: 'string' }]);
+    const { preparer } = await tableBound(catalog);
+    const prepared = await preparer.prepare(stage([JSON.stringify({ ...listeningEvent(3), mood: 7 }), JSON.stringify({ ...listeningEvent(4), mood: 'calm' })], 2500));
+    expect(prepared.rejected.map((r) => r.reason)).toEqual(['breaking_change']);
+    expect(prepared.extras).toEqual([{ name: 'mood', type: 'string' }]);
+  });
+
+  it('on a type conflict at write time (another replica added the column first), refreshes and quarantines on the retry, once', async () => {
+    const catalog = new MemorySchemaCatalog();
+    const { preparer, writer: tableWriter } = await tableBound(catalog);
+    // Another replica wins the race for the column after this worker loaded the schema.
+    await catalog.ensureColumns('listening_events', [{ name: 'tempo_hint', type: 'string' }]);
+    const manifest = stage([JSON.stringify({ ...listeningEvent(5), tempo_hint: 120 })], 2700);
+    const first = await preparer.prepare(manifest);
+    expect(first.rejected).toEqual([]);
+    await expect(tableWriter.write(first)).rejects.toBeInstanceOf(ColumnTypeConflict);
+    // The retry (the loop rewinds and prepares again) sees the table's type: quarantined, not written.
+    const retry = await preparer.prepare(manifest);
+    expect(retry.rejected.map((r) => r.reason)).toEqual(['breaking_change']);
+    const outcome = await tableWriter.write(retry);
+    expect(outcome.manifests.map((m) => m.operation)).toEqual(['quarantine']);
+    expect((await catalog.load('listening_events')).metadata.schemas.at(-1)!.fields.filter((f) => f.name === 'tempo_hint')).toEqual([expect.objectContaining({ type: 'string' })]);
   });
 
   it('lets DuckDB read a clean staged object directly, with the same result as the re-serialised lines', async () => {
@@ -201,7 +262,7 @@ describe('staged object → lake files (no network)', () => {
     const twoLanes = await DuckDbEncoder.create({ threads: 1, memoryLimitMb: 256, rowGroupRows: 1000, parallelWrites: 2 });
     try {
       const run = async (enc: DuckDbEncoder, lake: string) => {
-        const lakeWriter = new LakeObjectWriter(enc, new DirectoryLakeStore(join(dir, lake), 'lake'), { dlq: 'dlq' }, metrics, pino({ level: 'silent' }), () => 42);
+        const lakeWriter = new LakeObjectWriter(enc, new DirectoryLakeStore(join(dir, lake), 'lake'), { dlq: 'dlq' }, metrics, pino({ level: 'silent' }), { now: () => 42 });
         const preparer = new StagedObjectPreparer(source, new EventValidator(), () => enc.tempPath('.ndjson'));
         return (await prepareAndWrite(manifests, preparer, lakeWriter)).flatMap((o) => o.manifests.map((m) => [m.key, m.sha256, m.row_count, m.watermark_ms]));
       };

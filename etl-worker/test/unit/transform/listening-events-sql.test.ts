@@ -2,7 +2,11 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LISTENING_EVENTS_COLUMNS, toDuckDbType } from '@spotify-pipeline/shared/schemas';
+import { fieldsOf } from '../../../src/parquet/copy-options';
 import { DuckDbEncoder } from '../../../src/parquet/duckdb-encoder';
+import { MemorySchemaCatalog } from '../../../src/sink/memory-schema-catalog';
+import { TableSchemas } from '../../../src/sink/table-schemas';
+import { listeningEventColumnNames, type ExtraColumn } from '../../../src/transform/listening-events-sql';
 import { platformFamilySql } from '../../../src/transform/platform-family';
 import { listeningEvent } from '../../fixtures/listening-events';
 
@@ -18,6 +22,19 @@ describe('listening events SQL (DuckDB in process)', () => {
     await encoder.close();
     await rm(dir, { recursive: true, force: true });
   });
+
+  /** The file as it is: DuckDB would otherwise add its folder's `key=value` as a column. */
+  const scan = (path: string): string => `read_parquet('${path}', hive_partitioning = false)`;
+
+  /** Encodes lines of one event hour the way the writer does (field ids of a fresh table); returns the file's path. */
+  async function encodeHour(lines: string[], extras: ExtraColumn[], name: string): Promise<string> {
+    const schemas = new TableSchemas(new MemorySchemaCatalog());
+    const fields = fieldsOf(await schemas.fields('listening_events', [...LISTENING_EVENTS_COLUMNS, ...extras]), listeningEventColumnNames(extras));
+    const files = await encoder.encodeListeningEventsByHour({ lines }, extras, join(dir, name), fields);
+    expect(files.length).toBe(1);
+    expect(files[0]!.rows).toBe(lines.length);
+    return files[0]!.path;
+  }
 
   it.each([
     ['android', 'android'],
@@ -46,16 +63,14 @@ describe('listening events SQL (DuckDB in process)', () => {
       listeningEvent(1, { track_uri: null, episode_uri: `spotify:episode:${'b'.repeat(22)}`, skipped: true, reason_end: 'trackdone' }),
       listeningEvent(2, { track_uri: null, reason_end: null, skipped: null }),
     ];
-    const parquet = join(dir, 'out.parquet');
-    const rows = await encoder.encodeListeningEvents(events.map((e) => JSON.stringify({ ...e, ip_addr: '1.2.3.4' })), [], parquet);
-    expect(rows).toBe(3);
+    const parquet = await encodeHour(events.map((e) => JSON.stringify({ ...e, ip_addr: '1.2.3.4' })), [], 'out');
     const schema = await encoder.query(`SELECT name, type, logical_type FROM parquet_schema('${parquet}') WHERE name <> 'duckdb_schema'`);
     expect(schema.map((c) => c.name)).toEqual(LISTENING_EVENTS_COLUMNS.map((c) => c.name));
     expect(String(schema.find((c) => c.name === 'ts')!.logical_type)).toContain('MICROS=MicroSeconds()');
-    const described = await encoder.query(`DESCRIBE SELECT * FROM '${parquet}'`);
+    const described = await encoder.query(`DESCRIBE SELECT * FROM ${scan(parquet)}`);
     expect(described.map((c) => c.column_type)).toEqual(LISTENING_EVENTS_COLUMNS.map((c) => toDuckDbType(c.type)));
     const out = await encoder.query(
-      `SELECT conn_country, strftime(ts, '%Y-%m-%dT%H:%M:%S.%g') AS ts, event_date::VARCHAR AS d, event_hour, seconds_played, completion_ratio, is_skip, content_type FROM '${parquet}'`,
+      `SELECT conn_country, strftime(ts, '%Y-%m-%dT%H:%M:%S.%g') AS ts, event_date::VARCHAR AS d, event_hour, seconds_played, completion_ratio, is_skip, content_type FROM ${scan(parquet)}`,
     );
     expect(out).toEqual([
       { conn_country: 'SE', ts: '2026-11-20T10:15:00.250', d: '2026-11-20', event_hour: 10, seconds_played: 100, completion_ratio: 0.5, is_skip: true, content_type: 'track' },
@@ -65,16 +80,16 @@ describe('listening events SQL (DuckDB in process)', () => {
   });
 
   it('adds new columns as typed nullable columns after the lake columns', async () => {
-    const parquet = join(dir, 'extra.parquet');
-    const lines = [JSON.stringify({ ...listeningEvent(5), mood: 'calm' }), JSON.stringify(listeningEvent(6))];
-    await encoder.encodeListeningEvents(lines, [{ name: 'mood', type: 'string' }], parquet);
-    const out = await encoder.query(`SELECT mood FROM '${parquet}'`);
+    const lines = [JSON.stringify({ ...listeningEvent(5, { ts: '2026-11-20T10:05:00Z' }), mood: 'calm' }), JSON.stringify(listeningEvent(6, { ts: '2026-11-20T10:06:00Z' }))];
+    const parquet = await encodeHour(lines, [{ name: 'mood', type: 'string' }], 'extra');
+    const out = await encoder.query(`SELECT mood FROM ${scan(parquet)}`);
     expect(out).toEqual([{ mood: 'calm' }, { mood: null }]);
-    const names = (await encoder.query(`DESCRIBE SELECT * FROM '${parquet}'`)).map((c) => c.column_name);
+    const names = (await encoder.query(`DESCRIBE SELECT * FROM ${scan(parquet)}`)).map((c) => c.column_name);
     expect(names.at(-1)).toBe('mood');
   });
 
   it('fails loudly rather than writing fewer rows than it was given', async () => {
-    await expect(encoder.encodeListeningEvents(['{"ts": "not a time"}'], [], join(dir, 'bad.parquet'))).rejects.toThrow(/Parquet encoding failed/);
+    const fields = fieldsOf(await new TableSchemas(new MemorySchemaCatalog()).fields('listening_events', LISTENING_EVENTS_COLUMNS), listeningEventColumnNames([]));
+    await expect(encoder.encodeListeningEventsByHour({ lines: ['{"ts": "not a time"}'] }, [], join(dir, 'bad'), fields)).rejects.toThrow(/Parquet encoding failed/);
   });
 });

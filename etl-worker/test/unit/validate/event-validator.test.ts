@@ -81,6 +81,10 @@ describe('EventValidator reasons', () => {
     expect(reasonOf({ ...valid, extra: { nested: 1 } })).toBe('unsupported_field');
     expect(reasonOf({ ...valid, 'Bad-Name': 1 })).toBe('unsupported_field');
     expect(reasonOf({ ...valid, is_skip: true })).toBe('unsupported_field');
+    // The table's partition field: a column of that name would clash with it.
+    expect(reasonOf({ ...valid, ts_hour: '2026-11-20-10' })).toBe('unsupported_field');
+    // dt and hour were Hive partition keys once; now they are ordinary new columns.
+    expect(reasonOf({ ...valid, hour: 10 })).toBe('ok');
   });
 
   it('upper-cases a lower-case country instead of rejecting it', () => {

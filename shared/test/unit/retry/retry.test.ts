@@ -13,7 +13,7 @@ describe('retry', () => {
         if (calls < 4) throw new PipelineError('S3_UNAVAILABLE', 'down', { retriable: true });
         return 'ok';
       },
-      { maxAttempts: 5, baseDelayMs: 100, maxDelayMs: 250, random: () => 1, sleep: noSleep, onRetry: (_e, _a, d) => delays.push(d) },
+      { maxAttempts: 5, baseDelayMs: 100, maxDelayMs: 250, random: () => 1, sleep: noSleep, onRetry: (_e, _a, d) => void delays.push(d) },
     );
     expect(result).toBe('ok');
     expect(calls).toBe(4);
