@@ -10,11 +10,18 @@ import { PIPELINE_SERVICES } from './services.js';
 const run = promisify(execFile);
 type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- parsed YAML is untyped
 
+/** The services that talk to the lake's Iceberg catalog: the ETL creates tables, catalog-sync commits snapshots. */
+const ICEBERG_SERVICES = ['etl-worker', 'catalog-sync'];
+
+/** Settings of the Hive-folder lake that no service reads any more: left in, they would be silently ignored. */
+const REMOVED_VARIABLE = /^(CATALOG_MODE|CATALOG_DATABASE|CATALOG_DOCUMENT_KEY|CATALOG_PROJECTION_FIRST_DAY|CRAWLER_\w+)$/;
+
 /**
  * The compose file against the compose specification's JSON schema (dclint, with the style-only
  * ordering rules off: deploy/dclint.json), then what `docker compose up` needs to run the whole
- * pipeline unattended: every service built, wired and gated on healthy infrastructure, the
- * buckets the services use created at start, and Prometheus scraping every service.
+ * pipeline unattended: every service built, wired and gated on healthy infrastructure (the Iceberg
+ * REST catalog included, for the services that commit to it), the buckets the services use created
+ * at start, and Prometheus scraping every service.
  */
 export async function checkCompose(repoRoot: string, composeFile: string): Promise<Finding[]> {
   const findings = await runDclint(repoRoot, composeFile);
@@ -52,8 +59,12 @@ export async function checkCompose(repoRoot: string, composeFile: string): Promi
     for (const bucket of [env.STORAGE_STAGING_BUCKET, env.STORAGE_LAKE_BUCKET]) {
       if (bucket && !initCommand.includes(`local/${bucket}`)) problem(`${name}: bucket ${bucket} is not created by buckets-init`);
     }
+    for (const variable of Object.keys(env).filter((v) => REMOVED_VARIABLE.test(v))) {
+      problem(`${name}: ${variable} no longer exists (the lake is Iceberg tables: ICEBERG_* and CATALOG_ENGINE replace it)`);
+    }
+    if (ICEBERG_SERVICES.includes(name)) for (const message of checkIcebergWiring(name, env, dependsOn, services)) problem(message);
   }
-  for (const infra of ['redpanda', 'minio']) {
+  for (const infra of ['redpanda', 'minio', 'iceberg-rest']) {
     if (!services[infra]?.healthcheck) problem(`${infra} needs a healthcheck for the services' depends_on`);
   }
   for (const observer of ['prometheus', 'grafana']) {
@@ -61,6 +72,22 @@ export async function checkCompose(repoRoot: string, composeFile: string): Promi
   }
   findings.push(...checkPrometheusTargets(repoRoot));
   return findings;
+}
+
+/** A REST catalog named by host must be a compose service with a healthcheck that the service waits for. */
+function checkIcebergWiring(name: string, env: Obj, dependsOn: Obj, services: Obj): string[] {
+  const problems: string[] = [];
+  const kind = env.ICEBERG_CATALOG ?? 'rest';
+  if (kind !== 'rest') return [`${name}: ICEBERG_CATALOG must be rest in compose (glue and s3tables are AWS endpoints), not ${kind}`];
+  let host: string;
+  try {
+    host = new URL(String(env.ICEBERG_REST_URI)).hostname;
+  } catch {
+    return [`${name}: ICEBERG_REST_URI must be the URL of the compose Iceberg REST catalog, not ${env.ICEBERG_REST_URI}`];
+  }
+  if (!services[host]) problems.push(`${name}: ICEBERG_REST_URI names ${host}, which is not a compose service`);
+  else if (dependsOn[host]?.condition !== 'service_healthy') problems.push(`${name}: must wait for ${host} to be service_healthy`);
+  return problems;
 }
 
 function checkPrometheusTargets(repoRoot: string): Finding[] {

@@ -5,12 +5,56 @@ import { finding, type Finding } from './findings.js';
 /** The producer talks only to Kafka; the others read or write S3, Glue and Athena through IRSA. */
 const SERVICES_USING_AWS = ['consumer-service', 'etl-worker', 'catalog-sync'] as const;
 
+/**
+ * The Glue Data Catalog's Iceberg REST endpoint, as both services use it: GET /v1/config is
+ * glue:GetCatalog, namespaces are databases, loading a table is GetTable, creating one CreateTable,
+ * and every commit (a snapshot, a schema change, snapshot expiry) UpdateTable.
+ */
+const GLUE_ICEBERG_REST = [
+  'glue:GetCatalog',
+  'glue:GetDatabase',
+  'glue:GetDatabases',
+  'glue:CreateDatabase',
+  'glue:GetTable',
+  'glue:GetTables',
+  'glue:CreateTable',
+  'glue:UpdateTable',
+] as const;
+
+/**
+ * What each service calls, so a policy that forgets one fails here instead of with AccessDenied in
+ * production: the ETL writes data files and creates tables and columns; catalog-sync writes manifests,
+ * commits snapshots, deletes what no retained snapshot references, and runs Athena queries (and stops
+ * the ones past their timeout).
+ */
+const REQUIRED_ACTIONS: Record<string, readonly string[]> = {
+  'consumer-service.json': ['s3:PutObject'],
+  'etl-worker.json': [...GLUE_ICEBERG_REST, 's3:GetObject', 's3:PutObject'],
+  'catalog-sync.json': [
+    ...GLUE_ICEBERG_REST,
+    's3:GetObject',
+    's3:PutObject',
+    's3:DeleteObject',
+    'athena:StartQueryExecution',
+    'athena:GetQueryExecution',
+    'athena:GetQueryResults',
+    'athena:StopQueryExecution',
+  ],
+};
+
+/** Actions of the Hive-folder lake: Iceberg tables have no Glue partitions, and nothing crawls them. */
+const OBSOLETE_ACTION = /^glue:\w*(Partition|Crawler)\w*$/;
+
+/** The janitor deletes only under a table's data/ and metadata/: no other object may be deletable. */
+const DELETABLE_OBJECT = /^arn:aws:s3:::[^/]+\/[^/*]+\/(data|metadata)\/\*$/;
+
 type Statement = { Sid?: string; Effect?: string; Action?: string | string[]; Resource?: string | string[]; Principal?: unknown };
 
 /**
  * The IAM policy documents in k8s/iam: one per service that calls AWS, valid policy JSON, and least privilege as a
  * rule rather than a promise: no wildcard actions, no `Resource: "*"`, S3 object access only under
- * a named prefix.
+ * a named prefix, deletes only of table files. Each service's document grants what the service calls,
+ * and nothing of the partition and crawler machinery the Iceberg tables replaced.
  */
 export function checkIamPolicies(iamDir: string): { covered: number; findings: Finding[] } {
   const findings: Finding[] = [];
@@ -34,6 +78,7 @@ export function checkIamPolicies(iamDir: string): { covered: number; findings: F
       continue;
     }
     const trustPolicy = policy.Statement.some((s) => s.Principal !== undefined);
+    const allowed = new Set<string>();
     for (const [index, statement] of policy.Statement.entries()) {
       const where = statement.Sid ?? `Statement[${index}]`;
       const actions = ([] as string[]).concat(statement.Action ?? []);
@@ -42,14 +87,24 @@ export function checkIamPolicies(iamDir: string): { covered: number; findings: F
       if (actions.length === 0) problem(`${where}: no Action`);
       for (const action of actions) {
         if (action === '*' || action.endsWith(':*')) problem(`${where}: wildcard action ${action}`);
+        if (OBSOLETE_ACTION.test(action)) problem(`${where}: ${action} served the Hive-folder lake; Iceberg tables have no Glue partitions or crawlers`);
+        if (statement.Effect === 'Allow') allowed.add(action);
       }
       if (trustPolicy) continue;
+      if (statement.Effect === 'Allow' && actions.includes('s3:DeleteObject')) {
+        for (const resource of resources.filter((r) => !DELETABLE_OBJECT.test(r))) {
+          problem(`${where}: s3:DeleteObject on ${resource}; only <table>/data/* and <table>/metadata/* may be deleted (the janitor's files)`);
+        }
+      }
       if (resources.length === 0) problem(`${where}: no Resource`);
       for (const resource of resources) {
         if (resource === '*') problem(`${where}: Resource "*" grants every resource in the account`);
         const objectArn = /^arn:aws:s3:::[^/]+\/(.*)$/.exec(resource);
         if (objectArn && (objectArn[1] === '*' || objectArn[1] === '')) problem(`${where}: ${resource} opens the whole bucket; name a prefix`);
       }
+    }
+    for (const action of REQUIRED_ACTIONS[file] ?? []) {
+      if (!allowed.has(action)) problem(`does not allow ${action}, which ${file.replace(/\.json$/, '')} needs`);
     }
   }
   return { covered: files.length, findings };

@@ -34,13 +34,15 @@ export interface ValidateOptions {
   manifestFiles?: string[];
 }
 
-/** The values sets CI renders: the defaults, the EKS example, and the EKS example with HPA scaling. */
+/** The values sets CI renders: the defaults, the EKS example, and the EKS example with HPA scaling or MSK IAM. */
 export function repositoryValuesSets(repoRoot: string): ValuesSet[] {
   const k8s = path.join(repoRoot, 'k8s');
+  const eks = path.join(k8s, 'values/eks.yaml');
   return [
     { label: 'default values', files: [] },
-    { label: 'eks example', files: [path.join(k8s, 'values/eks.yaml')] },
-    { label: 'eks example, hpa scaling', files: [path.join(k8s, 'values/eks.yaml'), path.join(k8s, 'validate/fixtures/hpa-mode.yaml')] },
+    { label: 'eks example', files: [eks] },
+    { label: 'eks example, hpa scaling', files: [eks, path.join(k8s, 'validate/fixtures/hpa-mode.yaml')] },
+    { label: 'eks example, msk iam', files: [eks, path.join(k8s, 'validate/fixtures/msk-iam.yaml')] },
   ];
 }
 

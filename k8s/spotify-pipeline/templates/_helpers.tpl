@@ -42,6 +42,17 @@ Refuses combinations the schema cannot express, with a message naming the value 
 */}}
 {{- define "pipeline.checkService" -}}
 {{- $root := index . 0 -}}{{- $key := index . 1 -}}{{- $svc := index . 2 -}}
+{{- range $name, $_ := $svc.env -}}
+{{- if or (has $name (list "CATALOG_MODE" "CATALOG_DATABASE" "CATALOG_DOCUMENT_KEY" "CATALOG_PROJECTION_FIRST_DAY")) (hasPrefix "CRAWLER_" $name) -}}
+{{- fail (printf "services.%s.env.%s no longer exists: the lake is Iceberg tables now, so there are no partitions to register, project or crawl. Set the top-level iceberg.* values (catalog glue, warehouse = the account id, namespace = the Glue database) and services.catalog.env.CATALOG_ENGINE (duckdb or athena); see docs/deploy.md" $key $name) -}}
+{{- end -}}
+{{- if hasPrefix "ICEBERG_" $name -}}
+{{- fail (printf "services.%s.env.%s: set it through the top-level iceberg.* values, which etl-worker and catalog-sync share (both must talk to the same catalog)" $key $name) -}}
+{{- end -}}
+{{- end -}}
+{{- if and (eq $key "catalog") (eq (toString (index $svc.env "CATALOG_ENGINE")) "athena") (ne $root.Values.iceberg.catalog "glue") -}}
+{{- fail (printf "services.catalog.env.CATALOG_ENGINE=athena needs iceberg.catalog=glue (it is %s): Athena reads the tables from the Glue Data Catalog. Use CATALOG_ENGINE=duckdb with another catalog" $root.Values.iceberg.catalog) -}}
+{{- end -}}
 {{- if le (int $svc.terminationGracePeriodSeconds) (int $svc.drainSeconds) -}}
 {{- fail (printf "services.%s.terminationGracePeriodSeconds (%v) must be longer than services.%s.drainSeconds (%v), or Kubernetes kills the pod mid-drain" $key $svc.terminationGracePeriodSeconds $key $svc.drainSeconds) -}}
 {{- end -}}
@@ -64,11 +75,28 @@ Refuses combinations the schema cannot express, with a message naming the value 
 {{- define "pipeline.checkKafka" -}}
 {{- if hasPrefix "SASL" .Values.kafka.securityProtocol -}}
 {{- if not .Values.kafka.saslMechanism -}}
-{{- fail (printf "kafka.saslMechanism is required with kafka.securityProtocol=%s (PLAIN for Confluent Cloud, SCRAM-SHA-512 for MSK)" .Values.kafka.securityProtocol) -}}
+{{- fail (printf "kafka.saslMechanism is required with kafka.securityProtocol=%s (PLAIN for Confluent Cloud, AWS_MSK_IAM or SCRAM-SHA-512 for MSK)" .Values.kafka.securityProtocol) -}}
 {{- end -}}
-{{- if not .Values.kafka.credentialsSecret.name -}}
+{{- if and (ne .Values.kafka.saslMechanism "AWS_MSK_IAM") (not .Values.kafka.credentialsSecret.name) -}}
 {{- fail (printf "kafka.credentialsSecret.name is required with kafka.securityProtocol=%s: a Secret holding the SASL user name and password" .Values.kafka.securityProtocol) -}}
 {{- end -}}
+{{- end -}}
+{{- if and (eq .Values.kafka.saslMechanism "AWS_MSK_IAM") (ne .Values.kafka.securityProtocol "SASL_SSL") -}}
+{{- fail (printf "kafka.saslMechanism=AWS_MSK_IAM needs kafka.securityProtocol=SASL_SSL (it is %s): MSK serves IAM authentication on its TLS listener, port 9098" .Values.kafka.securityProtocol) -}}
+{{- end -}}
+{{- end -}}
+
+{{/* The Iceberg catalog settings each catalog kind needs, checked before anything talks to it. */}}
+{{- define "pipeline.checkIceberg" -}}
+{{- $ice := .Values.iceberg -}}
+{{- if and (eq $ice.catalog "rest") (not $ice.restUri) -}}
+{{- fail "iceberg.restUri is required with iceberg.catalog=rest: the base URI of the Iceberg REST catalog, e.g. http://iceberg-rest.iceberg.svc.cluster.local:8181" -}}
+{{- end -}}
+{{- if and (eq $ice.catalog "glue") (not (regexMatch "^[0-9]{12}$" $ice.warehouse)) -}}
+{{- fail (printf "iceberg.warehouse must be the 12-digit AWS account id that owns the Glue Data Catalog with iceberg.catalog=glue (it is %q)" $ice.warehouse) -}}
+{{- end -}}
+{{- if and (eq $ice.catalog "s3tables") (not (regexMatch "^arn:aws[a-z-]*:s3tables:[a-z0-9-]+:[0-9]{12}:bucket/[a-z0-9-]+$" $ice.warehouse)) -}}
+{{- fail (printf "iceberg.warehouse must be the table bucket ARN (arn:aws:s3tables:<region>:<account>:bucket/<name>) with iceberg.catalog=s3tables (it is %q)" $ice.warehouse) -}}
 {{- end -}}
 {{- end -}}
 

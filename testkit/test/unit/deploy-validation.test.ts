@@ -37,11 +37,12 @@ afterAll(() => {
 });
 
 describe('deploy validation CLI', () => {
-  it('passes the repository chart (default, EKS/KEDA, EKS/HPA values), compose file, Dockerfiles and IAM documents', async () => {
+  it('passes the repository chart (default, EKS/KEDA, EKS/HPA, EKS/MSK IAM values), compose file, Dockerfiles and IAM documents', async () => {
     const { code, output } = await validate([]);
     expect(output).toMatch(/^ok {4}chart \(default values\): [1-9]\d* manifests$/m);
     expect(output).toMatch(/^ok {4}chart \(eks example\): [1-9]\d* manifests$/m);
     expect(output).toMatch(/^ok {4}chart \(eks example, hpa scaling\): [1-9]\d* manifests$/m);
+    expect(output).toMatch(/^ok {4}chart \(eks example, msk iam\): [1-9]\d* manifests$/m);
     expect(output).toMatch(/^ok {4}docker compose: docker-compose\.yml$/m);
     expect(output).toMatch(/^ok {4}dockerfiles: 4 service images from one Dockerfile$/m);
     expect(output).toMatch(/^ok {4}metric names: [1-9]\d* references in 6 files$/m);
@@ -49,12 +50,14 @@ describe('deploy validation CLI', () => {
     expect(code).toBe(0);
   }, 120_000);
 
-  it('fails on a wrong values file, an unsafe grace period, a broken compose file and invalid manifests', async () => {
+  it('fails on a wrong values file, an unsafe grace period, removed catalog settings, a broken compose file and invalid manifests', async () => {
     const compose = readFileSync(path.join(repoRoot, 'docker-compose.yml'), 'utf8')
       // Schema-level: depends_on conditions must be a map of known conditions.
       .replace('condition: service_healthy', 'condition: when-it-feels-like-it')
       // Wiring-level: the sink loses its restart policy.
-      .replace(/\n {4}ports:\n {6}- '127\.0\.0\.1:9462:9462'/, "\n    ports:\n      - '127.0.0.1:9462:9462'\n    restart: \"no\"");
+      .replace(/\n {4}ports:\n {6}- '127\.0\.0\.1:9462:9462'/, "\n    ports:\n      - '127.0.0.1:9462:9462'\n    restart: \"no\"")
+      // Wiring-level: catalog-sync keeps a setting of the Hive-folder lake and points at a catalog that is not there.
+      .replace('      CATALOG_ENGINE: duckdb\n', '      CATALOG_ENGINE: duckdb\n      CATALOG_MODE: glue\n      ICEBERG_REST_URI: http://polaris:8181\n');
     const brokenCompose = path.join(scratch, 'docker-compose.yml');
     writeFileSync(brokenCompose, compose);
 
@@ -63,6 +66,8 @@ describe('deploy validation CLI', () => {
       path.join(fixtures, 'broken-values.yaml'),
       '--values',
       path.join(fixtures, 'short-grace-values.yaml'),
+      '--values',
+      path.join(fixtures, 'legacy-catalog-values.yaml'),
       '--compose',
       brokenCompose,
       '--manifests',
@@ -78,9 +83,13 @@ describe('deploy validation CLI', () => {
     expect(output).toContain("additional properties 'drainSecs' not allowed");
     expect(output).toMatch(/^FAIL {2}chart \(short-grace-values\.yaml\)/m);
     expect(output).toContain('services.consumer.terminationGracePeriodSeconds (30) must be longer than services.consumer.drainSeconds (60)');
+    expect(output).toMatch(/^FAIL {2}chart \(legacy-catalog-values\.yaml\)/m);
+    expect(output).toContain('services.catalog.env.CATALOG_DATABASE no longer exists');
     expect(output).toMatch(/^FAIL {2}docker compose/m);
     expect(output).toContain('ComposeValidationError');
     expect(output).toContain('consumer-service: needs a restart policy');
+    expect(output).toContain('catalog-sync: CATALOG_MODE no longer exists');
+    expect(output).toContain('catalog-sync: ICEBERG_REST_URI names polaris, which is not a compose service');
     expect(output).toMatch(/^FAIL {2}manifests \(invalid-manifests\.yaml\)/m);
     expect(output).toContain('Deployment/broken: data/spec/replicas must be integer');
     expect(output).toContain('Widget/unknown: no schema for example.com/v1 Widget');
@@ -136,6 +145,37 @@ describe('IAM policy documents', () => {
     const { covered, findings } = checkIamPolicies(path.join(repoRoot, 'k8s/iam'));
     expect(findings).toEqual([]);
     expect(covered).toBeGreaterThanOrEqual(3);
+  });
+
+  it('require what each service calls, and refuse the partition and crawler actions of the Hive-folder lake and deletes outside table files', () => {
+    const dir = path.join(scratch, 'iam-iceberg');
+    mkdirSync(dir, { recursive: true });
+    for (const file of ['consumer-service.json', 'etl-worker.json']) writeFileSync(path.join(dir, file), readFileSync(path.join(repoRoot, 'k8s/iam', file)));
+    const statement = (Sid: string, Action: string[], Resource: string[]) => ({ Sid, Effect: 'Allow', Action, Resource });
+    writeFileSync(
+      path.join(dir, 'catalog-sync.json'),
+      JSON.stringify({
+        Version: '2012-10-17',
+        Statement: [
+          statement('Glue', ['glue:GetDatabase', 'glue:GetTable', 'glue:UpdateTable', 'glue:BatchCreatePartition', 'glue:StartCrawler'], ['arn:aws:glue:eu-west-1:123456789012:table/spotify_lake/*']),
+          statement('Lake', ['s3:GetObject', 's3:PutObject', 's3:DeleteObject'], ['arn:aws:s3:::lake/listening_events/*', 'arn:aws:s3:::lake/listening_events/data/*']),
+        ],
+      }),
+    );
+    const messages = checkIamPolicies(dir).findings.map((f) => f.message);
+    expect(messages).toEqual(
+      expect.arrayContaining([
+        'Glue: glue:BatchCreatePartition served the Hive-folder lake; Iceberg tables have no Glue partitions or crawlers',
+        'Glue: glue:StartCrawler served the Hive-folder lake; Iceberg tables have no Glue partitions or crawlers',
+        'Lake: s3:DeleteObject on arn:aws:s3:::lake/listening_events/*; only <table>/data/* and <table>/metadata/* may be deleted (the janitor\'s files)',
+        'does not allow glue:GetCatalog, which catalog-sync needs',
+        'does not allow glue:CreateTable, which catalog-sync needs',
+        'does not allow athena:StopQueryExecution, which catalog-sync needs',
+      ]),
+    );
+    // The data/ resource of the same statement is a table file, and the ETL's real document is complete.
+    expect(messages.filter((m) => m.includes('listening_events/data/*'))).toEqual([]);
+    expect(messages.filter((m) => m.includes('etl-worker'))).toEqual([]);
   });
 
   it('reject wildcard actions, Resource "*", whole-bucket object access and a missing service', () => {
