@@ -21,7 +21,7 @@ export interface Backend {
 }
 
 /**
- * The lake's Iceberg catalog (REST: local server, Glue or S3 Tables), the query engine (DuckDB
+ * The lake's Iceberg catalog (REST: local server or Glue), the query engine (DuckDB
  * over the snapshots' files, or Athena), and the lineage ledger document.
  */
 export async function buildBackend(config: BackendConfig, s3: S3Client): Promise<Backend> {

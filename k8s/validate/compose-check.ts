@@ -78,7 +78,7 @@ export async function checkCompose(repoRoot: string, composeFile: string): Promi
 function checkIcebergWiring(name: string, env: Obj, dependsOn: Obj, services: Obj): string[] {
   const problems: string[] = [];
   const kind = env.ICEBERG_CATALOG ?? 'rest';
-  if (kind !== 'rest') return [`${name}: ICEBERG_CATALOG must be rest in compose (glue and s3tables are AWS endpoints), not ${kind}`];
+  if (kind !== 'rest') return [`${name}: ICEBERG_CATALOG must be rest in compose (glue is an AWS endpoint), not ${kind}`];
   let host: string;
   try {
     host = new URL(String(env.ICEBERG_REST_URI)).hostname;

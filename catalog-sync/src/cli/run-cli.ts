@@ -17,7 +17,7 @@ export interface CliIo {
 }
 
 export const USAGE = `usage:
-  catalog-sync                                   run the committer (ICEBERG_CATALOG=rest|glue|s3tables, CATALOG_ENGINE=duckdb|athena)
+  catalog-sync                                   run the committer (ICEBERG_CATALOG=rest|glue, CATALOG_ENGINE=duckdb|athena)
   catalog-sync query "<SQL>" [--format table|csv|json]   time travel: FROM <table> FOR TIMESTAMP AS OF TIMESTAMP '2026-12-01 10:00:00 UTC'
                                                                       or FOR VERSION AS OF <snapshot id>
   catalog-sync report <saved-query> [--format table|csv|json]

@@ -95,9 +95,6 @@ Refuses combinations the schema cannot express, with a message naming the value 
 {{- if and (eq $ice.catalog "glue") (not (regexMatch "^[0-9]{12}$" $ice.warehouse)) -}}
 {{- fail (printf "iceberg.warehouse must be the 12-digit AWS account id that owns the Glue Data Catalog with iceberg.catalog=glue (it is %q)" $ice.warehouse) -}}
 {{- end -}}
-{{- if and (eq $ice.catalog "s3tables") (not (regexMatch "^arn:aws[a-z-]*:s3tables:[a-z0-9-]+:[0-9]{12}:bucket/[a-z0-9-]+$" $ice.warehouse)) -}}
-{{- fail (printf "iceberg.warehouse must be the table bucket ARN (arn:aws:s3tables:<region>:<account>:bucket/<name>) with iceberg.catalog=s3tables (it is %q)" $ice.warehouse) -}}
-{{- end -}}
 {{- end -}}
 
 {{/* Is lag-based scaling on for this service? Deployments then leave `replicas` to the scaler. */}}

@@ -17,7 +17,7 @@ export const LAKE_TABLE_PROPERTIES: Record<string, string> = {
   'write.metadata.previous-versions-max': '50',
 };
 
-/** The REST client for the configured catalog: Iceberg's own server, Glue, or S3 Tables. */
+/** The REST client for the configured catalog: Iceberg's own server or Glue. */
 export function restCatalogFor(settings: IcebergSettings, s3Region: string): RestCatalog {
   const region = settings.region ?? s3Region;
   switch (settings.catalog) {
@@ -29,14 +29,6 @@ export function restCatalogFor(settings: IcebergSettings, s3Region: string): Res
         uri: settings.restUri ?? `https://glue.${region}.amazonaws.com/iceberg`,
         warehouse: settings.warehouse,
         signer: sigv4Signer({ region, service: 'glue' }),
-        timeoutMs: settings.requestTimeoutMs,
-      });
-    case 's3tables':
-      if (!settings.warehouse) throw new PipelineError('CONFIG_INVALID', 'ICEBERG_WAREHOUSE is required when ICEBERG_CATALOG=s3tables. Fix: set ICEBERG_WAREHOUSE to the table bucket ARN (arn:aws:s3tables:<region>:<account>:bucket/<name>).');
-      return new RestCatalog({
-        uri: settings.restUri ?? `https://s3tables.${region}.amazonaws.com/iceberg`,
-        warehouse: settings.warehouse,
-        signer: sigv4Signer({ region, service: 's3tables' }),
         timeoutMs: settings.requestTimeoutMs,
       });
   }

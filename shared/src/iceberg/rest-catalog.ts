@@ -26,13 +26,13 @@ export interface CreateTableRequest {
   properties: Record<string, string>;
 }
 
-/** Signs a request (SigV4 for Glue and S3 Tables); returns the headers to send. */
+/** Signs a request (SigV4 for Glue); returns the headers to send. */
 export type RequestSigner = (request: { method: string; url: URL; headers: Record<string, string>; body: string | undefined }) => Promise<Record<string, string>>;
 
 export interface RestCatalogOptions {
   /** Base URI without `/v1`: `http://127.0.0.1:8181`, `https://glue.us-east-1.amazonaws.com/iceberg`. */
   uri: string;
-  /** Passed to `GET /v1/config`; Glue wants the account id, S3 Tables the table bucket ARN. */
+  /** Passed to `GET /v1/config`; Glue wants the account id. */
   warehouse?: string;
   signer?: RequestSigner;
   /** Per request: a catalog that never answers must not hang a service (default 30 s). */
@@ -43,8 +43,8 @@ export interface RestCatalogOptions {
 /**
  * A small typed client of the Iceberg REST catalog protocol (the OpenAPI spec in Apache Iceberg's
  * `open-api/rest-catalog-open-api.yaml`), the endpoints this project uses and nothing else: the
- * same client talks to Iceberg's own REST server locally and to Glue's and S3 Tables' Iceberg
- * endpoints on AWS (with a SigV4 signer).
+ * same client talks to Iceberg's own REST server locally and to Glue's Iceberg endpoint on
+ * AWS (with a SigV4 signer).
  */
 export class RestCatalog {
   private prefix: string | undefined;

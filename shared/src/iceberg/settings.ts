@@ -1,20 +1,20 @@
 import { z } from 'zod';
 import { envEnum, envInt, envString } from '../config/env-schema.js';
 
-export const ICEBERG_CATALOGS = ['rest', 'glue', 's3tables'] as const;
+export const ICEBERG_CATALOGS = ['rest', 'glue'] as const;
 export type IcebergCatalogKind = (typeof ICEBERG_CATALOGS)[number];
 
 /**
- * `ICEBERG_*`: the catalog the lake's Iceberg tables are committed to. One REST client serves all
- * three: Apache Iceberg's REST catalog (local, compose, or any REST catalog), and on AWS the Glue
- * Data Catalog's and S3 Tables' Iceberg REST endpoints (SigV4-signed, credentials from IRSA).
+ * `ICEBERG_*`: the catalog the lake's Iceberg tables are committed to. One REST client serves
+ * both: Apache Iceberg's REST catalog (local, compose, or any REST catalog), and on AWS the Glue
+ * Data Catalog's Iceberg REST endpoint (SigV4-signed, credentials from IRSA).
  */
 export const icebergSettingsSchema = z.strictObject({
-  catalog: envEnum(ICEBERG_CATALOGS, 'rest (an Iceberg REST catalog at ICEBERG_REST_URI), glue (the Glue Data Catalog) or s3tables (an S3 table bucket)').default('rest'),
-  restUri: envString('base URI of the Iceberg REST catalog (rest), e.g. http://127.0.0.1:8181; glue and s3tables default to the AWS endpoint of ICEBERG_REGION').optional(),
-  warehouse: envString('warehouse passed to the catalog: the AWS account id (glue) or the table bucket ARN (s3tables); optional for rest').optional(),
+  catalog: envEnum(ICEBERG_CATALOGS, 'rest (an Iceberg REST catalog at ICEBERG_REST_URI) or glue (the Glue Data Catalog)').default('rest'),
+  restUri: envString('base URI of the Iceberg REST catalog (rest), e.g. http://127.0.0.1:8181; glue defaults to the AWS endpoint of ICEBERG_REGION').optional(),
+  warehouse: envString('warehouse passed to the catalog: the AWS account id (glue); optional for rest').optional(),
   namespace: envString('namespace (Glue database) of the lake tables').default('spotify_lake'),
-  region: envString('AWS region of the Glue or S3 Tables endpoint (default: S3_REGION)').optional(),
+  region: envString('AWS region of the Glue endpoint (default: S3_REGION)').optional(),
   requestTimeoutMs: envInt('give up on one catalog request after this many ms', 100).default(30_000),
 });
 

@@ -18,10 +18,10 @@ class NodeSha256 {
 }
 
 /**
- * SigV4 for the AWS Iceberg REST endpoints: Glue (`service: glue`) and S3 Tables
- * (`service: s3tables`). Credentials come from the default chain (IRSA on EKS, env, profile).
+ * SigV4 for an AWS Iceberg REST endpoint: Glue's (`service: glue`). Credentials come from the
+ * default chain (IRSA on EKS, env, profile).
  */
-export function sigv4Signer(options: { region: string; service: 'glue' | 's3tables' }): RequestSigner {
+export function sigv4Signer(options: { region: string; service: 'glue' }): RequestSigner {
   const signer = new SignatureV4({ credentials: fromNodeProviderChain(), region: options.region, service: options.service, sha256: NodeSha256 as never });
   return async ({ method, url, headers, body }) => {
     const query: Record<string, string> = {};
