@@ -17,10 +17,14 @@ import { startOpsServer, type OpsServer } from '@spotify-pipeline/shared/metrics
 import { retry } from '@spotify-pipeline/shared/retry';
 import { createS3Client } from '@spotify-pipeline/shared/s3';
 import { pipelineTopics, toKafkaHeaders } from '@spotify-pipeline/shared/schemas';
+import { GlueClient } from '@aws-sdk/client-glue';
+import { Counter } from '@spotify-pipeline/shared/metrics';
 import { LAKE_TABLES } from '@spotify-pipeline/shared/schemas';
 import { buildBackend, type Backend } from './backend.js';
 import { TableCommitter } from './commit/table-committer.js';
 import type { Config } from './config.js';
+import { CrawlTrigger } from './crawler/crawl-trigger.js';
+import { GlueCrawler } from './crawler/glue-crawler.js';
 import { Janitor } from './maintenance/janitor.js';
 import { Reconciler } from './reconcile/reconciler.js';
 import { CatalogSync } from './sync/catalog-sync.js';
@@ -62,6 +66,8 @@ export function buildApp(config: Config, { logger, registry, faults }: ServiceCo
     await flush(producer!, 30_000);
   };
 
+  let crawls: CrawlTrigger | undefined;
+
   async function runLoop(sync: CatalogSync, janitor: Janitor): Promise<void> {
     let nextCleanMs = config.catalog.janitorIntervalMs > 0 ? Date.now() + Math.min(config.catalog.janitorIntervalMs, 60_000) : Infinity;
     while (!controller.signal.aborted) {
@@ -78,6 +84,7 @@ export function buildApp(config: Config, { logger, registry, faults }: ServiceCo
           await sync.rewind().catch((rewindErr: unknown) => logger.warn({ err: rewindErr }, 'RewindFailed'));
         },
       });
+      crawls?.maybeStart();
       // Storage upkeep only while caught up: an idle poll means no manifest is waiting here.
       if (handled === 0 && Date.now() >= nextCleanMs) {
         nextCleanMs = Date.now() + config.catalog.janitorIntervalMs;
@@ -96,6 +103,16 @@ export function buildApp(config: Config, { logger, registry, faults }: ServiceCo
       s3 = createS3Client(config.s3);
       backend = await buildBackend(config, s3);
       for (const table of LAKE_TABLES) await backend.lake.ensureTable(table);
+      if (config.crawler.name && config.crawler.roleArn) {
+        const crawler = new GlueCrawler(
+          new GlueClient({ region: config.iceberg.region ?? config.s3.region }),
+          { name: config.crawler.name, roleArn: config.crawler.roleArn, database: config.crawler.database ?? config.iceberg.namespace, tableLocations: LAKE_TABLES.map((t) => backend!.lake.location(t.name)) },
+          { logger: logger.child({ component: 'crawler' }), waitTimeoutMs: config.crawler.waitTimeoutMs },
+        );
+        await crawler.ensure();
+        const counter = new Counter({ name: 'pipeline_catalog_sync_crawls_total', help: 'Glue crawls of the Iceberg tables by final status', labelNames: ['status'], registers: [registry] });
+        crawls = new CrawlTrigger(crawler, { minIntervalMs: config.crawler.minIntervalMs, crawls: counter, logger: logger.child({ component: 'crawler' }) });
+      }
       const admin = KafkaAdmin.create(config.kafka, 'catalog-sync-admin');
       try {
         await admin.ensureTopics(pipelineTopics(config.topics));
@@ -121,6 +138,7 @@ export function buildApp(config: Config, { logger, registry, faults }: ServiceCo
         batchSize: config.catalog.pollBatchSize,
         metrics,
         logger: logger.child({ component: 'sync' }),
+        ...(crawls ? { onCommitted: () => crawls!.committed() } : {}),
       });
       const janitor = new Janitor({
         ...common,
@@ -141,6 +159,7 @@ export function buildApp(config: Config, { logger, registry, faults }: ServiceCo
           { name: 'readiness off', run: () => void (ready = false) },
           { name: 'stop polling', run: () => controller.abort() },
           { name: 'finish the batch in flight', run: () => loop },
+          { name: 'crawl in flight', run: () => crawls?.drain() },
           { name: 'leave the group', run: () => (consumer ? closeConsumer(consumer) : undefined) },
           { name: 'close DLQ producer', run: () => (producer ? disconnect(producer) : undefined) },
           { name: 'close the query engine', run: () => backend?.close() },

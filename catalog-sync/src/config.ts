@@ -10,6 +10,7 @@ import {
   topicSettingsSchema,
   type Env,
 } from '@spotify-pipeline/shared/config';
+import { PipelineError } from '@spotify-pipeline/shared/errors';
 import { icebergSettingsSchema } from '@spotify-pipeline/shared/iceberg';
 import { kafkaSettingsSchema } from '@spotify-pipeline/shared/kafka';
 import { s3SettingsSchema } from '@spotify-pipeline/shared/s3';
@@ -30,6 +31,19 @@ export const catalogSettingsSchema = z.strictObject({
   snapshotMinKeep: envInt('keep at least this many of the newest snapshots whatever their age', 1).default(20),
   orphanMinAgeMs: envInt('delete files no retained snapshot references only once older than this, in ms (protects writes in flight)', 60_000).default(3 * 86_400_000),
   janitorIntervalMs: envInt('how often snapshots are expired and unreferenced files deleted, in ms (0 = never)').default(3_600_000),
+});
+
+/**
+ * `CRAWLER_*`: an optional Glue crawler with an Iceberg target. With a REST catalog other than
+ * Glue, it registers the lake's tables in a Glue database so Athena can read them; with
+ * ICEBERG_CATALOG=glue the tables are in Glue already and no crawler is needed.
+ */
+export const crawlerSettingsSchema = z.strictObject({
+  name: envString('Glue crawler name; set it to keep a crawler with an Iceberg target on the lake tables (off when unset)').optional(),
+  roleArn: envString('IAM role the crawler assumes (s3:GetObject on the tables, glue:* on the database); required with CRAWLER_NAME').optional(),
+  database: envString('Glue database the crawler registers the tables in (default: ICEBERG_NAMESPACE)').optional(),
+  minIntervalMs: envInt('start a crawl at most this often after commits, in ms', 60_000).default(900_000),
+  waitTimeoutMs: envInt('how long to wait for one crawl to finish, in ms', 1000).default(900_000),
 });
 
 /** `ATHENA_*`: where Athena runs the saved queries. */
@@ -53,6 +67,7 @@ export const configSchema = z.strictObject({
   topics: topicSettingsSchema.prefault({}),
   storage: storageSettingsSchema.prefault({}),
   catalog: catalogSettingsSchema.prefault({}),
+  crawler: crawlerSettingsSchema.prefault({}),
   athena: athenaSettingsSchema.prefault({}),
   local: localSettingsSchema.prefault({}),
   http: httpSettingsSchema.prefault({ port: '9464' }),
@@ -66,7 +81,11 @@ export const cliConfigSchema = configSchema.omit({ kafka: true, http: true });
 export type CliConfig = z.output<typeof cliConfigSchema>;
 
 export function readConfig(env: Env): Config {
-  return loadConfig(configSchema, env);
+  const config = loadConfig(configSchema, env);
+  if (config.crawler.name && !config.crawler.roleArn) {
+    throw new PipelineError('CONFIG_INVALID', 'Invalid configuration: CRAWLER_ROLE_ARN is required when CRAWLER_NAME is set. Fix: set CRAWLER_ROLE_ARN to the IAM role the crawler assumes, or unset CRAWLER_NAME.');
+  }
+  return config;
 }
 
 export function readCliConfig(env: Env): CliConfig {

@@ -28,6 +28,8 @@ export interface CatalogSyncDeps {
   batchSize: number;
   metrics: SyncMetrics;
   logger: Logger;
+  /** Called after a batch that committed at least one snapshot (the crawler trigger listens). */
+  onCommitted?: () => void;
 }
 
 /**
@@ -92,6 +94,7 @@ export class CatalogSync {
 
     // Per manifest-topic partition, the first offset the tables could not take yet (a compaction read in part).
     const stops = new Map<string, number>();
+    let snapshots = 0;
     for (const [table, manifests] of byTable) {
       const result = await this.deps.committer.commit(table, manifests);
       for (const s of result.plan.stops) stops.set(`${s.topic}:${s.partition}`, Math.min(stops.get(`${s.topic}:${s.partition}`) ?? Infinity, s.offset));
@@ -99,6 +102,7 @@ export class CatalogSync {
         if (s.invalid) for (const m of s.manifests) await this.reject(batch.origin.get(m.manifest)!, 'RECORD_INVALID', s.reason);
         else logger.warn({ table, reason: s.reason, keys: s.manifests.map((m) => m.manifest.key) }, 'CompactionSuperseded');
       }
+      snapshots += result.snapshots.length;
       for (const snapshot of result.snapshots) {
         metrics.commits.inc({ table, operation: snapshot.operation });
         metrics.commitSeconds.observe({ table }, snapshot.latencyMs / 1000);
@@ -126,6 +130,7 @@ export class CatalogSync {
       const [topic, partition] = [key.slice(0, key.lastIndexOf(':')), Number(key.slice(key.lastIndexOf(':') + 1))];
       await seek(consumer, { topic, partition, offset });
     }
+    if (snapshots > 0) this.deps.onCommitted?.();
     for (const m of accepted) metrics.manifests.inc({ topic: this.deps.topics.lakeFiles, operation: m.operation });
     if (batch.staged.length > 0) metrics.manifests.inc({ topic: this.deps.topics.stagedFiles, operation: 'staged' }, batch.staged.length);
     this.exportCompleteness(state);
