@@ -14,7 +14,7 @@ type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-exp
 const ICEBERG_SERVICES = ['etl-worker', 'catalog-sync'];
 
 /** Settings of the Hive-folder lake that no service reads any more: left in, they would be silently ignored. */
-const REMOVED_VARIABLE = /^(CATALOG_MODE|CATALOG_DATABASE|CATALOG_DOCUMENT_KEY|CATALOG_PROJECTION_FIRST_DAY|CRAWLER_\w+)$/;
+const REMOVED_VARIABLE = /^(CATALOG_MODE|CATALOG_DATABASE|CATALOG_DOCUMENT_KEY|CATALOG_PROJECTION_FIRST_DAY|CRAWLER_UPDATE_BEHAVIOR|CRAWLER_DELETE_BEHAVIOR)$/;
 
 /**
  * The compose file against the compose specification's JSON schema (dclint, with the style-only

@@ -43,8 +43,8 @@ Refuses combinations the schema cannot express, with a message naming the value 
 {{- define "pipeline.checkService" -}}
 {{- $root := index . 0 -}}{{- $key := index . 1 -}}{{- $svc := index . 2 -}}
 {{- range $name, $_ := $svc.env -}}
-{{- if or (has $name (list "CATALOG_MODE" "CATALOG_DATABASE" "CATALOG_DOCUMENT_KEY" "CATALOG_PROJECTION_FIRST_DAY")) (hasPrefix "CRAWLER_" $name) -}}
-{{- fail (printf "services.%s.env.%s no longer exists: the lake is Iceberg tables now, so there are no partitions to register, project or crawl. Set the top-level iceberg.* values (catalog glue, warehouse = the account id, namespace = the Glue database) and services.catalog.env.CATALOG_ENGINE (duckdb or athena); see docs/deploy.md" $key $name) -}}
+{{- if has $name (list "CATALOG_MODE" "CATALOG_DATABASE" "CATALOG_DOCUMENT_KEY" "CATALOG_PROJECTION_FIRST_DAY" "CRAWLER_UPDATE_BEHAVIOR" "CRAWLER_DELETE_BEHAVIOR") -}}
+{{- fail (printf "services.%s.env.%s no longer exists: the lake is Iceberg tables now, so there are no partitions to register or project (an optional crawler with an Iceberg target is CRAWLER_NAME/CRAWLER_ROLE_ARN). Set the top-level iceberg.* values (catalog glue, warehouse = the account id, namespace = the Glue database) and services.catalog.env.CATALOG_ENGINE (duckdb or athena); see docs/deploy.md" $key $name) -}}
 {{- end -}}
 {{- if hasPrefix "ICEBERG_" $name -}}
 {{- fail (printf "services.%s.env.%s: set it through the top-level iceberg.* values, which etl-worker and catalog-sync share (both must talk to the same catalog)" $key $name) -}}
