@@ -4,15 +4,21 @@
  * measured in the same run on the same events, is the broker alone: produce → read_committed consume.
  *
  *   node --import tsx bench/src/freshness.ts   (BENCH_FRESHNESS_SECONDS=90, BENCH_FRESHNESS_RATE=200)
+ *
+ * Uses the local Kafka, S3 server and Iceberg REST catalog of TESTKIT_STATE_DIR (started if absent),
+ * or KAFKA_BROKERS, S3_ENDPOINT and ICEBERG_REST_URI when set; the services run from dist.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DuckDbEngine, EmbeddedCatalog, FileMirror } from '@spotify-pipeline/catalog-sync/local';
+import { DuckDbEngine, FileMirror } from '@spotify-pipeline/catalog-sync/local';
+import { LakeCatalog, RestCatalog, S3FileIO, TableReader } from '@spotify-pipeline/shared/iceberg';
 import { closeConsumer, consumeBatch, createConsumer, KafkaAdmin } from '@spotify-pipeline/shared/kafka';
 import { createS3Client, ensureBucket } from '@spotify-pipeline/shared/s3';
-import { ServiceProcess, stackEnv, startKafka, startS3, uniqueName, type ServiceName } from '@spotify-pipeline/testkit';
+import { ServiceProcess, stackEnv, startIcebergCatalog, startKafka, startS3, uniqueName, type ServiceName } from '@spotify-pipeline/testkit';
 import { peakRssMb, reportResult } from './lib/bench-result.js';
+import { deleteBucket } from './lib/buckets.js';
+import { benchNamespace, dropNamespace } from './lib/iceberg-lake.js';
 
 const SECONDS = Number(process.env.BENCH_FRESHNESS_SECONDS ?? 90);
 const RATE = Number(process.env.BENCH_FRESHNESS_RATE ?? 200);
@@ -26,6 +32,7 @@ function percentile(sorted: number[], p: number): number {
 
 async function main(): Promise<void> {
   const [kafka, s3Endpoint] = await Promise.all([startKafka(), startS3()]);
+  const catalog = await startIcebergCatalog(s3Endpoint);
   const work = mkdtempSync(join(tmpdir(), 'bench-freshness-'));
   const prefix = uniqueName('fresh');
   const topics = {
@@ -37,12 +44,13 @@ async function main(): Promise<void> {
     TOPICS_PARTITIONS: '3',
   };
   const lakeBucket = `${prefix}-lake`;
+  const namespace = benchNamespace('fresh');
   const s3 = createS3Client(s3Endpoint.settings);
   await ensureBucket(s3, `${prefix}-staging`);
   await ensureBucket(s3, lakeBucket);
   const env: NodeJS.ProcessEnv = {
     PATH: process.env.PATH,
-    ...stackEnv(kafka, s3Endpoint),
+    ...stackEnv(kafka, s3Endpoint, { catalog }),
     ...topics,
     STORAGE_STAGING_BUCKET: `${prefix}-staging`,
     STORAGE_LAKE_BUCKET: lakeBucket,
@@ -57,7 +65,7 @@ async function main(): Promise<void> {
     ETL_TRANSACTIONAL_ID: `${prefix}-etl`,
     ETL_COMPACTION_GROUP_ID: `${prefix}-compactor`,
     ETL_TRACKS_GROUP_ID: `${prefix}-tracks`,
-    CATALOG_MODE: 'local',
+    ICEBERG_NAMESPACE: namespace,
     CATALOG_GROUP_ID: `${prefix}-catalog`,
     CATALOG_POLL_IDLE_MS: '200',
     LOCAL_CACHE_DIR: join(work, 'catalog-cache'),
@@ -87,11 +95,14 @@ async function main(): Promise<void> {
   const readableAt = new Map<string, number>();
   const addedLatencies: number[] = [];
   const seen = new Set<string>();
-  const engine = await DuckDbEngine.create(new EmbeddedCatalog(s3, lakeBucket, '_catalog/catalog.json'), new FileMirror(s3, lakeBucket, join(work, 'bench-cache')));
+  const io = new S3FileIO(s3);
+  const lake = new LakeCatalog(new RestCatalog({ uri: catalog.uri }), namespace, lakeBucket);
+  const engine = await DuckDbEngine.create(lake, new TableReader(io), new FileMirror(io, join(work, 'bench-cache')));
   const began = Date.now();
   const measureFrom = began + WARMUP_MS;
   const stopProducingAt = began + WARMUP_MS + SECONDS * 1000;
   let lastLakePoll = 0;
+  let lastLakeError: unknown;
   try {
     while (Date.now() < stopProducingAt + 60_000) {
       for (const message of await consumeBatch(reader, 1_000)) {
@@ -106,7 +117,11 @@ async function main(): Promise<void> {
         lastLakePoll = Date.now();
         const fresh = await engine
           .query(`select event_id, epoch_ms(ts) as ts_ms from listening_events where offline = false and ts >= to_timestamp(${measureFrom / 1000})`)
-          .catch(() => ({ rows: [] as Array<Record<string, unknown>> }));
+          .catch((err: unknown) => {
+            // Until the first commit the table is empty or absent; a failure that lasts is reported at the end.
+            lastLakeError = err;
+            return { rows: [] as Array<Record<string, unknown>> };
+          });
         const now = Date.now();
         for (const row of fresh.rows) {
           const id = String(row.event_id);
@@ -128,7 +143,11 @@ async function main(): Promise<void> {
       await service.stop().catch(() => service.kill9());
       service.close();
     }
-    rmSync(work, { recursive: true, force: true });
+    // The services' logs are kept when the lake stayed empty: they say why.
+    if (lakeLatencies.length > 0) rmSync(work, { recursive: true, force: true });
+  }
+  if (lakeLatencies.length === 0) {
+    throw new Error(`no event became queryable in the lake (last query error: ${lastLakeError === undefined ? 'none' : String(lastLakeError)}); service logs in ${work}`);
   }
   kafkaLatencies.sort((a, b) => a - b);
   lakeLatencies.sort((a, b) => a - b);
@@ -142,7 +161,7 @@ async function main(): Promise<void> {
   console.log(`added by the pipeline (readable in Kafka → queryable in the lake): p50 ${seconds(a50)} s, p99 ${seconds(a99)} s`);
   reportResult({
     name: 'end-to-end freshness: event produced → row queryable',
-    description: `Steady ${RATE} events/s for ${SECONDS} s through producer → sink → ETL → catalog (local engine), each service its own process; the lake is polled every second. Latencies in seconds from the event's time (the simulator emits plays when they end; lower is better); the baseline is the same events read straight from the broker, so the ratio is lake freshness over broker freshness.`,
+    description: `Steady ${RATE} events/s for ${SECONDS} s through producer → sink → ETL → catalog-sync (Iceberg commits to the REST catalog), read back with the local engine, each service its own process; the lake is polled every second. Latencies in seconds from the event's time (the simulator emits plays when they end; lower is better); the baseline is the same events read straight from the broker, so the ratio is lake freshness over broker freshness.`,
     baselineLabel: 'broker alone (read_committed consumer)',
     figures: [
       { metric: 'freshness p50 (s)', value: seconds(l50), baseline: seconds(k50), ratio: Math.round((l50 / Math.max(1, k50)) * 10) / 10 },
@@ -156,6 +175,10 @@ async function main(): Promise<void> {
       'peak RSS is the benchmark driver (it runs DuckDB for the queries); each service runs in its own process',
     ],
   });
+  await dropNamespace(lake.rest, namespace).catch((err: unknown) => console.warn(`namespace ${namespace} left in the catalog: ${String(err)}`));
+  for (const bucket of [`${prefix}-staging`, lakeBucket]) await deleteBucket(s3, bucket);
+  s3.destroy();
+  await catalog.stop();
   await Promise.all([kafka.stop(), s3Endpoint.stop()]);
 }
 

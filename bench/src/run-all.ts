@@ -1,14 +1,14 @@
 /**
  * `npm run bench`: runs every benchmark in bench/src (each in its own process, against one shared
- * Kafka + S3 stack) and writes bench/RESULTS.md from their BENCH_RESULT lines. The file is produced
- * by this command only; nothing in it is typed by hand.
+ * stack: Kafka, S3 and the Iceberg REST catalog; Trino is not needed) and writes bench/RESULTS.md
+ * from their BENCH_RESULT lines. The file is produced by this command only; nothing in it is typed by hand.
  */
 import { spawn } from 'node:child_process';
 import { readdirSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem, type as osType, release } from 'node:os';
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
-import { stackEnv, startKafka, startS3 } from '@spotify-pipeline/testkit';
+import { stackEnv, startIcebergCatalog, startKafka, startS3 } from '@spotify-pipeline/testkit';
 import { RESULT_PREFIX, type BenchResult } from './lib/bench-result.js';
 
 const BENCH_DIR = __dirname.endsWith('dist') ? join(__dirname, '..', 'src') : __dirname;
@@ -76,13 +76,15 @@ async function main(): Promise<number> {
   const files = benchmarks(process.argv.slice(2));
   const kafka = await startKafka({ owner: 'cli' });
   const s3 = await startS3({ owner: 'cli' });
-  const env = { ...process.env, ...stackEnv(kafka, s3) };
+  const catalog = await startIcebergCatalog(s3, { owner: 'cli' });
+  const env = { ...process.env, ...stackEnv(kafka, s3, { catalog }) };
   const results: Array<{ file: string; result?: BenchResult; code: number | null }> = [];
   for (const file of files) {
     console.log(`\n=== ${file} ===`);
     const { result, code } = await runOne(file, env);
     results.push({ file, result, code });
   }
+  await catalog.stop();
   await Promise.all([kafka.stop(), s3.stop()]);
   const out = join(BENCH_DIR, '..', 'RESULTS.md');
   writeFileSync(out, render(results));
