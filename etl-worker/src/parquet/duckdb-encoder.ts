@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { PipelineError } from '@spotify-pipeline/shared/errors';
+import { EngineRejectedInput } from './engine-rejection.js';
 import type { DataFileMetrics } from '@spotify-pipeline/shared/schemas';
 import { copyToHourPartitions, HOUR_KEY_COLUMN, listeningEventsSelect, TRACK_DURATIONS_TABLE, type ExtraColumn, sqlString } from '../transform/listening-events-sql.js';
 import type { ColumnFields } from './copy-options.js';
@@ -139,9 +140,29 @@ export class DuckDbEncoder {
       });
     } catch (err) {
       if (err instanceof PipelineError) throw err;
-      throw new PipelineError('INTERNAL', `Parquet encoding failed: ${(err as Error).message}`, { cause: err });
+      // DuckDB itself refused the lines (our own checks throw PipelineErrors above): the caller isolates them.
+      throw new EngineRejectedInput((err as Error).message, err);
     } finally {
       if (!spooled) await rm(ndjsonPath, { force: true });
+    }
+  }
+
+  /**
+   * Encodes `lines` into a scratch folder and throws it away: only whether DuckDB accepts them
+   * counts (EngineRejectedInput if not). Used to isolate the lines of an object DuckDB refused.
+   */
+  async probe(lines: readonly string[], extras: ExtraColumn[], fields: ColumnFields): Promise<void> {
+    const dir = this.tempPath('.probe');
+    const ndjsonPath = this.tempPath('.ndjson');
+    await writeFile(ndjsonPath, lines.join('\n'));
+    try {
+      const sql = copyToHourPartitions(listeningEventsSelect(ndjsonPath, extras, true), dir, { rowGroupRows: this.options.rowGroupRows, fields });
+      await this.freeLane().run((connection) => connection.runAndReadAll(sql));
+    } catch (err) {
+      if (err instanceof PipelineError) throw err;
+      throw new EngineRejectedInput((err as Error).message, err);
+    } finally {
+      await Promise.all([rm(ndjsonPath, { force: true }), rm(dir, { recursive: true, force: true })]);
     }
   }
 

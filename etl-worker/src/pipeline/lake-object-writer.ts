@@ -1,12 +1,13 @@
-import { rm } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
 import { gzipSync } from 'node:zlib';
 import type { Logger } from 'pino';
 import { PipelineError } from '@spotify-pipeline/shared/errors';
 import { toKafkaHeaders, LISTENING_EVENTS_COLUMNS, LISTENING_EVENTS_TABLE, type LakeFileManifest } from '@spotify-pipeline/shared/schemas';
 import type { OutgoingRecord } from '@spotify-pipeline/shared/kafka';
 import type { EtlMetrics } from '../metrics.js';
-import { fieldsOf } from '../parquet/copy-options.js';
+import { fieldsOf, type ColumnFields } from '../parquet/copy-options.js';
 import type { DuckDbEncoder } from '../parquet/duckdb-encoder.js';
+import { EngineRejectedInput, isolateRejectedLines, LinesRejectedByEngine } from '../parquet/engine-rejection.js';
 import { putFile, type LakeStore } from '../sink/lake-store.js';
 import { MemorySchemaCatalog } from '../sink/memory-schema-catalog.js';
 import { TableSchemas } from '../sink/table-schemas.js';
@@ -62,6 +63,25 @@ export class LakeObjectWriter {
     this.schemas = options.schemas ?? new TableSchemas(new MemorySchemaCatalog(), logger);
   }
 
+  /**
+   * Encodes the object's valid lines; when DuckDB refuses them, finds the lines it refuses (by
+   * bisection) and reports them, so the object is prepared again with those lines quarantined
+   * instead of failing as a whole on every retry.
+   */
+  private async encodeOrIsolate(prepared: PreparedObject, input: Parameters<DuckDbEncoder['encodeListeningEventsByHour']>[0], dir: string, fields: ColumnFields) {
+    try {
+      return await this.encoder.encodeListeningEventsByHour(input, prepared.extras, dir, fields);
+    } catch (err) {
+      if (!(err instanceof EngineRejectedInput)) throw err;
+      const lines = prepared.validLinesPath ? (await readFile(prepared.validLinesPath, 'utf8')).split('\n').filter((l) => l.length > 0) : prepared.lines;
+      const rejected = await isolateRejectedLines(lines, (chunk) => this.encoder.probe(chunk, prepared.extras, fields));
+      this.logger.warn({ staged: prepared.manifest.key, lines: lines.length, rejected: rejected.size, reason: err.message }, 'EngineRejectedLinesIsolated');
+      // Refused whole, yet no line alone: nothing to quarantine line by line; the object is poison.
+      if (rejected.size === 0) throw err;
+      throw new LinesRejectedByEngine(prepared.manifest.key, rejected);
+    }
+  }
+
   /** Staged objects this writer encodes at once (the encoder's DuckDB connections). */
   get parallelWrites(): number {
     return this.encoder.parallelWrites;
@@ -95,7 +115,7 @@ export class LakeObjectWriter {
         // New columns reach the table before any file holding them: ids and types are the table's.
         const tableFields = await this.schemas.fields(LISTENING_EVENTS_TABLE, [...LISTENING_EVENTS_COLUMNS, ...prepared.extras]);
         const fields = fieldsOf(tableFields, listeningEventColumnNames(prepared.extras));
-        const files = await this.encoder.encodeListeningEventsByHour(input, prepared.extras, dir, fields);
+        const files = await this.encodeOrIsolate(prepared, input, dir, fields);
         this.metrics.parquetWrite.observe((performance.now() - started) / 1000);
         for (const bucket of prepared.buckets) {
           const file = files.find((f) => f.dt === bucket.partition.dt && f.hour === bucket.partition.hour);

@@ -1,4 +1,5 @@
 import type { StagedFileManifest } from '@spotify-pipeline/shared/schemas';
+import { LinesRejectedByEngine } from '../parquet/engine-rejection.js';
 import type { LakeObjectWriter, ObjectOutcome } from './lake-object-writer.js';
 import type { PreparedObject, StagedObjectPreparer } from './staged-object-preparer.js';
 
@@ -33,11 +34,40 @@ export async function prepareAndWrite(
       // Starts after the previous write started and once a connection is free (the write `parallel` back ended).
       const start = Promise.all([previousStart, writes[writes.length - parallel]?.catch(ignore)]);
       previousStart = start;
-      writes.push(start.then(() => writer.write(prepared)));
+      writes.push(start.then(() => writeIsolating(manifest, prepared, preparer, writer, options)));
     }
   } finally {
     // Never leave a write running unobserved when an earlier step failed.
     await Promise.allSettled(writes);
   }
   return Promise.all(writes);
+}
+
+/** Rounds of "the engine refused these lines, prepare again without them" before the object counts as poison. */
+const MAX_ISOLATION_ROUNDS = 3;
+
+/**
+ * Writes a prepared object; when the Parquet engine refuses some of its lines, prepares the object
+ * again with exactly those lines quarantined (`engine_rejected`) and writes that: one bad line never
+ * fails its whole object, let alone on every retry.
+ */
+async function writeIsolating(
+  manifest: StagedFileManifest,
+  first: PreparedObject,
+  preparer: StagedObjectPreparer,
+  writer: LakeObjectWriter,
+  options: OverlapOptions,
+): Promise<ObjectOutcome> {
+  const refused = new Map<string, string>();
+  let prepared = first;
+  for (let round = 1; ; round++) {
+    try {
+      return await writer.write(prepared);
+    } catch (err) {
+      if (!(err instanceof LinesRejectedByEngine) || round >= MAX_ISOLATION_ROUNDS) throw err;
+      for (const [line, message] of err.rejected) refused.set(line, message);
+      const run = () => preparer.prepare(manifest, refused);
+      prepared = await (options.prepare ? options.prepare(manifest, run) : run());
+    }
+  }
 }

@@ -89,13 +89,17 @@ export class StagedObjectPreparer {
     private readonly extraTypes: ExtraColumnTypes = new ExtraColumnTypes(new Set(LISTENING_EVENTS_COLUMNS.map((c) => c.name))),
   ) {}
 
-  async prepare(manifest: StagedFileManifest): Promise<PreparedObject> {
+  /**
+   * `engineRejected`: lines (exact text) the Parquet engine refused in an earlier attempt, with its
+   * message; they are quarantined as `engine_rejected` this time (see LinesRejectedByEngine).
+   */
+  async prepare(manifest: StagedFileManifest, engineRejected?: ReadonlyMap<string, string>): Promise<PreparedObject> {
     const spool = this.spoolPath?.();
     try {
       // With a spool, ids are remembered as hashes; a repeated hash means "validate it all again,
       // exactly", from the spooled copy (see event-id-filter.ts). Without one there is no second read.
-      let pass = await this.validatePass(manifest, (onLines) => readStagedLines(this.source, manifest, onLines, spool), spool === undefined, spool ? this.firstPassIds() : new ExactEventIds());
-      if (pass.unsure && spool) pass = await this.validatePass(manifest, (onLines) => readSpooledLines(spool, onLines), false, new ExactEventIds());
+      let pass = await this.validatePass(manifest, (onLines) => readStagedLines(this.source, manifest, onLines, spool), spool === undefined, spool ? this.firstPassIds() : new ExactEventIds(), engineRejected);
+      if (pass.unsure && spool) pass = await this.validatePass(manifest, (onLines) => readSpooledLines(spool, onLines), false, new ExactEventIds(), engineRejected);
       let validLinesPath = spool;
       // A line that is not valid UTF-8 was validated as decoded (U+FFFD for the bad bytes); DuckDB
       // would refuse the raw file, and the object would fail on every retry. The filtered copy
@@ -127,7 +131,7 @@ export class StagedObjectPreparer {
   }
 
   /** One read of the object's lines: validate, de-duplicate, bucket. */
-  private async validatePass(manifest: StagedFileManifest, read: LineSource, keepLines: boolean, ids: EventIdFilter): Promise<ValidationPass> {
+  private async validatePass(manifest: StagedFileManifest, read: LineSource, keepLines: boolean, ids: EventIdFilter, engineRejected?: ReadonlyMap<string, string>): Promise<ValidationPass> {
     const { source } = manifest;
     const contiguous = manifest.record_count === source.last_offset - source.first_offset + 1;
     const pass: ValidationPass = { lines: [], dropped: new Set(), rejected: [], buckets: new Map(), extras: new Map(), duplicateCount: 0, lineCount: 0, unsure: false, invalidUtf8: false };
@@ -139,6 +143,11 @@ export class StagedObjectPreparer {
 
     const apply = (line: string, verdict: LineSummary): void => {
       const lineIndex = pass.lineCount++;
+      const refused = engineRejected?.get(line);
+      if (refused !== undefined) {
+        reject('engine_rejected', refused, line, lineIndex);
+        return;
+      }
       if (!verdict.ok) {
         reject(verdict.reason, verdict.message, line, lineIndex);
         return;

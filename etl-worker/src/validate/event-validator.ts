@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { DERIVED_LISTENING_COLUMNS, LISTENING_EVENTS_TABLE, listeningEventV1 } from '@spotify-pipeline/shared/schemas';
 import { partitionFieldOf } from '../pipeline/lake-keys.js';
 import { CanonicalLineMatcher } from './canonical-line-matcher.js';
+import { hasLoneSurrogate, topLevelKeyCount } from './json-text-checks.js';
 import type { RejectReason } from './reasons.js';
 
 type JsonType = 'string' | 'number' | 'integer' | 'boolean' | 'null' | 'object' | 'array';
@@ -111,6 +112,8 @@ export class EventValidator implements LineChecker {
       return { ok: false, reason: 'not_object', message: `a ${jsonTypeOf(event)}, not an object` };
     }
     const record = event as Record<string, unknown>;
+    const textProblem = textProblemOf(line, record);
+    if (textProblem) return textProblem;
     for (const [name, normalise] of Object.entries(FIELD_NORMALISERS)) {
       const value = record[name];
       if (typeof value === 'string') record[name] = normalise(value);
@@ -122,6 +125,9 @@ export class EventValidator implements LineChecker {
       const value = record[name];
       if (value === null) continue;
       const type = extraColumnType(value);
+      if ((type === 'bigint' && !Number.isSafeInteger(value)) || (type === 'double' && !Number.isFinite(value))) {
+        return { ok: false, reason: 'number_out_of_range', message: `field ${name.slice(0, 64)} is ${String(value).slice(0, 32)}, beyond what a BIGINT or DOUBLE column holds exactly` };
+      }
       if (!type || !COLUMN_NAME.test(name) || RESERVED_NAMES.has(name)) {
         return { ok: false, reason: 'unsupported_field', message: `unknown field ${name.slice(0, 64)} (${jsonTypeOf(value)}) cannot become a column` };
       }
@@ -152,6 +158,22 @@ export class EventValidator implements LineChecker {
     const error = this.validate.errors?.[0];
     return { ok: false, reason: 'schema_invalid', message: `${error?.instancePath || '/'} ${error?.message ?? 'invalid'}` };
   }
+}
+
+/**
+ * What JSON.parse accepts but the Parquet engine refuses: a repeated key (JSON.parse keeps the last
+ * silently) or a lone surrogate in a key or a string value.
+ */
+function textProblemOf(line: string, record: Record<string, unknown>): LineVerdict | undefined {
+  const keys = Object.keys(record);
+  if (topLevelKeyCount(line) !== keys.length) return { ok: false, reason: 'duplicate_key', message: 'a key appears more than once in the object' };
+  for (const key of keys) {
+    const value = record[key];
+    if (hasLoneSurrogate(key) || (typeof value === 'string' && hasLoneSurrogate(value))) {
+      return { ok: false, reason: 'invalid_text', message: `field ${key.slice(0, 64)} holds a lone UTF-16 surrogate (half of a character)` };
+    }
+  }
+  return undefined;
 }
 
 function extraColumnType(value: unknown): ExtraColumnType | undefined {

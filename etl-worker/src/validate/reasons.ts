@@ -17,6 +17,14 @@ export const REJECT_REASONS = {
   unsupported_field: 'RECORD_SCHEMA_BREAKING',
   /** The staged object's format is one this worker does not read. */
   unsupported_format: 'RECORD_INVALID',
+  /** A key appears twice in the object: JSON.parse keeps the last, DuckDB refuses the whole file. */
+  duplicate_key: 'RECORD_INVALID',
+  /** A string holds a lone UTF-16 surrogate (`"\ud83d"`, half an emoji): not text, refused by every Parquet writer. */
+  invalid_text: 'RECORD_INVALID',
+  /** A number no column type holds exactly: an integer beyond ±2^53, or an infinite double (`1e999`). */
+  number_out_of_range: 'RECORD_INVALID',
+  /** Valid by every rule here, yet the Parquet engine refused the line (found by bisecting the object). */
+  engine_rejected: 'RECORD_INVALID',
 } as const satisfies Record<string, ErrorCode>;
 
 export type RejectReason = keyof typeof REJECT_REASONS;

@@ -63,6 +63,27 @@ describe('staged object → lake files (no network)', () => {
     return { schemas, preparer: new StagedObjectPreparer(source, new EventValidator(), undefined, undefined, types), writer: writer(schemas) };
   }
 
+  it('when DuckDB refuses lines our checks let through, quarantines exactly those as engine_rejected and writes the rest', async () => {
+    // A checker that lets everything through stands in for a validator gap: the engine is the last line of defence.
+    const lenient = { checkLines: (lines: string[]) => lines.map((line) => ({ ok: true as const, eventId: (JSON.parse(line) as { event_id: string }).event_id, ts: (JSON.parse(line) as { ts: string }).ts, extras: null })) };
+    const good = Array.from({ length: 40 }, (_, i) => JSON.stringify(listeningEvent(900 + i, { ts: '2026-11-20T12:00:00Z' })));
+    const poisoned = [
+      good[3]!.replace(/"track_name":"[^"]*"/, '"track_name":"Song \\ud83d"'),
+      good[29]!.replace(/"platform":"[^"]*"/, '"platform":"ios","platform":"android"'),
+    ];
+    const lines = good.map((line, i) => (i === 3 ? poisoned[0]! : i === 29 ? poisoned[1]! : line));
+    const manifest = stage(lines, 5_000);
+    const [outcome] = await prepareAndWrite([manifest], new StagedObjectPreparer(source, lenient), writer());
+    const adds = outcome!.manifests.filter((m) => m.operation === 'add');
+    expect(adds.reduce((n, m) => n + m.row_count, 0)).toBe(38);
+    const quarantine = outcome!.manifests.filter((m) => m.operation === 'quarantine');
+    expect(quarantine.map((m) => [m.key.includes('reason=engine_rejected'), m.row_count])).toEqual([[true, 2]]);
+    expect(outcome!.dlq.map((r) => fromKafkaHeaders(r.headers as never)['source.offset']).sort()).toEqual([5_003, 5_029]);
+    expect(outcome!.dlq.map((r) => r.value!.toString()).sort()).toEqual([...poisoned].sort());
+    // Reconciles: staged = written + rejected + duplicates.
+    expect(adds[0]!.input).toEqual({ staged_record_count: 40, rejected_count: 2, duplicate_count: 0 });
+  });
+
   it('splits by event hour, drops duplicates, quarantines rejects with reasons, and reconciles', async () => {
     const good = [0, 1, 2, 3, 4, 5].map((i) => listeningEvent(i, { ts: `2026-11-20T${i % 2 ? '10' : '11'}:0${i}:00Z` }));
     const lines = [

@@ -143,6 +143,6 @@ describe('EventValidator.checkLines with the canonical fast path', () => {
     expect(validator.checkLines(lines)).toEqual(full);
     // Both kinds are in the corpus, so the comparison proves something.
     expect(full.filter((v) => v.ok).length).toBeGreaterThan(10);
-    expect(new Set(full.flatMap((v) => (v.ok ? [] : [v.reason])))).toEqual(new Set(['not_json', 'not_object', 'schema_invalid', 'breaking_change', 'unsupported_field']));
+    expect(new Set(full.flatMap((v) => (v.ok ? [] : [v.reason])))).toEqual(new Set(['not_json', 'not_object', 'schema_invalid', 'breaking_change', 'unsupported_field', 'duplicate_key', 'invalid_text']));
   });
 });

@@ -102,3 +102,31 @@ describe('EventValidator reasons', () => {
     ]);
   });
 });
+
+describe('EventValidator: what JSON.parse accepts but the Parquet engine refuses', () => {
+  const validator = new EventValidator();
+  const valid = JSON.stringify(listeningEvent(7));
+  const withField = (raw: string): string => `${valid.slice(0, -1)},${raw}}`;
+
+  it.each([
+    ['a repeated key (JSON.parse keeps the last)', withField('"platform":"ios"'), 'duplicate_key'],
+    ['a repeated unknown key', withField('"x":1,"x":2'), 'duplicate_key'],
+    ['half an emoji as an escape', valid.replace(/"track_name":"[^"]*"/, '"track_name":"Song \\ud83d"'), 'invalid_text'],
+    ['a lone low surrogate in an unknown field', withField('"note":"\\udc00"'), 'invalid_text'],
+    ['a lone surrogate in a key', withField('"k\\ud800":"v"'), 'invalid_text'],
+    ['an integer beyond 2^53 in a new column', withField('"plays":12345678901234567890'), 'number_out_of_range'],
+    ['an infinite double in a new column', withField('"score":1e999'), 'number_out_of_range'],
+  ])('quarantines %s, alone, with its own reason', (_name, line, reason) => {
+    const [verdict] = validator.checkLines([line]);
+    expect(verdict).toMatchObject({ ok: false, reason });
+  });
+
+  it('still accepts what is only unusual: a well-formed emoji as an escape pair, keys and braces inside strings, nested quotes', () => {
+    const lines = [
+      valid.replace(/"track_name":"[^"]*"/, '"track_name":"Song \\ud83d\\ude00"'),
+      withField('"comment":"a \\"quoted\\" {\\"k\\":1, \\"k\\":2}"'),
+      withField('"plays":9007199254740991'),
+    ];
+    expect(validator.checkLines(lines).map((v) => v.ok)).toEqual([true, true, true]);
+  });
+});
