@@ -42,6 +42,7 @@ export function buildApp(config: Config, { logger, registry }: ServiceContext): 
   });
   const transactions = new TransactionQueue();
   let ready = false;
+  let etlLoop: EtlLoop | undefined;
   let ops: OpsServer | undefined;
   let encoder: DuckDbEncoder | undefined;
   let txn: TransactionalProducer | undefined;
@@ -91,7 +92,7 @@ export function buildApp(config: Config, { logger, registry }: ServiceContext): 
   return {
     done,
     async start() {
-      ops = await startOpsServer(registry, { live: () => true, ready: () => ready }, config.http.port);
+      ops = await startOpsServer(registry, { live: () => true, ready: () => ready && (etlLoop?.healthy ?? true) }, config.http.port);
       logger.info({ port: ops.port }, 'OpsServerListening');
       await ensureLakeTables();
       encoder = await DuckDbEncoder.create({
@@ -129,17 +130,18 @@ export function buildApp(config: Config, { logger, registry }: ServiceContext): 
 
       pool = config.etl.validationThreads > 0 ? new ValidationPool(config.etl.validationThreads) : undefined;
       const checker = pool ?? new EventValidator();
-      const loop: EtlLoop = new EtlLoop({
+      const loop: EtlLoop = (etlLoop = new EtlLoop({
         consumer: undefined as never,
         txn,
         transactions,
         preparer: new StagedObjectPreparer(new S3StagedObjectSource(s3), checker, () => encoder!.tempPath('.ndjson'), undefined, extraTypes),
         writer: new LakeObjectWriter(encoder, store, { dlq: config.topics.dlq }, metrics, logger.child({ component: 'writer' }), { schemas }),
         topics: { lakeFiles: config.topics.lakeFiles, dlq: config.topics.dlq },
+        stagingBucket: config.storage.stagingBucket,
         maxManifestsPerBatch: config.etl.maxManifestsPerBatch,
         metrics,
         logger: logger.child({ component: 'etl' }),
-      });
+      }));
       consumer = await createConsumer(config.kafka, {
         clientId: 'etl-worker',
         groupId: config.etl.groupId,

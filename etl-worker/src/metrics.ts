@@ -15,6 +15,13 @@ export function createEtlMetrics(registry: Registry) {
     parquetWrite: new Histogram({ name: 'pipeline_etl_worker_parquet_write_seconds', help: 'DuckDB NDJSON to Parquet time per file', buckets: LATENCY_BUCKETS_SECONDS, registers }),
     commit: new Histogram({ name: 'pipeline_etl_worker_commit_seconds', help: 'Kafka transaction time (manifests + offsets)', buckets: LATENCY_BUCKETS_SECONDS, registers }),
     dlq: new Counter({ name: 'pipeline_etl_worker_dlq_records_total', help: 'records produced to the DLQ topic', registers }),
+    stagedObjectsDeadLettered: new Counter({
+      name: 'pipeline_etl_worker_staged_objects_dead_lettered_total',
+      help: 'staged objects that can never be processed (missing, corrupt), their manifest sent to the DLQ, by error code',
+      labelNames: ['error_code'],
+      registers,
+    }),
+    batchFailures: new Counter({ name: 'pipeline_etl_worker_batch_failures_total', help: 'batches that failed and were retried after a backoff, by error code', labelNames: ['error_code'], registers }),
     lagRecords: new Gauge({ name: 'pipeline_etl_worker_consumer_lag_records', help: 'staged manifests not yet processed', labelNames: ['partition'], registers }),
     freshness: new Gauge({ name: 'pipeline_etl_worker_event_time_lag_seconds', help: 'now minus the newest event time committed to the lake', registers }),
     compactions: new Counter({ name: 'pipeline_etl_worker_compactions_total', help: 'hour partitions compacted', registers }),

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { PipelineError } from '@spotify-pipeline/shared/errors';
 import { EngineRejectedInput } from './engine-rejection.js';
+import { claimWorkDir, pidAlive, removeStaleWorkDirs, WORK_DIR_PREFIX } from './stale-work-dirs.js';
 import type { DataFileMetrics } from '@spotify-pipeline/shared/schemas';
 import { copyToHourPartitions, HOUR_KEY_COLUMN, listeningEventsSelect, TRACK_DURATIONS_TABLE, type ExtraColumn, sqlString } from '../transform/listening-events-sql.js';
 import type { ColumnFields } from './copy-options.js';
@@ -58,7 +59,9 @@ export class DuckDbEncoder {
   static async create(options: EncoderOptions): Promise<DuckDbEncoder> {
     // tmpfs by default: the NDJSON DuckDB reads and the Parquet it writes never need a disk.
     const base = options.tmpDir ?? (existsSync('/dev/shm') ? '/dev/shm' : tmpdir());
-    const workDir = await mkdtemp(join(base, 'etl-worker-'));
+    await removeStaleWorkDirs(base, pidAlive);
+    const workDir = await mkdtemp(join(base, WORK_DIR_PREFIX));
+    await claimWorkDir(workDir, process.pid);
     const settings: Record<string, string> = {
       // No network here and none wanted in production: a missing extension must fail, not download.
       autoinstall_known_extensions: 'false',

@@ -1,13 +1,15 @@
 import type { Logger } from 'pino';
 import { committedOffsets, consumeBatch, seek, type KafkaConsumer, type Message, type OutgoingRecord, type TopicPartition, type TransactionalProducer } from '@spotify-pipeline/shared/kafka';
-import { retry } from '@spotify-pipeline/shared/retry';
+import { isPipelineError, isRetriable } from '@spotify-pipeline/shared/errors';
+import { backoffDelayMs, retry, sleep } from '@spotify-pipeline/shared/retry';
 import type { StagedFileManifest } from '@spotify-pipeline/shared/schemas';
 import { commitLakeTransaction, nextOffsets } from '../commit/lake-commit.js';
 import type { TransactionQueue } from '../commit/transaction-queue.js';
 import type { EtlMetrics } from '../metrics.js';
-import { parseStagedManifest } from '../source/staged-manifest-message.js';
+import { deadLetterOf, parseStagedManifest } from '../source/staged-manifest-message.js';
 import type { LakeObjectWriter } from './lake-object-writer.js';
 import { prepareAndWrite } from './overlapped-processing.js';
+import { CHECKSUM_ATTEMPTS, poisonCode } from './poison-objects.js';
 import type { StagedObjectPreparer } from './staged-object-preparer.js';
 
 export interface EtlLoopDeps {
@@ -17,7 +19,12 @@ export interface EtlLoopDeps {
   preparer: StagedObjectPreparer;
   writer: LakeObjectWriter;
   topics: { lakeFiles: string; dlq: string };
+  /** Staged objects are read from this bucket only; a manifest naming another is dead-lettered. */
+  stagingBucket?: string;
   maxManifestsPerBatch: number;
+  /** Backoff between retries of a failed batch (transient errors are retried forever, never a reason to exit). */
+  retryBaseDelayMs?: number;
+  retryMaxDelayMs?: number;
   metrics: EtlMetrics;
   logger: Logger;
 }
@@ -43,10 +50,17 @@ export class EtlLoop {
     for (const p of partitions) this.revoked.add(`${p.topic}:${p.partition}`);
   }
 
+  /** False while batches keep failing (readiness shows it; the loop keeps retrying). */
+  get healthy(): boolean {
+    return this.failures === 0;
+  }
+
   /**
-   * One poll → process → commit round. A failed round (S3 or the transaction) rewinds the consumer
-   * to the committed offsets, so the same manifests are processed again into the same keys;
-   * repeated failures are fatal and the process restarts from the committed state.
+   * One poll → process → commit round. A failed round rewinds the consumer to the committed
+   * offsets, so the same manifests are processed again into the same keys, after a backoff that
+   * grows with the failures in a row (capped): an S3 or broker outage is waited out, never a reason
+   * to exit. Only a fatal error (permissions, configuration, a fenced producer) ends the loop; a
+   * staged object that can never be processed is dead-lettered inside the batch (poisonCode).
    */
   async pollOnce(signal?: AbortSignal): Promise<number> {
     const messages = await consumeBatch(this.deps.consumer, this.deps.maxManifestsPerBatch);
@@ -56,9 +70,13 @@ export class EtlLoop {
       await this.processBatch(messages, signal);
       this.failures = 0;
     } catch (err) {
-      if (signal?.aborted || ++this.failures >= 3) throw err;
-      this.deps.logger.warn({ err, failures: this.failures }, 'BatchFailedRewinding');
+      if (signal?.aborted || isFatal(err)) throw err;
+      this.failures++;
+      this.deps.metrics.batchFailures.inc({ error_code: isPipelineError(err) ? err.code : 'INTERNAL' });
+      const delayMs = backoffDelayMs(this.failures, this.deps.retryBaseDelayMs ?? 1_000, this.deps.retryMaxDelayMs ?? 60_000, Math.random);
+      this.deps.logger.warn({ err, failures: this.failures, delayMs }, 'BatchFailedRewinding');
       await this.rewind();
+      await sleep(delayMs, signal).catch(() => undefined);
     }
     return messages.length;
   }
@@ -77,7 +95,7 @@ export class EtlLoop {
     const invalid: Array<{ message: Message; dlq: OutgoingRecord }> = [];
     const valid: Array<{ message: Message; manifest: StagedFileManifest }> = [];
     for (const message of messages) {
-      const parsed = parseStagedManifest(message, this.deps.topics.dlq);
+      const parsed = parseStagedManifest(message, this.deps.topics.dlq, this.deps.stagingBucket);
       if (parsed.ok) {
         valid.push({ message, manifest: parsed.manifest });
       } else {
@@ -85,6 +103,7 @@ export class EtlLoop {
         invalid.push({ message, dlq: parsed.dlq });
       }
     }
+    const messageOf = new Map(valid.map((v) => [v.manifest, v.message]));
     const results = await prepareAndWrite(
       valid.map((v) => v.manifest),
       preparer,
@@ -96,8 +115,18 @@ export class EtlLoop {
             baseDelayMs: 500,
             maxDelayMs: 10_000,
             signal,
+            // A torn download heals on a retry; a torn object does not: a few tries, then it is poison.
+            shouldRetry: (err, attempt) => (isPipelineError(err) && err.code === 'CHECKSUM_MISMATCH' ? attempt < CHECKSUM_ATTEMPTS : isRetriable(err)),
             onRetry: (err, attempt) => logger.warn({ err, attempt, key: manifest.key }, 'StagedObjectRetried'),
           }),
+        poisoned: (manifest, err, phase) => {
+          const code = poisonCode(err, phase);
+          if (!code) return undefined;
+          const reason = `staged object ${manifest.key} cannot be processed: ${(err as Error).message}`;
+          logger.error({ key: manifest.key, code, reason }, 'StagedObjectDeadLettered');
+          this.deps.metrics.stagedObjectsDeadLettered.inc({ error_code: code });
+          return { manifests: [], dlq: [deadLetterOf(messageOf.get(manifest)!, this.deps.topics.dlq, code, reason)], rowsOut: 0 };
+        },
       },
     );
     const written = valid.map((v, i) => ({ message: v.message, outcome: results[i]! }));
@@ -133,4 +162,14 @@ export class EtlLoop {
       }
     }
   }
+}
+
+/**
+ * Errors no retry can heal and no input isolation applies to: credentials and permissions,
+ * configuration, a producer fenced by a newer instance of itself. The process exits (non-zero,
+ * one line) and the orchestrator decides; everything else is retried with backoff.
+ */
+function isFatal(err: unknown): boolean {
+  if (!isPipelineError(err)) return false;
+  return ['CONFIG_INVALID', 'S3_ACCESS_DENIED', 'CATALOG_ACCESS_DENIED', 'KAFKA_FENCED', 'SHUTDOWN'].includes(err.code);
 }

@@ -6,6 +6,11 @@ import type { PreparedObject, StagedObjectPreparer } from './staged-object-prepa
 export interface OverlapOptions {
   /** Wraps each prepare (the worker retries transient S3 and checksum failures there). */
   prepare?: (manifest: StagedFileManifest, run: () => Promise<PreparedObject>) => Promise<PreparedObject>;
+  /**
+   * What a staged object that can never be processed becomes (missing, corrupt, refused whole):
+   * an outcome (its manifest dead-lettered) instead of a failed batch; undefined = not poison, rethrow.
+   */
+  poisoned?: (manifest: StagedFileManifest, err: unknown, phase: 'prepare' | 'write') => ObjectOutcome | undefined;
 }
 
 const ignore = (): undefined => undefined;
@@ -30,11 +35,27 @@ export async function prepareAndWrite(
     for (const manifest of manifests) {
       if (writes.length > parallel) await writes[writes.length - parallel - 1];
       const run = () => preparer.prepare(manifest);
-      const prepared = await (options.prepare ? options.prepare(manifest, run) : run());
+      let prepared: PreparedObject;
+      try {
+        prepared = await (options.prepare ? options.prepare(manifest, run) : run());
+      } catch (err) {
+        const outcome = options.poisoned?.(manifest, err, 'prepare');
+        if (!outcome) throw err;
+        writes.push(Promise.resolve(outcome));
+        continue;
+      }
       // Starts after the previous write started and once a connection is free (the write `parallel` back ended).
       const start = Promise.all([previousStart, writes[writes.length - parallel]?.catch(ignore)]);
       previousStart = start;
-      writes.push(start.then(() => writeIsolating(manifest, prepared, preparer, writer, options)));
+      writes.push(
+        start
+          .then(() => writeIsolating(manifest, prepared, preparer, writer, options))
+          .catch((err: unknown) => {
+            const outcome = options.poisoned?.(manifest, err, 'write');
+            if (!outcome) throw err;
+            return outcome;
+          }),
+      );
     }
   } finally {
     // Never leave a write running unobserved when an earlier step failed.

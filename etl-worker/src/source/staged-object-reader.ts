@@ -78,6 +78,8 @@ export async function readStagedLines(
     if (err instanceof PipelineError) throw err;
     const code = (err as { code?: string }).code ?? '';
     if (code.startsWith('Z_')) throw new PipelineError('CHECKSUM_MISMATCH', `staged object ${manifest.key} is not valid gzip: ${(err as Error).message}`, { cause: err });
+    // The spool is local: a full tmpfs is not an S3 outage (it was once counted as one).
+    if (code === 'ENOSPC') throw localDiskFull(spoolPath, err);
     throw classifyS3Error(err, `read staged object ${manifest.key}`);
   } finally {
     await spool?.close();
@@ -198,4 +200,12 @@ function splitLines(text: string): string[] {
   }
   if (start < text.length) lines.push(text.slice(start));
   return lines;
+}
+
+/** The ETL's temp dir (ETL_TMP_DIR, tmpfs by default) is full: retried, with a message that says where to look. */
+export function localDiskFull(path: string | undefined, cause: unknown): PipelineError {
+  return new PipelineError('LOCAL_DISK_FULL', `no space left for ${path ?? 'a temp file'}: the ETL's temp dir (ETL_TMP_DIR, /dev/shm by default) is full; give the pod more memory-backed scratch space or lower ETL_PARALLEL_WRITES`, {
+    cause,
+    retriable: true,
+  });
 }

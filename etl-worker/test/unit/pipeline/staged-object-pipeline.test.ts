@@ -6,12 +6,14 @@ import { gunzipSync } from 'node:zlib';
 import pino from 'pino';
 import { ColumnTypeConflict, deserializeBound } from '@spotify-pipeline/shared/iceberg';
 import { createRegistry } from '@spotify-pipeline/shared/metrics';
+import { PipelineError } from '@spotify-pipeline/shared/errors';
 import { fromKafkaHeaders, lakeFileManifestV1, LISTENING_EVENTS_COLUMNS, type StagedFileManifest } from '@spotify-pipeline/shared/schemas';
 import { createEtlMetrics } from '../../../src/metrics';
 import { DuckDbEncoder } from '../../../src/parquet/duckdb-encoder';
 import { HashedEventIds } from '../../../src/pipeline/event-id-filter';
 import { LakeObjectWriter } from '../../../src/pipeline/lake-object-writer';
 import { prepareAndWrite } from '../../../src/pipeline/overlapped-processing';
+import { poisonCode } from '../../../src/pipeline/poison-objects';
 import { StagedObjectPreparer } from '../../../src/pipeline/staged-object-preparer';
 import { DirectoryLakeStore } from '../../../src/sink/directory-lake-store';
 import { MemorySchemaCatalog } from '../../../src/sink/memory-schema-catalog';
@@ -26,7 +28,10 @@ const quarantinedMetrics = (manifests: Array<{ operation: string; metrics?: unkn
 class MemorySource implements StagedObjectSource {
   readonly objects = new Map<string, Buffer>();
   async open(manifest: StagedFileManifest): Promise<Readable> {
-    return Readable.from([this.objects.get(manifest.key)!]);
+    const body = this.objects.get(manifest.key);
+    // As S3StagedObjectSource classifies NoSuchKey.
+    if (!body) throw new PipelineError('S3_NOT_FOUND', `get staged object ${manifest.key} failed: NoSuchKey`);
+    return Readable.from([body]);
   }
 }
 
@@ -82,6 +87,27 @@ describe('staged object → lake files (no network)', () => {
     expect(outcome!.dlq.map((r) => r.value!.toString()).sort()).toEqual([...poisoned].sort());
     // Reconciles: staged = written + rejected + duplicates.
     expect(adds[0]!.input).toEqual({ staged_record_count: 40, rejected_count: 2, duplicate_count: 0 });
+  });
+
+  it('turns a staged object that is missing or corrupt into a dead letter of its own, and still writes the others of the batch', async () => {
+    const good = stage([JSON.stringify(listeningEvent(950, { ts: '2026-11-20T13:00:00Z' }))], 7_000);
+    const missing = { ...stage([JSON.stringify(listeningEvent(951))], 7_100), key: 'staging/expired.ndjson.gz' };
+    const corrupt = stage([JSON.stringify(listeningEvent(952))], 7_200);
+    source.objects.set(corrupt.key, source.objects.get(corrupt.key)!.subarray(0, 20)); // a truncated gzip
+    const poisoned: string[] = [];
+    const outcomes = await prepareAndWrite([good, missing, corrupt], new StagedObjectPreparer(source, new EventValidator()), writer(), {
+      poisoned: (manifest, err, phase) => {
+        const code = poisonCode(err, phase);
+        if (!code) return undefined;
+        poisoned.push(`${manifest.key}:${code}`);
+        return { manifests: [], dlq: [], rowsOut: 0 };
+      },
+    });
+    expect(poisoned).toEqual([`staging/expired.ndjson.gz:S3_NOT_FOUND`, `${corrupt.key}:CHECKSUM_MISMATCH`]);
+    expect(outcomes.map((o) => o.rowsOut)).toEqual([1, 0, 0]);
+    // What is not poison is not swallowed: an S3 outage fails the batch (retried whole after a rewind).
+    expect(poisonCode(new PipelineError('S3_UNAVAILABLE', 'down', { retriable: true }), 'prepare')).toBeUndefined();
+    expect(poisonCode(new PipelineError('S3_NOT_FOUND', 'NoSuchBucket on put'), 'write')).toBeUndefined();
   });
 
   it('splits by event hour, drops duplicates, quarantines rejects with reasons, and reconciles', async () => {
