@@ -134,7 +134,10 @@ export function buildApp(config: Config, { logger, registry }: ServiceContext): 
         consumer: undefined as never,
         txn,
         transactions,
-        preparer: new StagedObjectPreparer(new S3StagedObjectSource(s3), checker, () => encoder!.tempPath('.ndjson'), undefined, extraTypes),
+        preparer: new StagedObjectPreparer(new S3StagedObjectSource(s3), checker, () => encoder!.tempPath('.ndjson'), undefined, extraTypes, {
+          window: { maxPastMs: config.etl.eventTimeMaxPastMs, maxFutureMs: config.etl.eventTimeMaxFutureMs },
+          now: Date.now,
+        }),
         writer: new LakeObjectWriter(encoder, store, { dlq: config.topics.dlq }, metrics, logger.child({ component: 'writer' }), { schemas }),
         topics: { lakeFiles: config.topics.lakeFiles, dlq: config.topics.dlq },
         stagingBucket: config.storage.stagingBucket,

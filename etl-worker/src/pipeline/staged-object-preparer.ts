@@ -5,6 +5,7 @@ import { copyLinesExcept } from '../source/spooled-lines.js';
 import { type LinesRead, readSpooledLines, readStagedLines, type StagedObjectSource } from '../source/staged-object-reader.js';
 import type { ExtraColumn } from '../transform/listening-events-sql.js';
 import type { ExtraColumnType, LineChecker, LineSummary } from '../validate/event-validator.js';
+import { DEFAULT_EVENT_TIME_WINDOW, EventTimeBounds, type EventTimeWindow } from '../validate/event-time-window.js';
 import { ExtraColumnTypes } from '../validate/extra-column-types.js';
 import type { RejectReason } from '../validate/reasons.js';
 import { detached, ExactEventIds, HashedEventIds, type EventIdFilter } from './event-id-filter.js';
@@ -87,6 +88,8 @@ export class StagedObjectPreparer {
     private readonly firstPassIds: () => EventIdFilter = () => new HashedEventIds(),
     /** Types of new columns, shared with the writer's table schemas (app.ts seeds it from the table). */
     private readonly extraTypes: ExtraColumnTypes = new ExtraColumnTypes(new Set(LISTENING_EVENTS_COLUMNS.map((c) => c.name))),
+    /** Event times accepted (others are quarantined), as of the clock's now at each object. */
+    private readonly eventTimes: { window: EventTimeWindow; now: () => number } = { window: DEFAULT_EVENT_TIME_WINDOW, now: Date.now },
   ) {}
 
   /**
@@ -134,6 +137,7 @@ export class StagedObjectPreparer {
   private async validatePass(manifest: StagedFileManifest, read: LineSource, keepLines: boolean, ids: EventIdFilter, engineRejected?: ReadonlyMap<string, string>): Promise<ValidationPass> {
     const { source } = manifest;
     const contiguous = manifest.record_count === source.last_offset - source.first_offset + 1;
+    const bounds = new EventTimeBounds(this.eventTimes.window, this.eventTimes.now());
     const pass: ValidationPass = { lines: [], dropped: new Set(), rejected: [], buckets: new Map(), extras: new Map(), duplicateCount: 0, lineCount: 0, unsure: false, invalidUtf8: false };
     let lastBucket: OpenBucket | undefined;
     const reject = (reason: RejectReason, message: string, line: string, lineIndex: number): void => {
@@ -164,6 +168,11 @@ export class StagedObjectPreparer {
         }
       }
       const { eventId, ts } = verdict;
+      const outOfRange = bounds.problem(ts);
+      if (outOfRange) {
+        reject('event_time_out_of_range', outOfRange, line, lineIndex);
+        return;
+      }
       const fresh = ids.add(eventId);
       if (fresh === false) {
         pass.duplicateCount++;

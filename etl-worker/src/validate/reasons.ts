@@ -23,6 +23,8 @@ export const REJECT_REASONS = {
   invalid_text: 'RECORD_INVALID',
   /** A number no column type holds exactly: an integer beyond ±2^53, or an infinite double (`1e999`). */
   number_out_of_range: 'RECORD_INVALID',
+  /** `ts` outside the accepted window (ETL_EVENT_TIME_MAX_PAST_MS / _MAX_FUTURE_MS): a broken clock, not history. */
+  event_time_out_of_range: 'RECORD_INVALID',
   /** Valid by every rule here, yet the Parquet engine refused the line (found by bisecting the object). */
   engine_rejected: 'RECORD_INVALID',
 } as const satisfies Record<string, ErrorCode>;

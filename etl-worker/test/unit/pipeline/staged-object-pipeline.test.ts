@@ -89,6 +89,23 @@ describe('staged object → lake files (no network)', () => {
     expect(adds[0]!.input).toEqual({ staged_record_count: 40, rejected_count: 2, duplicate_count: 0 });
   });
 
+  it('quarantines plays dated outside the accepted window (year 0005, year 9999) and keeps their neighbours', async () => {
+    const lines = [
+      JSON.stringify(listeningEvent(960, { ts: '2026-11-20T14:00:00Z' })),
+      JSON.stringify(listeningEvent(961, { ts: '0005-01-01T00:00:00Z' })),
+      JSON.stringify(listeningEvent(962, { ts: '9999-12-31T23:59:59Z' })),
+    ];
+    const prepared = await new StagedObjectPreparer(source, new EventValidator(), undefined, undefined, undefined, {
+      window: { maxPastMs: 365 * 86_400_000, maxFutureMs: 86_400_000 },
+      now: () => Date.UTC(2026, 11, 1),
+    }).prepare(stage(lines, 8_000));
+    expect(prepared.buckets.map((b) => [b.partition.hour, b.rowCount])).toEqual([['14', 1]]);
+    expect(prepared.rejected.map((r) => [r.reason, r.offset])).toEqual([
+      ['event_time_out_of_range', 8_001],
+      ['event_time_out_of_range', 8_002],
+    ]);
+  });
+
   it('turns a staged object that is missing or corrupt into a dead letter of its own, and still writes the others of the batch', async () => {
     const good = stage([JSON.stringify(listeningEvent(950, { ts: '2026-11-20T13:00:00Z' }))], 7_000);
     const missing = { ...stage([JSON.stringify(listeningEvent(951))], 7_100), key: 'staging/expired.ndjson.gz' };
