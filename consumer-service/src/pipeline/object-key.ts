@@ -20,7 +20,10 @@ function pad(offset: number): string {
  * and commit rewrites the same key instead of leaving a second copy behind.
  */
 export function stagingKey(parts: ObjectKeyParts): string {
-  const time = new Date(parts.firstTimestampMs).toISOString();
+  // The first record of a batch may be one the DLQ took for its timestamp: the folder is for
+  // browsing only, so such a batch is filed under 1970 rather than throwing (deterministically).
+  const valid = Number.isInteger(parts.firstTimestampMs) && parts.firstTimestampMs >= -1 && parts.firstTimestampMs <= 253_402_300_799_999;
+  const time = new Date(valid ? parts.firstTimestampMs : 0).toISOString();
   const dt = time.slice(0, 10);
   const hour = time.slice(11, 13);
   const name = `${parts.topic}+${parts.partition}+${pad(parts.firstOffset)}+${pad(parts.lastOffset)}.ndjson.gz`;

@@ -4,7 +4,10 @@ import type { SourceRecord } from './source-record.js';
 
 export type RecordVerdict =
   | { ok: true; json: Buffer }
-  | { ok: false; code: Extract<ErrorCode, 'RECORD_NOT_JSON' | 'RECORD_TOO_LARGE'>; reason: string };
+  | { ok: false; code: Extract<ErrorCode, 'RECORD_NOT_JSON' | 'RECORD_TOO_LARGE' | 'RECORD_INVALID'>; reason: string };
+
+/** The latest instant a JavaScript Date (and so an ISO date in a staging key) can hold: 9999-12-31T23:59:59.999Z. */
+const LATEST_TIMESTAMP_MS = 253_402_300_799_999;
 
 /**
  * Decides whether a record can be one NDJSON line. The sink stages values byte for byte and leaves
@@ -14,6 +17,11 @@ export type RecordVerdict =
 export function checkRecord(record: SourceRecord, maxRecordBytes: number): RecordVerdict {
   const value = record.value;
   if (value === null || value.length === 0) return { ok: false, code: 'RECORD_NOT_JSON', reason: 'empty value (tombstone)' };
+  // The staging key names the first record's hour; a timestamp no date can hold threw a RangeError
+  // there and stopped the sink (-1 is Kafka's "no timestamp" and stays allowed).
+  if (!Number.isInteger(record.timestamp) || record.timestamp < -1 || record.timestamp > LATEST_TIMESTAMP_MS) {
+    return { ok: false, code: 'RECORD_INVALID', reason: `Kafka timestamp ${record.timestamp} is outside what a date can hold (-1 or 0 to ${LATEST_TIMESTAMP_MS})` };
+  }
   if (value.length > maxRecordBytes) {
     return { ok: false, code: 'RECORD_TOO_LARGE', reason: `value is ${value.length} bytes, the limit is ${maxRecordBytes}` };
   }

@@ -9,6 +9,12 @@ describe('stagingKey', () => {
     );
   });
 
+  it('files a batch whose first record carries a timestamp no date can hold under 1970, instead of throwing', () => {
+    expect(stagingKey({ ...parts, firstTimestampMs: 8.64e15 + 1 })).toBe(
+      'staging/listening-events/dt=1970-01-01/hour=00/listening-events+4+00000000000000001200+00000000000000001299.ndjson.gz',
+    );
+  });
+
   it('depends only on the records: the same range gives the same key whatever the wall clock', () => {
     const first = stagingKey(parts);
     jest.useFakeTimers().setSystemTime(Date.UTC(2030, 0, 1));

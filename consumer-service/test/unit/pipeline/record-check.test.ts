@@ -25,6 +25,15 @@ describe('checkRecord', () => {
     }
   });
 
+  it('sends a record whose Kafka timestamp no date can hold to the DLQ instead of stopping the sink', () => {
+    const value = Buffer.from('{"event_id":"a"}');
+    for (const timestamp of [8.64e15, 253_402_300_800_000, -2, 1.5]) {
+      expect(checkRecord(record(1, { value, timestamp }), 1000)).toMatchObject({ ok: false, code: 'RECORD_INVALID', reason: expect.stringContaining(`Kafka timestamp ${timestamp}`) });
+    }
+    // Kafka's "no timestamp" and the last representable millisecond are fine.
+    for (const timestamp of [-1, 0, 253_402_300_799_999]) expect(checkRecord(record(1, { value, timestamp }), 1000).ok).toBe(true);
+  });
+
   it('rejects a JSON object that is not valid UTF-8, and passes one that is (multi-byte characters)', () => {
     const latin1 = Buffer.from('{"track_name":"Sigur R\u00f3s"}', 'latin1');
     expect(checkRecord(record(1, { value: latin1 }), 1000)).toMatchObject({ ok: false, code: 'RECORD_NOT_JSON', reason: expect.stringContaining('UTF-8') });
