@@ -5,6 +5,7 @@ import {
   type AthenaClient,
   type ColumnInfo,
   type QueryExecution,
+  StopQueryExecutionCommand,
 } from '@aws-sdk/client-athena';
 import { PipelineError } from '@spotify-pipeline/shared/errors';
 import { sleep, type RetryOptions } from '@spotify-pipeline/shared/retry';
@@ -84,7 +85,11 @@ export class AthenaEngine implements QueryEngine {
           details: { queryExecutionId: id, state, reason, errorCategory: execution.Status?.AthenaError?.ErrorCategory },
         });
       }
-      if (this.now() > deadline) throw new PipelineError('TIMEOUT', `Athena query ${id} still ${state} after ${this.options.queryTimeoutMs} ms`, { details: { queryExecutionId: id } });
+      if (this.now() > deadline) {
+        // Giving up must also stop it: a forgotten query keeps scanning (and billing) for up to 30 minutes.
+        await this.call('StopQueryExecution', () => this.athena.send(new StopQueryExecutionCommand({ QueryExecutionId: id }))).catch(() => undefined);
+        throw new PipelineError('TIMEOUT', `Athena query ${id} still ${state} after ${this.options.queryTimeoutMs} ms; stopped`, { details: { queryExecutionId: id } });
+      }
       await this.pause(delay);
       delay = Math.min(delay * 2, this.options.pollMaxDelayMs);
     }

@@ -22,6 +22,11 @@ export const topicSettingsSchema = z.strictObject({
   lakeFiles: envString('manifest topic of lake Parquet files').default('pipeline.lake-files'),
   partitions: envInt('partition count used when a topic must be created', 1).default(6),
   replicationFactor: envInt('replication factor used when a topic must be created (3 on MSK/Confluent Cloud)', 1).default(1),
+  manifestRetentionMs: envInt(
+    'retention.ms the manifest topics (staged-files, lake-files) are created with; -1 keeps them forever (they are the lineage ledger: a consumer lagging past a deleted manifest would silently skip it)',
+    -1,
+  ).default(-1),
+  dlqRetentionMs: envInt('retention.ms the DLQ topic is created with; -1 keeps dead letters until someone deals with them', -1).default(-1),
 });
 
 export type TopicSettings = z.output<typeof topicSettingsSchema>;

@@ -1,4 +1,5 @@
 import { S3Client } from '@aws-sdk/client-s3';
+import { NodeHttpHandler } from '@smithy/node-http-handler';
 import type { S3Settings } from './settings.js';
 
 /**
@@ -18,5 +19,8 @@ export function createS3Client(settings: S3Settings, maxAttempts = 3): S3Client 
     requestChecksumCalculation: 'WHEN_REQUIRED',
     responseChecksumValidation: 'WHEN_REQUIRED',
     maxAttempts,
+    // Without these a blackholed connection (accepted, never answered) hangs a GetObject forever
+    // with the pod still Ready; with them it fails as a retriable timeout.
+    requestHandler: new NodeHttpHandler({ connectionTimeout: settings.connectionTimeoutMs ?? 5_000, requestTimeout: settings.requestTimeoutMs ?? 30_000 }),
   });
 }

@@ -3,6 +3,7 @@ import {
   GetQueryExecutionCommand,
   GetQueryResultsCommand,
   StartQueryExecutionCommand,
+  StopQueryExecutionCommand,
   TooManyRequestsException,
 } from '@aws-sdk/client-athena';
 import { mockClient } from 'aws-sdk-client-mock';
@@ -85,6 +86,26 @@ describe('AthenaEngine', () => {
       details: expect.objectContaining({ queryExecutionId: 'q-2', state }),
     });
     expect(athena.commandCalls(GetQueryResultsCommand)).toHaveLength(0);
+  });
+
+  it('stops a query it gives up on, so it does not keep scanning after the timeout', async () => {
+    let now = 0;
+    const timed = new AthenaEngine(new AthenaClient({ region: 'eu-west-1' }), {
+      workgroup: 'analysts',
+      database: 'lake_db',
+      outputLocation: 's3://results/catalog-sync/',
+      pollMaxDelayMs: 400,
+      queryTimeoutMs: 1_000,
+      retry: { sleep: async () => undefined, random: () => 0 },
+      sleep: async (ms) => void (now += ms),
+      now: () => now,
+    });
+    athena.on(StartQueryExecutionCommand).resolves({ QueryExecutionId: 'q-9' });
+    athena.on(GetQueryExecutionCommand).resolves({ QueryExecution: { Status: { State: 'RUNNING' } } });
+    athena.on(StopQueryExecutionCommand).resolves({});
+
+    await expect(timed.query('SELECT 1')).rejects.toMatchObject({ code: 'TIMEOUT', message: expect.stringContaining('stopped') });
+    expect(athena.commandCalls(StopQueryExecutionCommand).map((c) => c.args[0].input.QueryExecutionId)).toEqual(['q-9']);
   });
 
   it('retries a throttled StartQueryExecution', async () => {
