@@ -3,6 +3,7 @@ import { errorMessage, type ErrorCode } from '@spotify-pipeline/shared/errors';
 import {
   closeConsumer,
   createConsumer,
+  deadLetterRecord,
   createIdempotentProducer,
   disconnect,
   flush,
@@ -16,7 +17,7 @@ import { runShutdown } from '@spotify-pipeline/shared/lifecycle';
 import { startOpsServer, type OpsServer } from '@spotify-pipeline/shared/metrics';
 import { retry } from '@spotify-pipeline/shared/retry';
 import { createS3Client } from '@spotify-pipeline/shared/s3';
-import { pipelineTopics, toKafkaHeaders } from '@spotify-pipeline/shared/schemas';
+import { pipelineTopics } from '@spotify-pipeline/shared/schemas';
 import { GlueClient } from '@aws-sdk/client-glue';
 import { Counter } from '@spotify-pipeline/shared/metrics';
 import { LAKE_TABLES } from '@spotify-pipeline/shared/schemas';
@@ -46,22 +47,18 @@ export function buildApp(config: Config, { logger, registry, faults }: ServiceCo
   const done = new Promise<void>((resolve, reject) => (settle = { resolve, reject }));
 
   const deadLetter = async (message: Message, code: ErrorCode, reason: string): Promise<void> => {
-    producer!.produce(
-      config.topics.dlq,
-      null,
-      message.value ?? Buffer.alloc(0),
-      message.key ?? null,
-      message.timestamp ?? null,
-      undefined,
-      toKafkaHeaders({
-        'error.code': code,
-        'error.message': reason,
-        'source.topic': message.topic,
-        'source.partition': message.partition,
-        'source.offset': message.offset,
-        'failed.stage': 'catalog',
-      }),
-    );
+    const letter = deadLetterRecord({
+      topic: config.topics.dlq,
+      value: message.value ?? null,
+      key: message.key ?? null,
+      ...(message.timestamp === undefined ? {} : { timestamp: message.timestamp }),
+      code,
+      reason,
+      source: { topic: message.topic, partition: message.partition, offset: message.offset },
+      stage: 'catalog',
+      messageMaxBytes: config.kafka.messageMaxBytes,
+    });
+    producer!.produce(letter.topic, null, letter.value, letter.key ?? null, letter.timestamp ?? null, undefined, letter.headers);
     // Durable before the offset of the bad manifest is committed.
     await flush(producer!, 30_000);
   };

@@ -111,7 +111,7 @@ export function buildApp(config: Config, { logger, registry }: ServiceContext): 
           committer: new TransactionCommitter(
             txn,
             () => openSource.client,
-            { stagedFilesTopic: config.topics.stagedFiles, dlqTopic: config.topics.dlq, format: settings.format, now },
+            { stagedFilesTopic: config.topics.stagedFiles, dlqTopic: config.topics.dlq, messageMaxBytes: config.kafka.messageMaxBytes, format: settings.format, now },
             logger.child({ component: 'committer' }),
           ),
           metrics,

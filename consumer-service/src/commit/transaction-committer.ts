@@ -17,6 +17,8 @@ export interface FlushedBatch {
 export interface CommitterOptions {
   stagedFilesTopic: string;
   dlqTopic: string;
+  /** KAFKA_MESSAGE_MAX_BYTES: dead letters are cut to fit it. */
+  messageMaxBytes?: number;
   format: StagingFormat;
   now: () => number;
 }
@@ -52,7 +54,7 @@ export class TransactionCommitter {
     try {
       const writtenAtMs = this.options.now();
       for (const { batch, object } of flushed) {
-        for (const letter of batch.deadLetters) this.txn.produce(deadLetterRecord(letter, this.options.dlqTopic));
+        for (const letter of batch.deadLetters) this.txn.produce(deadLetterRecord(letter, this.options.dlqTopic, this.options.messageMaxBytes ?? 1_000_000));
         if (object) {
           const manifest = stagedFileManifest(batch, object, this.options.format, writtenAtMs);
           // Keyed by source partition: one source partition's manifests stay in order.

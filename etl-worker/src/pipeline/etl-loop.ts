@@ -19,6 +19,8 @@ export interface EtlLoopDeps {
   preparer: StagedObjectPreparer;
   writer: LakeObjectWriter;
   topics: { lakeFiles: string; dlq: string };
+  /** KAFKA_MESSAGE_MAX_BYTES: dead letters are cut to fit it. */
+  messageMaxBytes?: number;
   /** Staged objects are read from this bucket only; a manifest naming another is dead-lettered. */
   stagingBucket?: string;
   maxManifestsPerBatch: number;
@@ -95,7 +97,7 @@ export class EtlLoop {
     const invalid: Array<{ message: Message; dlq: OutgoingRecord }> = [];
     const valid: Array<{ message: Message; manifest: StagedFileManifest }> = [];
     for (const message of messages) {
-      const parsed = parseStagedManifest(message, this.deps.topics.dlq, this.deps.stagingBucket);
+      const parsed = parseStagedManifest(message, this.deps.topics.dlq, this.deps.stagingBucket, this.deps.messageMaxBytes);
       if (parsed.ok) {
         valid.push({ message, manifest: parsed.manifest });
       } else {
@@ -125,7 +127,7 @@ export class EtlLoop {
           const reason = `staged object ${manifest.key} cannot be processed: ${(err as Error).message}`;
           logger.error({ key: manifest.key, code, reason }, 'StagedObjectDeadLettered');
           this.deps.metrics.stagedObjectsDeadLettered.inc({ error_code: code });
-          return { manifests: [], dlq: [deadLetterOf(messageOf.get(manifest)!, this.deps.topics.dlq, code, reason)], rowsOut: 0 };
+          return { manifests: [], dlq: [deadLetterOf(messageOf.get(manifest)!, this.deps.topics.dlq, code, reason, this.deps.messageMaxBytes)], rowsOut: 0 };
         },
       },
     );

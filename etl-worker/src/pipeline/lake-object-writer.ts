@@ -2,8 +2,8 @@ import { readFile, rm } from 'node:fs/promises';
 import { gzipSync } from 'node:zlib';
 import type { Logger } from 'pino';
 import { PipelineError } from '@spotify-pipeline/shared/errors';
-import { toKafkaHeaders, LISTENING_EVENTS_COLUMNS, LISTENING_EVENTS_TABLE, type LakeFileManifest } from '@spotify-pipeline/shared/schemas';
-import type { OutgoingRecord } from '@spotify-pipeline/shared/kafka';
+import { LISTENING_EVENTS_COLUMNS, LISTENING_EVENTS_TABLE, type LakeFileManifest } from '@spotify-pipeline/shared/schemas';
+import { deadLetterRecord, type OutgoingRecord } from '@spotify-pipeline/shared/kafka';
 import type { EtlMetrics } from '../metrics.js';
 import { fieldsOf, type ColumnFields } from '../parquet/copy-options.js';
 import type { DuckDbEncoder } from '../parquet/duckdb-encoder.js';
@@ -27,6 +27,8 @@ export interface ObjectOutcome {
 
 export interface WriterTopics {
   dlq: string;
+  /** KAFKA_MESSAGE_MAX_BYTES: a dead letter is cut to fit it (default librdkafka's 1,000,000). */
+  messageMaxBytes?: number;
 }
 
 export interface WriterOptions {
@@ -195,18 +197,15 @@ export class LakeObjectWriter {
 
   private dlqRecord(prepared: PreparedObject, rejected: RejectedLine): OutgoingRecord {
     const { source } = prepared.manifest;
-    return {
+    return deadLetterRecord({
       topic: this.topics.dlq,
       value: Buffer.from(rejected.line),
       key: null,
-      headers: toKafkaHeaders({
-        'error.code': REJECT_REASONS[rejected.reason],
-        'error.message': `${rejected.reason}: ${rejected.message}`,
-        'source.topic': source.topic,
-        'source.partition': source.partition,
-        'source.offset': rejected.offset,
-        'failed.stage': 'etl',
-      }),
-    };
+      code: REJECT_REASONS[rejected.reason],
+      reason: `${rejected.reason}: ${rejected.message}`,
+      source: { topic: source.topic, partition: source.partition, offset: rejected.offset },
+      stage: 'etl',
+      messageMaxBytes: this.topics.messageMaxBytes ?? 1_000_000,
+    });
   }
 }

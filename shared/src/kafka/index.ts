@@ -17,3 +17,4 @@ export {
 } from './consumer.js';
 export { KafkaAdmin, type TopicSpec } from './admin.js';
 export { mskIamTokenRefresh, type MskTokenSigner, type OAuthBearerToken } from './msk-iam.js';
+export { deadLetterRecord, type DeadLetterInput } from './dead-letter.js';

@@ -14,6 +14,10 @@ const GROUP_GENERATION_CODES = new Set([
   110, // FENCED_INSTANCE_ID
 ]);
 
+/** Broker: MESSAGE_TOO_LARGE (10); librdkafka's local check: ERR_MSG_SIZE_TOO_LARGE (also 10, as a positive code). */
+const MSG_SIZE_TOO_LARGE = 10;
+const MSG_SIZE_TOO_LARGE_LOCAL = -10;
+
 function isLibrdKafkaError(err: unknown): err is LibrdKafkaError {
   return typeof err === 'object' && err !== null && 'code' in err && typeof (err as { code: unknown }).code === 'number';
 }
@@ -36,6 +40,10 @@ export function classifyKafkaError(err: unknown, operation: string, fallback: Er
   if (GROUP_GENERATION_CODES.has(err.code)) {
     // The group moved on: our offsets are stale, so the batch must be abandoned, not re-sent.
     return new PipelineError('KAFKA_TRANSACTION_FAILED', message, { cause: err, retriable: false, details: { ...details, rebalanced: true } });
+  }
+  if (err.code === MSG_SIZE_TOO_LARGE || err.code === -MSG_SIZE_TOO_LARGE_LOCAL) {
+    // Too big now, too big on every retry: it was once retried forever, abandoning the sink's round each time.
+    return new PipelineError('RECORD_TOO_LARGE', message, { cause: err, retriable: false, details });
   }
   if (err.isTxnRequiresAbort) {
     return new PipelineError('KAFKA_TRANSACTION_FAILED', message, { cause: err, retriable: true, details });

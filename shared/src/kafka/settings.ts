@@ -24,6 +24,10 @@ export const kafkaSettingsSchema = z
     saslPassword: envString('SASL password (Confluent Cloud: the API secret)').optional(),
     sslCaLocation: envString('path to a PEM CA bundle, when the broker certificate is not publicly trusted').optional(),
     requestTimeoutMs: envInt('socket and request timeout in milliseconds', 1000).default(30_000),
+    messageMaxBytes: envInt(
+      "the pipeline's one message size limit in bytes: every producer's message.max.bytes, and the size DLQ values are truncated to (keep it at or below the brokers' and topics' max.message.bytes)",
+      65_536,
+    ).default(1_000_000),
   })
   .superRefine((s, ctx) => {
     const usesSasl = s.securityProtocol.startsWith('SASL');
@@ -45,7 +49,10 @@ export const kafkaSettingsSchema = z
     }
   });
 
-export type KafkaSettings = z.output<typeof kafkaSettingsSchema>;
+type ParsedKafkaSettings = z.output<typeof kafkaSettingsSchema>;
+
+/** Parsed settings; the message limit may be left out by callers that build settings by hand (tests, tools). */
+export type KafkaSettings = Omit<ParsedKafkaSettings, 'messageMaxBytes'> & { messageMaxBytes?: number };
 
 export type LibrdkafkaConfig = Record<string, string | number | boolean | ((...args: never[]) => unknown)>;
 
@@ -60,6 +67,9 @@ export function librdkafkaConfig(settings: KafkaSettings, clientId: string): Lib
     'reconnect.backoff.ms': 100,
     'reconnect.backoff.max.ms': 5_000,
     'log.connection.close': false,
+    // One limit for the whole pipeline (DLQ values are cut to fit it): a record over it fails the
+    // same way on every retry, so nothing may produce one.
+    'message.max.bytes': settings.messageMaxBytes ?? 1_000_000,
   };
   if (settings.saslMechanism === 'AWS_MSK_IAM') {
     config['sasl.mechanisms'] = 'OAUTHBEARER';
