@@ -36,7 +36,7 @@ export function buildApp(config: Config, { logger, registry }: ServiceContext): 
   const catalog = new LakeCatalog(restCatalogFor(config.iceberg, config.s3.region), config.iceberg.namespace, config.storage.lakeBucket);
   const schemas = new TableSchemas(catalog, logger.child({ component: 'schemas' }));
   // The validator's memory of new-column types follows the table: seeded at start, updated on every schema change.
-  const extraTypes = new ExtraColumnTypes(new Set(LISTENING_EVENTS_COLUMNS.map((c) => c.name)));
+  const extraTypes = new ExtraColumnTypes(new Set(LISTENING_EVENTS_COLUMNS.map((c) => c.name)), config.etl.maxNewColumns);
   schemas.onChange((table, schema) => {
     if (table === LISTENING_EVENTS_TABLE) extraTypes.adoptTable(schema);
   });

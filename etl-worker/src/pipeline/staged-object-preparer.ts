@@ -162,6 +162,11 @@ export class StagedObjectPreparer {
           reject('breaking_change', `field ${conflict[0]} is ${conflict[1]}, its column is ${this.extraTypes.get(conflict[0])}`, line, lineIndex);
           return;
         }
+        const newNames = verdict.extras.filter(([name]) => this.extraTypes.get(name) === undefined).map(([name]) => name);
+        if (newNames.length > 0 && this.extraTypes.size + newNames.length > this.extraTypes.maxColumns) {
+          reject('unsupported_field', `field ${newNames[0]!.slice(0, 64)} would be a new column past the cap of ${this.extraTypes.maxColumns} (ETL_MAX_NEW_COLUMNS)`, line, lineIndex);
+          return;
+        }
         for (const [name, type] of verdict.extras) {
           this.extraTypes.remember(name, type);
           pass.extras.set(name, type);

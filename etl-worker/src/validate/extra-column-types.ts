@@ -15,7 +15,19 @@ export class ExtraColumnTypes {
   /** Column → lake type, or the Iceberg type's JSON for a type no JSON scalar becomes (nothing matches it). */
   private readonly types = new Map<string, string>();
 
-  constructor(private readonly builtIn: ReadonlySet<string>) {}
+  constructor(
+    private readonly builtIn: ReadonlySet<string>,
+    /**
+     * Most new columns a table may grow (ETL_MAX_NEW_COLUMNS): a line inventing fields without end
+     * (12,000 once) made a lake manifest over the message limit and a table no engine plans well.
+     */
+    readonly maxColumns = 100,
+  ) {}
+
+  /** New columns known (from the table or seen in the data). */
+  get size(): number {
+    return this.types.size;
+  }
 
   get(name: string): string | undefined {
     return this.types.get(name);

@@ -89,6 +89,25 @@ describe('staged object → lake files (no network)', () => {
     expect(adds[0]!.input).toEqual({ staged_record_count: 40, rejected_count: 2, duplicate_count: 0 });
   });
 
+  it('quarantines a line that would grow the table past the new-column cap, and keeps lines using columns already there', async () => {
+    const types = new ExtraColumnTypes(new Set(LISTENING_EVENTS_COLUMNS.map((c) => c.name)), 3);
+    const base = (i: number) => listeningEvent(970 + i, { ts: '2026-11-20T15:00:00Z' });
+    const lines = [
+      JSON.stringify({ ...base(0), mood: 'calm', bpm: 90 }),
+      JSON.stringify({ ...base(1), ...Object.fromEntries(Array.from({ length: 12_000 }, (_, i) => [`f${i}`, i])) }),
+      JSON.stringify({ ...base(2), lyrics_lang: 'sv' }),
+      JSON.stringify({ ...base(3), venue: 'x' }),
+      JSON.stringify({ ...base(4), mood: 'happy' }),
+    ];
+    const prepared = await new StagedObjectPreparer(source, new EventValidator(), undefined, undefined, types).prepare(stage(lines, 9_000));
+    expect(prepared.extras.map((c) => c.name)).toEqual(['bpm', 'lyrics_lang', 'mood']);
+    expect(prepared.rejected.map((r) => [r.reason, r.offset])).toEqual([
+      ['unsupported_field', 9_001],
+      ['unsupported_field', 9_003],
+    ]);
+    expect(prepared.rejected[0]!.message).toContain('ETL_MAX_NEW_COLUMNS');
+  });
+
   it('quarantines plays dated outside the accepted window (year 0005, year 9999) and keeps their neighbours', async () => {
     const lines = [
       JSON.stringify(listeningEvent(960, { ts: '2026-11-20T14:00:00Z' })),
