@@ -13,9 +13,9 @@ import {
   type Producer,
 } from '@spotify-pipeline/shared/kafka';
 import type { ServiceApp, ServiceContext } from '@spotify-pipeline/shared/lifecycle';
-import { runShutdown } from '@spotify-pipeline/shared/lifecycle';
+import { LoopHealth, runShutdown } from '@spotify-pipeline/shared/lifecycle';
 import { startOpsServer, type OpsServer } from '@spotify-pipeline/shared/metrics';
-import { retry } from '@spotify-pipeline/shared/retry';
+import { backoffDelayMs, sleep } from '@spotify-pipeline/shared/retry';
 import { createS3Client } from '@spotify-pipeline/shared/s3';
 import { pipelineTopics } from '@spotify-pipeline/shared/schemas';
 import { GlueClient } from '@aws-sdk/client-glue';
@@ -36,7 +36,8 @@ import { sourcePartitionCounts } from './sync/source-partitions.js';
 export function buildApp(config: Config, { logger, registry, faults }: ServiceContext): ServiceApp {
   const metrics = createSyncMetrics(registry);
   const controller = new AbortController();
-  let ready = false;
+  // Live while the loop turns; ready while batches commit (a catalog outage shows here and in metrics).
+  const health = new LoopHealth(Date.now, config.catalog.livenessStallMs);
   let ops: OpsServer | undefined;
   let s3: S3Client | undefined;
   let backend: Backend | undefined;
@@ -67,26 +68,35 @@ export function buildApp(config: Config, { logger, registry, faults }: ServiceCo
 
   async function runLoop(sync: CatalogSync, janitor: Janitor): Promise<void> {
     let nextCleanMs = config.catalog.janitorIntervalMs > 0 ? Date.now() + Math.min(config.catalog.janitorIntervalMs, 60_000) : Infinity;
+    let failures = 0;
     while (!controller.signal.aborted) {
-      // A failed batch is retried whole after rewinding to the committed offsets: the commit
-      // skips whatever the table already holds, so nothing is applied twice and nothing skipped.
-      const handled = await retry(() => sync.runOnce(), {
-        signal: controller.signal,
-        maxAttempts: 10,
-        baseDelayMs: 500,
-        maxDelayMs: 30_000,
-        onRetry: async (err, attempt, delayMs) => {
-          metrics.errors.inc({ error_code: (err as { code?: string }).code ?? 'INTERNAL' });
-          logger.warn({ err, attempt, delayMs, reason: errorMessage(err) }, 'ManifestBatchRetried');
-          await sync.rewind().catch((rewindErr: unknown) => logger.warn({ err: rewindErr }, 'RewindFailed'));
-        },
-      });
+      health.turned();
+      let handled = 0;
+      try {
+        handled = await sync.runOnce();
+        failures = 0;
+        health.succeeded();
+      } catch (err) {
+        // A failed batch is retried whole, for as long as it takes (a catalog or S3 outage), after
+        // rewinding to the committed offsets: the commit skips whatever the table already holds,
+        // so nothing is applied twice and nothing skipped. Only what no retry heals ends the loop.
+        if (controller.signal.aborted || isFatal(err)) throw err;
+        failures++;
+        health.failed();
+        const delayMs = backoffDelayMs(failures, 500, 30_000, Math.random);
+        metrics.errors.inc({ error_code: (err as { code?: string }).code ?? 'INTERNAL' });
+        logger.warn({ err, failures, delayMs, reason: errorMessage(err) }, 'ManifestBatchRetried');
+        await sync.rewind().catch((rewindErr: unknown) => logger.warn({ err: rewindErr }, 'RewindFailed'));
+        await sleep(delayMs, controller.signal).catch(() => undefined);
+        continue;
+      }
       crawls?.maybeStart();
       // Storage upkeep only while caught up: an idle poll means no manifest is waiting here.
       if (handled === 0 && Date.now() >= nextCleanMs) {
         nextCleanMs = Date.now() + config.catalog.janitorIntervalMs;
         for (const table of LAKE_TABLES) {
           await janitor.clean(table.name).catch((err: unknown) => logger.warn({ err, table: table.name }, 'JanitorFailed'));
+          health.turned();
         }
       }
     }
@@ -95,7 +105,7 @@ export function buildApp(config: Config, { logger, registry, faults }: ServiceCo
   return {
     done,
     async start() {
-      ops = await startOpsServer(registry, { live: () => true, ready: () => ready }, config.http.port);
+      ops = await startOpsServer(registry, health, config.http.port);
       logger.info({ port: ops.port, catalog: config.iceberg.catalog, engine: config.catalog.engine }, 'OpsServerListening');
       s3 = createS3Client(config.s3);
       backend = await buildBackend(config, s3);
@@ -148,12 +158,12 @@ export function buildApp(config: Config, { logger, registry, faults }: ServiceCo
         () => settle.resolve(),
         (err: unknown) => (controller.signal.aborted ? settle.resolve() : settle.reject(err)),
       );
-      ready = true;
+      health.markStarted();
     },
     close() {
       return runShutdown(
         [
-          { name: 'readiness off', run: () => void (ready = false) },
+          { name: 'readiness off', run: () => health.markDraining() },
           { name: 'stop polling', run: () => controller.abort() },
           { name: 'finish the batch in flight', run: () => loop },
           { name: 'crawl in flight', run: () => crawls?.drain() },
@@ -167,4 +177,14 @@ export function buildApp(config: Config, { logger, registry, faults }: ServiceCo
       );
     },
   };
+}
+
+/**
+ * What no retry heals: credentials and permissions, configuration. The process exits with one line
+ * and the orchestrator decides; everything else (catalog or S3 outages, conflicts, throttling) is
+ * retried with backoff.
+ */
+function isFatal(err: unknown): boolean {
+  const code = (err as { code?: string }).code;
+  return code === 'CONFIG_INVALID' || code === 'CATALOG_ACCESS_DENIED' || code === 'S3_ACCESS_DENIED' || code === 'SHUTDOWN';
 }

@@ -30,6 +30,7 @@ export const catalogSettingsSchema = z.strictObject({
   snapshotMaxAgeMs: envInt('expire snapshots older than this (how far back time travel reaches), in ms').default(6 * 3_600_000),
   snapshotMinKeep: envInt('keep at least this many of the newest snapshots whatever their age', 1).default(20),
   orphanMinAgeMs: envInt('delete files no retained snapshot references only once older than this, in ms (protects writes in flight)', 60_000).default(3 * 86_400_000),
+  livenessStallMs: envInt('report not live when the loop has not gone round for this long, in ms (a janitor round over a large table must fit in it)', 10_000).default(600_000),
   janitorIntervalMs: envInt('how often snapshots are expired and unreferenced files deleted, in ms (0 = never)').default(3_600_000),
 });
 

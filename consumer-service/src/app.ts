@@ -6,7 +6,7 @@ import { startOpsServer, type OpsServer } from '@spotify-pipeline/shared/metrics
 import { createS3Client, ensureBucket } from '@spotify-pipeline/shared/s3';
 import { TransactionCommitter } from './commit/transaction-committer.js';
 import type { Config } from './config.js';
-import { SinkHealth } from './http/sink-health.js';
+import { LoopHealth } from '@spotify-pipeline/shared/lifecycle';
 import { createSinkMetrics } from './metrics.js';
 import { PartitionBatcher } from './pipeline/partition-batcher.js';
 import { BatchStager } from './sink/batch-stager.js';
@@ -25,7 +25,8 @@ export function buildApp(config: Config, { logger, registry }: ServiceContext): 
   const topics = settings.sourceTopics ?? [config.topics.listeningEvents];
   const metrics = createSinkMetrics(registry);
   // Liveness budget: longer than the worst upload retry sequence, so an S3 outage is not a restart loop.
-  const health = new SinkHealth(now, Math.max(300_000, settings.uploadMaxAttempts * settings.uploadMaxBackoffMs * 2));
+  // Stuck longer than the worst upload retry budget: wedged. Failing rounds are not wedged (readiness shows them).
+  const health = new LoopHealth(now, Math.max(300_000, settings.uploadMaxAttempts * settings.uploadMaxBackoffMs * 2));
   const abort = new AbortController();
   const batcher = new PartitionBatcher({
     policy: {
@@ -116,7 +117,7 @@ export function buildApp(config: Config, { logger, registry }: ServiceContext): 
           ),
           metrics,
           logger: logger.child({ component: 'sink' }),
-          onRound: () => health.roundCompleted(),
+          onRound: (outcome) => (outcome === 'committed' ? health.succeeded() : outcome === 'abandoned' ? health.failed() : health.turned()),
         },
         { pollMaxRecords: settings.pollMaxRecords, maxBufferedBytes: settings.maxBufferedBytes, maxInflightUploads: settings.maxInflightUploads },
       );

@@ -1,4 +1,5 @@
 import { isPipelineError, type PipelineError } from '@spotify-pipeline/shared/errors';
+import { backoffDelayMs, sleep } from '@spotify-pipeline/shared/retry';
 import type { Logger } from '@spotify-pipeline/shared/logging';
 import type { FlushedBatch, TransactionCommitter } from './commit/transaction-committer.js';
 import type { SinkMetrics } from './metrics.js';
@@ -23,8 +24,15 @@ export interface SinkParts {
   committer: TransactionCommitter;
   metrics: SinkMetrics;
   logger: Logger;
-  /** Told when a round settles and on every idle turn of the loop: liveness is "the loop turns and no round is stuck". */
-  onRound?: () => void;
+  /**
+   * Told on every idle turn of the loop and when a round settles (committed or abandoned): liveness
+   * is "the loop turns and no round is stuck", readiness "rounds commit".
+   */
+  onRound?: (outcome: 'idle' | 'committed' | 'abandoned') => void;
+  /** Backoff after an abandoned round, growing with abandoned rounds in a row (default 1 s … 60 s). */
+  retryBaseDelayMs?: number;
+  retryMaxDelayMs?: number;
+  sleep?: (ms: number) => Promise<void>;
 }
 
 /** A flush round running beside the poll loop; `failure` is set when it settled badly. */
@@ -38,7 +46,7 @@ interface InflightRound {
 }
 
 /**
- * The sink's loop, as DESIGN.md "Delivery semantics" writes it:
+ * The sink's loop, as docs/delivery-semantics.md writes it:
  *   poll → batcher.add → batcher.ready → upload each (retried; paused while S3 is down)
  *   → one transaction (manifests + dead letters + offsets) → on failure: abort, drop state, rewind.
  *
@@ -52,6 +60,8 @@ interface InflightRound {
 export class StagingSink {
   private stopping = false;
   private round: InflightRound | undefined;
+  /** Rounds abandoned in a row: the backoff before reading again grows with them. */
+  private abandoned = 0;
 
   constructor(
     private readonly parts: SinkParts,
@@ -69,7 +79,7 @@ export class StagingSink {
       if (!this.round) this.startRound(batcher.ready());
       this.report();
       // Alive while the loop turns and no round is stuck: a round in flight past the budget fails liveness.
-      if (!this.round) this.parts.onRound?.();
+      if (!this.round) this.parts.onRound?.('idle');
     }
     await this.awaitRound();
     batcher.closeAll('shutdown');
@@ -150,13 +160,21 @@ export class StagingSink {
       const err = round.failure;
       if (!isPipelineError(err) || err.code === 'KAFKA_FENCED' || err.code === 'SHUTDOWN' || err.code === 'INTERNAL') throw err;
       metrics.roundsAbandoned.inc({ error_code: err.code });
-      logger.warn({ err, code: (err as PipelineError).code }, 'RoundAbandoned');
       for (const batch of round.batches) batch.discard();
       batcher.dropAll();
       await source.rewind();
+      // A permanent S3 error (AccessDenied, NoSuchBucket) fails every round the same way: re-reading
+      // and re-compressing the backlog at once, in a hot loop, helps nobody. Wait, longer each time.
+      this.abandoned++;
+      const delayMs = backoffDelayMs(this.abandoned, this.parts.retryBaseDelayMs ?? 1_000, this.parts.retryMaxDelayMs ?? 60_000, Math.random);
+      logger.warn({ err, code: (err as PipelineError).code, abandonedInARow: this.abandoned, delayMs }, 'RoundAbandoned');
+      this.parts.onRound?.('abandoned');
+      await (this.parts.sleep ?? sleep)(delayMs);
+    } else {
+      this.abandoned = 0;
+      this.parts.onRound?.('committed');
     }
     if (this.heldBytes <= this.options.maxBufferedBytes) source.resumeAll();
-    this.parts.onRound?.();
   }
 
   private async flush(ready: PartitionBatch[]): Promise<void> {

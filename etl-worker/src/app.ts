@@ -1,6 +1,7 @@
 import { hostname } from 'node:os';
+import { isPipelineError } from '@spotify-pipeline/shared/errors';
 import type { ServiceApp, ServiceContext } from '@spotify-pipeline/shared/lifecycle';
-import { runShutdown } from '@spotify-pipeline/shared/lifecycle';
+import { LoopHealth, runShutdown } from '@spotify-pipeline/shared/lifecycle';
 import { closeConsumer, createConsumer, TransactionalProducer, type KafkaConsumer } from '@spotify-pipeline/shared/kafka';
 import { startOpsServer, type OpsServer } from '@spotify-pipeline/shared/metrics';
 import { LakeCatalog, restCatalogFor, S3FileIO, TableReader } from '@spotify-pipeline/shared/iceberg';
@@ -41,8 +42,8 @@ export function buildApp(config: Config, { logger, registry }: ServiceContext): 
     if (table === LISTENING_EVENTS_TABLE) extraTypes.adoptTable(schema);
   });
   const transactions = new TransactionQueue();
-  let ready = false;
-  let etlLoop: EtlLoop | undefined;
+  // Live while the loop turns (a hung S3 read times out, so it keeps turning); ready while batches commit.
+  const health = new LoopHealth(Date.now, config.etl.livenessStallMs);
   let ops: OpsServer | undefined;
   let encoder: DuckDbEncoder | undefined;
   let txn: TransactionalProducer | undefined;
@@ -75,11 +76,20 @@ export function buildApp(config: Config, { logger, registry }: ServiceContext): 
     let nextTracksMs = 0;
     let nextCompactionMs = Date.now() + config.etl.compactionIntervalMs;
     while (!abort.signal.aborted) {
+      health.turned();
       if (Date.now() >= nextTracksMs) {
-        await tracks!.poll();
-        await tracks!.syncDurations();
-        await tracks!.maybeSnapshot();
         nextTracksMs = Date.now() + TRACKS_POLL_INTERVAL_MS;
+        try {
+          await tracks!.poll();
+          await tracks!.syncDurations();
+          await tracks!.maybeSnapshot();
+        } catch (err) {
+          // The dimension is refreshed again next second; a failed refresh (S3 or catalog away) must
+          // not stop the listening events. Fatal errors still end the worker.
+          if (abort.signal.aborted || (isPipelineError(err) && ['CONFIG_INVALID', 'S3_ACCESS_DENIED', 'CATALOG_ACCESS_DENIED', 'KAFKA_FENCED'].includes(err.code))) throw err;
+          logger.warn({ err }, 'TracksRefreshFailed');
+          nextTracksMs = Date.now() + 10 * TRACKS_POLL_INTERVAL_MS;
+        }
       }
       await loop.pollOnce(abort.signal);
       if (compactor && Date.now() >= nextCompactionMs) {
@@ -92,7 +102,7 @@ export function buildApp(config: Config, { logger, registry }: ServiceContext): 
   return {
     done,
     async start() {
-      ops = await startOpsServer(registry, { live: () => true, ready: () => ready && (etlLoop?.healthy ?? true) }, config.http.port);
+      ops = await startOpsServer(registry, health, config.http.port);
       logger.info({ port: ops.port }, 'OpsServerListening');
       await ensureLakeTables();
       encoder = await DuckDbEncoder.create({
@@ -130,7 +140,7 @@ export function buildApp(config: Config, { logger, registry }: ServiceContext): 
 
       pool = config.etl.validationThreads > 0 ? new ValidationPool(config.etl.validationThreads) : undefined;
       const checker = pool ?? new EventValidator();
-      const loop: EtlLoop = (etlLoop = new EtlLoop({
+      const loop: EtlLoop = new EtlLoop({
         consumer: undefined as never,
         txn,
         transactions,
@@ -145,7 +155,8 @@ export function buildApp(config: Config, { logger, registry }: ServiceContext): 
         maxManifestsPerBatch: config.etl.maxManifestsPerBatch,
         metrics,
         logger: logger.child({ component: 'etl' }),
-      }));
+        health,
+      });
       consumer = await createConsumer(config.kafka, {
         clientId: 'etl-worker',
         groupId: config.etl.groupId,
@@ -176,13 +187,13 @@ export function buildApp(config: Config, { logger, registry }: ServiceContext): 
         if (abort.signal.aborted) resolveDone();
         else rejectDone(err);
       });
-      ready = true;
+      health.markStarted();
     },
     close() {
       // Idempotent: a signal and a fatal error may both ask for it.
       return (closing ??= runShutdown(
         [
-          { name: 'readiness off', run: () => void (ready = false) },
+          { name: 'readiness off', run: () => health.markDraining() },
           { name: 'stop the loop', run: async () => (abort.abort(), await running) },
           { name: 'leave the group', run: () => (consumer ? closeConsumer(consumer) : undefined) },
           { name: 'tracks consumer', run: () => tracks?.close() },

@@ -87,7 +87,7 @@ function setup(options: { maxRecords?: number; uploadFailures?: PipelineError[];
     maxRecordBytes: 10_000,
     now: () => 0,
   });
-  const liveness = { beats: 0 };
+  const liveness = { beats: 0, outcomes: [] as string[], sleeps: [] as number[] };
   const sink = new StagingSink(
     {
       source: source as unknown as PartitionSource,
@@ -96,7 +96,13 @@ function setup(options: { maxRecords?: number; uploadFailures?: PipelineError[];
       committer: committer as unknown as TransactionCommitter,
       metrics,
       logger: createLogger({ service: 'test', level: 'silent' }),
-      onRound: () => (liveness.beats += 1),
+      onRound: (outcome) => {
+        liveness.beats += 1;
+        if (outcome !== 'idle') liveness.outcomes.push(outcome);
+      },
+      retryBaseDelayMs: 1_000,
+      retryMaxDelayMs: 8_000,
+      sleep: async (ms) => void liveness.sleeps.push(ms),
     },
     { pollMaxRecords: 100, maxBufferedBytes: options.maxBufferedBytes ?? 1e9, maxInflightUploads: 2 },
   );
@@ -134,6 +140,22 @@ describe('StagingSink loop', () => {
     expect(env.source.rewinds).toBe(1);
     // Each offset committed once, in order, despite the failed first round.
     expect(committedRanges(env.committer)).toEqual(['0:0-3', '0:4-7']);
+  });
+
+  it('waits longer after each abandoned round instead of re-reading at once (a permanent S3 error used to hot-loop), and reports each outcome', async () => {
+    const failures = Array.from({ length: 5 }, () => new PipelineError('S3_UNAVAILABLE', 'NoSuchBucket', { retriable: true }));
+    const env = setup({ uploadFailures: failures });
+    env.source.log = Array.from({ length: 4 }, (_, o) => record(o));
+    jest.spyOn(Math, 'random').mockReturnValue(1);
+    try {
+      await runUntil(env, () => env.source.committed.get(0) === 4);
+    } finally {
+      jest.restoreAllMocks();
+    }
+    expect(env.source.rewinds).toBe(5);
+    // Full jitter with random = 1: the ceiling, doubling from 1 s, capped at 8 s.
+    expect(env.liveness.sleeps).toEqual([1_000, 2_000, 4_000, 8_000, 8_000]);
+    expect(env.liveness.outcomes).toEqual(['abandoned', 'abandoned', 'abandoned', 'abandoned', 'abandoned', 'committed']);
   });
 
   it('abandons the round when the transaction fails (e.g. a rebalance) and commits the re-read records later', async () => {

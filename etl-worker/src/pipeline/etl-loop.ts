@@ -29,6 +29,8 @@ export interface EtlLoopDeps {
   retryMaxDelayMs?: number;
   metrics: EtlMetrics;
   logger: Logger;
+  /** Told whether each batch committed or failed (readiness follows it). */
+  health?: { succeeded(): void; failed(): void };
 }
 
 /**
@@ -71,9 +73,11 @@ export class EtlLoop {
     try {
       await this.processBatch(messages, signal);
       this.failures = 0;
+      this.deps.health?.succeeded();
     } catch (err) {
       if (signal?.aborted || isFatal(err)) throw err;
       this.failures++;
+      this.deps.health?.failed();
       this.deps.metrics.batchFailures.inc({ error_code: isPipelineError(err) ? err.code : 'INTERNAL' });
       const delayMs = backoffDelayMs(this.failures, this.deps.retryBaseDelayMs ?? 1_000, this.deps.retryMaxDelayMs ?? 60_000, Math.random);
       this.deps.logger.warn({ err, failures: this.failures, delayMs }, 'BatchFailedRewinding');
