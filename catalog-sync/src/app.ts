@@ -6,7 +6,9 @@ import {
   deadLetterRecord,
   createIdempotentProducer,
   disconnect,
+  FailureStreak,
   flush,
+  isFatal,
   KafkaAdmin,
   type KafkaConsumer,
   type Message,
@@ -15,7 +17,7 @@ import {
 import type { ServiceApp, ServiceContext } from '@spotify-pipeline/shared/lifecycle';
 import { LoopHealth, runShutdown } from '@spotify-pipeline/shared/lifecycle';
 import { startOpsServer, type OpsServer } from '@spotify-pipeline/shared/metrics';
-import { backoffDelayMs, sleep } from '@spotify-pipeline/shared/retry';
+import { sleep } from '@spotify-pipeline/shared/retry';
 import { createS3Client } from '@spotify-pipeline/shared/s3';
 import { pipelineTopics } from '@spotify-pipeline/shared/schemas';
 import { GlueClient } from '@aws-sdk/client-glue';
@@ -68,24 +70,23 @@ export function buildApp(config: Config, { logger, registry, faults }: ServiceCo
 
   async function runLoop(sync: CatalogSync, janitor: Janitor): Promise<void> {
     let nextCleanMs = config.catalog.janitorIntervalMs > 0 ? Date.now() + Math.min(config.catalog.janitorIntervalMs, 60_000) : Infinity;
-    let failures = 0;
+    const streak = new FailureStreak(500, 30_000);
     while (!controller.signal.aborted) {
       health.turned();
       let handled = 0;
       try {
         handled = await sync.runOnce();
-        failures = 0;
+        streak.succeeded();
         health.succeeded();
       } catch (err) {
         // A failed batch is retried whole, for as long as it takes (a catalog or S3 outage), after
         // rewinding to the committed offsets: the commit skips whatever the table already holds,
         // so nothing is applied twice and nothing skipped. Only what no retry heals ends the loop.
         if (controller.signal.aborted || isFatal(err)) throw err;
-        failures++;
+        const delayMs = streak.failed();
         health.failed();
-        const delayMs = backoffDelayMs(failures, 500, 30_000, Math.random);
         metrics.errors.inc({ error_code: (err as { code?: string }).code ?? 'INTERNAL' });
-        logger.warn({ err, failures, delayMs, reason: errorMessage(err) }, 'ManifestBatchRetried');
+        logger.warn({ err, failures: streak.failures, delayMs, reason: errorMessage(err) }, 'ManifestBatchRetried');
         await sync.rewind().catch((rewindErr: unknown) => logger.warn({ err: rewindErr }, 'RewindFailed'));
         await sleep(delayMs, controller.signal).catch(() => undefined);
         continue;
@@ -179,12 +180,3 @@ export function buildApp(config: Config, { logger, registry, faults }: ServiceCo
   };
 }
 
-/**
- * What no retry heals: credentials and permissions, configuration. The process exits with one line
- * and the orchestrator decides; everything else (catalog or S3 outages, conflicts, throttling) is
- * retried with backoff.
- */
-function isFatal(err: unknown): boolean {
-  const code = (err as { code?: string }).code;
-  return code === 'CONFIG_INVALID' || code === 'CATALOG_ACCESS_DENIED' || code === 'S3_ACCESS_DENIED' || code === 'SHUTDOWN';
-}

@@ -1,19 +1,23 @@
 import type { Cell, QueryResult } from '../queries/query-engine.js';
+import { displayWidth, padEndToWidth, padStartToWidth } from './display-width.js';
 
 export const OUTPUT_FORMATS = ['table', 'csv', 'json'] as const;
 export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
 
 const text = (cell: Cell): string => (cell === null ? '' : String(cell));
 
-/** A fixed-width table: numbers right-aligned, the rest left-aligned, as psql prints it. */
+/**
+ * A fixed-width table: numbers right-aligned, the rest left-aligned, as psql prints it. Widths are
+ * terminal columns, not string lengths, so CJK and emoji track names keep the columns aligned.
+ */
 export function formatTable(result: QueryResult): string {
   const names = result.columns.map((c) => c.name);
   const cells = result.rows.map((row) => names.map((n) => text(row[n] ?? null)));
-  const widths = names.map((n, i) => Math.max(n.length, ...cells.map((r) => r[i]!.length)));
+  const widths = names.map((n, i) => Math.max(displayWidth(n), ...cells.map((r) => displayWidth(r[i]!))));
   const numeric = names.map((n) => result.rows.length > 0 && result.rows.every((r) => r[n] === null || typeof r[n] === 'number'));
   const line = (values: string[], header = false): string =>
     values
-      .map((v, i) => (numeric[i] && !header ? v.padStart(widths[i]!) : v.padEnd(widths[i]!)))
+      .map((v, i) => (numeric[i] && !header ? padStartToWidth(v, widths[i]!) : padEndToWidth(v, widths[i]!)))
       .join(' | ')
       .trimEnd();
   const rule = widths.map((w) => '-'.repeat(w)).join('-+-');

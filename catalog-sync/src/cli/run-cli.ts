@@ -1,10 +1,11 @@
-import type { Env } from '@spotify-pipeline/shared/config';
+import { configHelp, type Env } from '@spotify-pipeline/shared/config';
 import { errorMessage, isPipelineError, PipelineError } from '@spotify-pipeline/shared/errors';
+import { EXIT_CONFIG } from '@spotify-pipeline/shared/lifecycle';
 import { createLogger } from '@spotify-pipeline/shared/logging';
 import { createRegistry } from '@spotify-pipeline/shared/metrics';
 import { createS3Client } from '@spotify-pipeline/shared/s3';
 import { buildBackend } from '../backend.js';
-import { readCliConfig } from '../config.js';
+import { configSchema, readCliConfig, type CliConfig } from '../config.js';
 import { Reconciler } from '../reconcile/reconciler.js';
 import { SAVED_QUERIES, savedQuery } from '../queries/saved-queries.js';
 import { catalogStatus, snapshotHistory } from './catalog-status.js';
@@ -24,23 +25,33 @@ export const USAGE = `usage:
   catalog-sync report --list
   catalog-sync catalog status [--format table|csv|json]
   catalog-sync catalog snapshots <table> [--format table|csv|json]
+  catalog-sync --help
 saved queries: ${SAVED_QUERIES.map((q) => q.name).join(', ')}
 `;
 
-function parseArgs(argv: string[]): { positional: string[]; format: OutputFormat; list: boolean } {
+/** `--help`: the commands, then every variable the committer reads (the commands need neither KAFKA_* nor HTTP_PORT). */
+export function helpText(): string {
+  return `${USAGE}\n${configHelp(configSchema)}`;
+}
+
+const USAGE_ERROR = 2;
+
+function parseArgs(argv: string[]): { positional: string[]; format: OutputFormat; list: boolean; help: boolean } {
   const positional: string[] = [];
   let format: OutputFormat = 'table';
   let list = false;
+  let help = false;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     if (arg === '--list') list = true;
+    else if (arg === '--help' || arg === '-h') help = true;
     else if (arg === '--format' || arg.startsWith('--format=')) {
       const value = arg.includes('=') ? arg.slice('--format='.length) : argv[++i];
       if (!OUTPUT_FORMATS.includes(value as OutputFormat)) throw new PipelineError('CONFIG_INVALID', `--format must be one of ${OUTPUT_FORMATS.join(', ')}, got ${value}`);
       format = value as OutputFormat;
     } else positional.push(arg);
   }
-  return { positional, format, list };
+  return { positional, format, list, help };
 }
 
 /** The query/report/status commands; returns the exit code. Logs go to stderr, results to stdout. */
@@ -50,7 +61,11 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     args = parseArgs(argv);
   } catch (err) {
     io.stderr.write(`${errorMessage(err)}\n${USAGE}`);
-    return 2;
+    return USAGE_ERROR;
+  }
+  if (args.help) {
+    io.stdout.write(helpText());
+    return 0;
   }
   const [command, ...rest] = args.positional;
   if (command === 'report' && args.list) {
@@ -64,9 +79,17 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     (command === 'catalog' && rest[0] === 'snapshots' && rest.length === 2);
   if (!valid) {
     io.stderr.write(USAGE);
-    return 2;
+    return USAGE_ERROR;
   }
-  const config = readCliConfig(io.env);
+  // A configuration error is one line and exit 78, as when the committer starts.
+  let config: CliConfig;
+  try {
+    config = readCliConfig(io.env);
+  } catch (err) {
+    if (!isPipelineError(err) || err.code !== 'CONFIG_INVALID') throw err;
+    io.stderr.write(`catalog-sync: ${errorMessage(err)}\n`);
+    return EXIT_CONFIG;
+  }
   const logger = createLogger({ service: 'catalog-sync', level: config.log.level === 'info' ? 'warn' : config.log.level }, { write: (line: string) => void io.stderr.write(line) });
   const registry = createRegistry('catalog-sync', false);
   const s3 = createS3Client(config.s3);

@@ -1,4 +1,4 @@
-import { classifyKafkaError, committedOffsets, consumeBatch, seek, type KafkaConsumer, type Message } from '@spotify-pipeline/shared/kafka';
+import { classifyKafkaError, consumeBatch, nextOffsets, rewindToCommitted, seek, type KafkaConsumer, type Message } from '@spotify-pipeline/shared/kafka';
 import type { ErrorCode } from '@spotify-pipeline/shared/errors';
 import type { Logger } from '@spotify-pipeline/shared/logging';
 import type { LakeCatalog, TableReader } from '@spotify-pipeline/shared/iceberg';
@@ -10,7 +10,7 @@ import { filesByHour } from '../lake/table-hours.js';
 import type { Reconciler } from '../reconcile/reconciler.js';
 import type { JsonDocument } from '../state/json-document.js';
 import type { SyncState } from '../state/sync-state.js';
-import { decodeManifests, nextOffsets } from './decode-manifests.js';
+import { decodeManifests } from './decode-manifests.js';
 import { manifestProblem, planLineage, type LineageOptions } from './plan-lineage.js';
 import type { SyncMetrics } from './sync-metrics.js';
 
@@ -60,13 +60,7 @@ export class CatalogSync {
    * consumer has already moved past it, and consuming on would commit past manifests never applied.
    */
   async rewind(): Promise<void> {
-    const { consumer } = this.deps;
-    const assigned = consumer.assignments();
-    if (assigned.length === 0) return;
-    for (const tp of await committedOffsets(consumer, assigned)) {
-      // -1001 (no committed offset) → the beginning: the group never committed on that partition.
-      await seek(consumer, { topic: tp.topic, partition: tp.partition, offset: tp.offset >= 0 ? tp.offset : -2 });
-    }
+    await rewindToCommitted(this.deps.consumer);
   }
 
   /** One poll → commit cycle; returns the number of messages handled. */

@@ -40,14 +40,3 @@ export function decodeManifests(messages: Message[], topics: { lakeFiles: string
   }
   return batch;
 }
-
-/** The offsets to commit after a batch: the next offset of each partition it read. */
-export function nextOffsets(messages: Message[]): Array<{ topic: string; partition: number; offset: number }> {
-  const next = new Map<string, { topic: string; partition: number; offset: number }>();
-  for (const m of messages) {
-    const key = `${m.topic}:${m.partition}`;
-    const current = next.get(key);
-    if (!current || m.offset + 1 > current.offset) next.set(key, { topic: m.topic, partition: m.partition, offset: m.offset + 1 });
-  }
-  return [...next.values()];
-}

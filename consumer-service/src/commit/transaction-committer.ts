@@ -1,5 +1,6 @@
 import { PipelineError } from '@spotify-pipeline/shared/errors';
 import type { KafkaConsumer, TopicPartitionOffset, TransactionalProducer } from '@spotify-pipeline/shared/kafka';
+import { nextOffsets as nextConsumedOffsets } from '@spotify-pipeline/shared/kafka';
 import type { Logger } from '@spotify-pipeline/shared/logging';
 import { deadLetterRecord } from '../dlq/dead-letter-record.js';
 import type { StagingFormat } from '../pipeline/encoder.js';
@@ -25,13 +26,7 @@ export interface CommitterOptions {
 
 /** Offsets to commit: `lastOffset + 1` of the highest batch per partition. */
 export function nextOffsets(flushed: FlushedBatch[]): TopicPartitionOffset[] {
-  const next = new Map<string, TopicPartitionOffset>();
-  for (const { batch } of flushed) {
-    const id = partitionId(batch.topic, batch.partition);
-    const current = next.get(id);
-    if (!current || batch.lastOffset + 1 > current.offset) next.set(id, { topic: batch.topic, partition: batch.partition, offset: batch.lastOffset + 1 });
-  }
-  return [...next.values()];
+  return nextConsumedOffsets(flushed.map(({ batch }) => ({ topic: batch.topic, partition: batch.partition, offset: batch.lastOffset })));
 }
 
 /**

@@ -1,19 +1,15 @@
 import {
   closeConsumer,
-  committedOffsets,
   consumeBatch,
   createConsumer,
   type KafkaConsumer,
   type KafkaSettings,
   type Message,
-  seek,
+  rewindToCommitted,
   type TopicPartition,
 } from '@spotify-pipeline/shared/kafka';
 import type { Logger } from '@spotify-pipeline/shared/logging';
 import { partitionId, type SourceRecord } from '../pipeline/source-record.js';
-
-/** librdkafka's logical offset "beginning": where a partition without a committed offset starts. */
-const OFFSET_BEGINNING = -2;
 
 export interface SourceOptions {
   groupId: string;
@@ -145,11 +141,7 @@ export class PartitionSource {
   async rewind(): Promise<void> {
     const partitions = [...this.assigned.values()];
     if (partitions.length === 0) return;
-    const committed = await committedOffsets(this.client, partitions);
-    for (const tp of committed) {
-      const offset = tp.offset >= 0 ? tp.offset : OFFSET_BEGINNING;
-      await seek(this.client, { topic: tp.topic, partition: tp.partition, offset });
-    }
+    const committed = await rewindToCommitted(this.client, partitions);
     this.logger.info({ partitions: committed.map((tp) => `${partitionId(tp.topic, tp.partition)}@${tp.offset}`) }, 'PartitionsRewound');
   }
 

@@ -1,4 +1,5 @@
-import { readConfig } from '../../src/config';
+import { EXIT_CONFIG, runService, type ProcessLike } from '@spotify-pipeline/shared/lifecycle';
+import { configSchema, readConfig } from '../../src/config';
 
 describe('consumer-service config', () => {
   const base = { KAFKA_BROKERS: 'localhost:9092' };
@@ -19,5 +20,45 @@ describe('consumer-service config', () => {
 
   it('fails naming the variable and the fix', () => {
     expect(() => readConfig({ ...base, SINK_GZIP_LEVEL: '12' })).toThrow(/SINK_GZIP_LEVEL="12" is invalid.*Fix: set SINK_GZIP_LEVEL/);
+  });
+});
+
+describe('consumer-service at start (runService, as main.ts runs it)', () => {
+  const run = async (env: Record<string, string>, args: string[] = []) => {
+    const out: string[] = [];
+    const err: string[] = [];
+    const proc: ProcessLike = {
+      env,
+      stdout: { write: (text: string, written?: () => void) => (out.push(text), written?.(), true) },
+      stderr: { write: (text: string) => err.push(text) },
+      exit: (code: number): never => {
+        throw Object.assign(new Error(`exit ${code}`), { exitCode: code });
+      },
+      on: () => undefined,
+    };
+    const build = jest.fn();
+    const exit = await runService(proc, { service: 'consumer-service', configSchema, loadConfig: readConfig, logLevel: () => 'silent', build }, args).then(
+      () => undefined,
+      (e: { exitCode?: number }) => e.exitCode,
+    );
+    return { exit, out: out.join(''), err, built: build.mock.calls.length > 0 };
+  };
+
+  it('a bad value: one line naming the variable on stderr, exit 78, nothing built', async () => {
+    const { exit, err, out, built } = await run({ KAFKA_BROKERS: 'localhost:9092', SINK_MAX_BUFFERED_BYTES: '10' });
+    expect(exit).toBe(EXIT_CONFIG);
+    expect(err).toHaveLength(1);
+    expect(err[0]).toMatch(/^consumer-service: Invalid configuration: SINK_MAX_BUFFERED_BYTES="10" is invalid: .* Fix: set SINK_MAX_BUFFERED_BYTES — .*\n$/);
+    expect(err[0]!.trimEnd()).not.toContain('\n');
+    expect(out).toBe('');
+    expect(built).toBe(false);
+  });
+
+  it('--help: every SINK_* variable on stdout, exit 0', async () => {
+    const { exit, out, err } = await run({}, ['--help']);
+    expect(exit).toBe(0);
+    for (const name of ['KAFKA_BROKERS', 'SINK_FLUSH_INTERVAL_MS', 'SINK_MAX_BUFFERED_BYTES', 'STORAGE_STAGING_PREFIX', 'TOPICS_DLQ', 'HTTP_PORT']) expect(out).toContain(`  ${name}  `);
+    expect(out).toContain('HTTP_PORT  integer >= 0; default 9462');
+    expect(err).toEqual([]);
   });
 });

@@ -2,17 +2,6 @@ import type { KafkaConsumer, OutgoingRecord, TopicPartitionOffset, Transactional
 import type { LakeFileManifest } from '@spotify-pipeline/shared/schemas';
 import { manifestKey } from '../pipeline/lake-keys.js';
 
-/** The next offset to commit per consumed partition (`last + 1`: nothing skipped, nothing twice). */
-export function nextOffsets(messages: Array<{ topic: string; partition: number; offset: number }>): TopicPartitionOffset[] {
-  const next = new Map<string, TopicPartitionOffset>();
-  for (const m of messages) {
-    const key = `${m.topic}:${m.partition}`;
-    const current = next.get(key);
-    if (!current || m.offset + 1 > current.offset) next.set(key, { topic: m.topic, partition: m.partition, offset: m.offset + 1 });
-  }
-  return [...next.values()];
-}
-
 export const manifestRecord = (topic: string, manifest: LakeFileManifest): OutgoingRecord => ({
   topic,
   key: manifestKey(manifest.table, manifest.partition),

@@ -1,9 +1,9 @@
 import type { Logger } from 'pino';
-import { committedOffsets, consumeBatch, seek, type KafkaConsumer, type Message, type OutgoingRecord, type TopicPartition, type TransactionalProducer } from '@spotify-pipeline/shared/kafka';
+import { consumeBatch, FailureStreak, isFatal, nextOffsets, rewindToCommitted, type KafkaConsumer, type Message, type OutgoingRecord, type TopicPartition, type TransactionalProducer } from '@spotify-pipeline/shared/kafka';
 import { isPipelineError, isRetriable } from '@spotify-pipeline/shared/errors';
-import { backoffDelayMs, retry, sleep } from '@spotify-pipeline/shared/retry';
+import { retry, sleep } from '@spotify-pipeline/shared/retry';
 import type { StagedFileManifest } from '@spotify-pipeline/shared/schemas';
-import { commitLakeTransaction, nextOffsets } from '../commit/lake-commit.js';
+import { commitLakeTransaction } from '../commit/lake-commit.js';
 import type { TransactionQueue } from '../commit/transaction-queue.js';
 import type { EtlMetrics } from '../metrics.js';
 import { deadLetterOf, parseStagedManifest } from '../source/staged-manifest-message.js';
@@ -41,9 +41,11 @@ export interface EtlLoopDeps {
 export class EtlLoop {
   /** Partitions revoked while a batch was in flight: their results must not be committed by us. */
   private readonly revoked = new Set<string>();
-  private failures = 0;
+  private readonly streak: FailureStreak;
 
-  constructor(private deps: EtlLoopDeps) {}
+  constructor(private deps: EtlLoopDeps) {
+    this.streak = new FailureStreak(deps.retryBaseDelayMs ?? 1_000, deps.retryMaxDelayMs ?? 60_000);
+  }
 
   /** The consumer is created after the loop, since its rebalance hooks call into the loop. */
   attach(consumer: KafkaConsumer): void {
@@ -56,7 +58,7 @@ export class EtlLoop {
 
   /** False while batches keep failing (readiness shows it; the loop keeps retrying). */
   get healthy(): boolean {
-    return this.failures === 0;
+    return this.streak.failures === 0;
   }
 
   /**
@@ -72,29 +74,20 @@ export class EtlLoop {
     this.revoked.clear();
     try {
       await this.processBatch(messages, signal);
-      this.failures = 0;
+      this.streak.succeeded();
       this.deps.health?.succeeded();
     } catch (err) {
       if (signal?.aborted || isFatal(err)) throw err;
-      this.failures++;
+      const delayMs = this.streak.failed();
       this.deps.health?.failed();
       this.deps.metrics.batchFailures.inc({ error_code: isPipelineError(err) ? err.code : 'INTERNAL' });
-      const delayMs = backoffDelayMs(this.failures, this.deps.retryBaseDelayMs ?? 1_000, this.deps.retryMaxDelayMs ?? 60_000, Math.random);
-      this.deps.logger.warn({ err, failures: this.failures, delayMs }, 'BatchFailedRewinding');
-      await this.rewind();
+      this.deps.logger.warn({ err, failures: this.streak.failures, delayMs }, 'BatchFailedRewinding');
+      await rewindToCommitted(this.deps.consumer);
       await sleep(delayMs, signal).catch(() => undefined);
     }
     return messages.length;
   }
 
-  private async rewind(): Promise<void> {
-    const { consumer } = this.deps;
-    const assigned = consumer.assignments();
-    if (assigned.length === 0) return;
-    const committed = await committedOffsets(consumer, assigned);
-    // -2 = the beginning: nothing was ever committed for that partition.
-    for (const tp of committed) await seek(consumer, { topic: tp.topic, partition: tp.partition, offset: tp.offset >= 0 ? tp.offset : -2 });
-  }
 
   async processBatch(messages: Message[], signal?: AbortSignal): Promise<void> {
     const { preparer, writer, logger } = this.deps;
@@ -170,12 +163,3 @@ export class EtlLoop {
   }
 }
 
-/**
- * Errors no retry can heal and no input isolation applies to: credentials and permissions,
- * configuration, a producer fenced by a newer instance of itself. The process exits (non-zero,
- * one line) and the orchestrator decides; everything else is retried with backoff.
- */
-function isFatal(err: unknown): boolean {
-  if (!isPipelineError(err)) return false;
-  return ['CONFIG_INVALID', 'S3_ACCESS_DENIED', 'CATALOG_ACCESS_DENIED', 'KAFKA_FENCED', 'SHUTDOWN'].includes(err.code);
-}

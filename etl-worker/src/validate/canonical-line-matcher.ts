@@ -11,7 +11,8 @@ import { PipelineError } from '@spotify-pipeline/shared/errors';
  * - the expression only admits JSON: keys in quotes, numbers in JSON grammar, literals, and strings
  *   of characters JSON allows unescaped (no `"`, no `\`, no control character), so a string's text
  *   is its value and its length in code points is what ajv's minLength/maxLength count (`u` flag);
- * - exactly the contract's keys, each once: nothing unknown, nothing missing;
+ * - exactly the contract's keys, each once, in contract order: nothing unknown, nothing required missing
+ *   (an optional field may be absent, as ajv allows);
  * - patterns and numeric bounds are checked on the captured value with ajv's own semantics
  *   (`new RegExp(pattern, 'u')`, after the same normalisation the validator applies).
  * A JSON Schema keyword this file does not know throws at start-up, so a contract change cannot widen it.
@@ -174,14 +175,18 @@ export class CanonicalLineMatcher {
     const required = new Set(schema.required ?? []);
     const builder = new ExpressionBuilder(normalise);
     const groups = new Map<string, number | undefined>();
-    const members = properties.map(([name, node]) => {
-      if (!required.has(name)) throw unsupported(name, 'an optional field');
+    const members = properties.map(([name, node], index) => {
+      // An optional field may be absent from a canonical line (a line written before it was added);
+      // when present it is still in contract order. The object's first member anchors the commas.
+      const optional = !required.has(name);
+      if (optional && index === 0) throw unsupported(name, 'an optional first field');
       if (/["\\\u0000-\u001f]/.test(name)) throw unsupported(name, 'a name that needs escaping');
       const value = builder.field(name, node, name === 'event_id' || name === 'ts');
       groups.set(name, value.group);
-      return `"${escapeRegExp(name)}":${value.source}`;
+      const member = `${index === 0 ? '' : ','}"${escapeRegExp(name)}":${value.source}`;
+      return optional ? `(?:${member})?` : member;
     });
-    this.expression = new RegExp(`^\\{${members.join(',')}\\}$`, 'u');
+    this.expression = new RegExp(`^\\{${members.join('')}\\}$`, 'u');
     this.checks = builder.checks;
     const eventIdGroup = groups.get('event_id');
     const tsGroup = groups.get('ts');

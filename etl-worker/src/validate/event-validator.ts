@@ -150,6 +150,8 @@ export class EventValidator implements LineChecker {
       if (!(name in record)) return { ok: false, reason: 'breaking_change', message: `required field ${name} is missing` };
     }
     for (const [name, allowed] of this.fieldTypes) {
+      // Required fields were checked above; an optional one (artist_uri) may be absent.
+      if (!(name in record)) continue;
       const actual = jsonTypeOf(record[name]);
       if (!typeMatches(actual, allowed)) {
         return { ok: false, reason: 'breaking_change', message: `field ${name} is ${actual}, the contract says ${[...allowed].join(' or ')}` };

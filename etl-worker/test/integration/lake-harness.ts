@@ -124,7 +124,7 @@ export class LakeHarness {
     return metric?.values.reduce((sum, v) => sum + v.value, 0) ?? 0;
   }
 
-  /** Uploads a staged object and publishes its manifest, exactly as the sink does (DESIGN.md). */
+  /** Uploads a staged object and publishes its manifest, exactly as the sink does (docs/design.md). */
   async stage(partition: number, lines: string[], eventTimesMs?: number[]): Promise<StagedFileManifest> {
     const firstOffset = this.nextOffset.get(partition) ?? 0;
     this.nextOffset.set(partition, firstOffset + lines.length);

@@ -1,4 +1,6 @@
 import { parseArgs } from 'node:util';
+import { configHelp } from '@spotify-pipeline/shared/config';
+import { configSchema } from '../config.js';
 
 /**
  * The command line is a front end to the env config: every option sets the PRODUCER_* variable of
@@ -31,6 +33,11 @@ Both:
 
 Kafka, topics, ops port and log level come from KAFKA_*, TOPICS_*, HTTP_PORT, LOG_LEVEL.
 `;
+
+/** `--help`: the options, then every variable the config schema reads (options only set some of them). */
+export function helpText(): string {
+  return `${USAGE}\n${configHelp(configSchema)}`;
+}
 
 const OPTION_ENV = {
   rate: 'PRODUCER_RATE',

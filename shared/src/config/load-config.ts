@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { PipelineError } from '../errors/index.js';
+import { descriptionOf, unwrap } from './schema-fields.js';
 
 export type Env = Record<string, string | undefined>;
 
@@ -8,17 +9,6 @@ export function envName(path: readonly PropertyKey[]): string {
   return path
     .map((part) => String(part).replace(/([a-z0-9])([A-Z])/g, '$1_$2').toUpperCase())
     .join('_');
-}
-
-function unwrap(schema: z.ZodType): z.ZodType {
-  let current: z.ZodType = schema;
-  for (;;) {
-    if (current instanceof z.ZodDefault || current instanceof z.ZodOptional || current instanceof z.ZodPrefault) {
-      current = current.unwrap() as z.ZodType;
-    } else {
-      return current;
-    }
-  }
 }
 
 /** Builds the raw input object from env, following the schema's shape (nested objects are groups). */
@@ -48,20 +38,6 @@ function fieldAt(schema: z.ZodType, path: readonly PropertyKey[]): z.ZodType | u
     current = inner.shape[String(part)] as z.ZodType | undefined;
   }
   return current;
-}
-
-/** `.describe()` sits on the innermost schema; `.optional()` / `.default()` wrappers do not copy it. */
-function descriptionOf(field: z.ZodType | undefined): string | undefined {
-  let current = field;
-  while (current) {
-    if (current.description) return current.description;
-    if (current instanceof z.ZodDefault || current instanceof z.ZodOptional || current instanceof z.ZodPrefault) {
-      current = current.unwrap() as z.ZodType;
-    } else {
-      return undefined;
-    }
-  }
-  return undefined;
 }
 
 function describeIssue(schema: z.ZodType, env: Env, issue: z.core.$ZodIssue): string {

@@ -1,3 +1,5 @@
+import { PipelineError } from '../errors/index.js';
+
 /**
  * Crash points for failure tests: the environment variable `PIPELINE_FAULT_POINTS` names points in
  * the code, each with the hit on which the process SIGKILLs itself (`catalog.after-commit@2`: the
@@ -18,7 +20,9 @@ export function faultPoints(spec: string | undefined, kill: () => void): FaultPo
   for (const part of spec.split(',').map((p) => p.trim()).filter(Boolean)) {
     const [point, hit] = part.split('@') as [string, string | undefined];
     const n = hit === undefined ? 1 : Number(hit);
-    if (!Number.isInteger(n) || n < 1) throw new Error(`PIPELINE_FAULT_POINTS: ${part} is not <point>@<hit number>`);
+    if (!Number.isInteger(n) || n < 1) {
+      throw new PipelineError('CONFIG_INVALID', `Invalid configuration: PIPELINE_FAULT_POINTS=${JSON.stringify(spec)} is invalid: ${part} is not <point>@<hit number>. Fix: set PIPELINE_FAULT_POINTS to comma-separated <point>@<hit>, e.g. catalog.after-commit@2, or unset it.`);
+    }
     armed.set(point, n);
   }
   const hits = new Map<string, number>();

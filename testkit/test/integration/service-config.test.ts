@@ -6,8 +6,8 @@ const SERVICES = ['producer-service', 'consumer-service', 'etl-worker', 'catalog
 const EX_CONFIG = 78;
 
 describe.each(SERVICES)('%s with a bad configuration', (service) => {
-  const run = (env: Record<string, string>) =>
-    spawnSync(process.execPath, [join(ROOT, service, 'dist', 'main.js')], {
+  const run = (env: Record<string, string>, args: string[] = []) =>
+    spawnSync(process.execPath, [join(ROOT, service, 'dist', 'main.js'), ...args], {
       env: { PATH: process.env.PATH ?? '', ...env },
       encoding: 'utf8',
       timeout: 30_000,
@@ -27,5 +27,13 @@ describe.each(SERVICES)('%s with a bad configuration', (service) => {
     expect(result.status).toBe(EX_CONFIG);
     expect(result.stderr).toContain('S3_FORCE_PATH_STYLE="maybe" is invalid');
     expect(result.stderr).toContain('Fix: set S3_FORCE_PATH_STYLE');
+  });
+
+  it('answers --help with every variable on stdout and exits 0, reading no configuration', () => {
+    const result = run({ S3_FORCE_PATH_STYLE: 'maybe' }, ['--help']);
+    expect(result.status).toBe(0);
+    expect(result.stderr).toBe('');
+    expect(result.stdout).toContain('  KAFKA_BROKERS  list; required\n');
+    expect(result.stdout).toContain('  S3_FORCE_PATH_STYLE  boolean; default false\n');
   });
 });

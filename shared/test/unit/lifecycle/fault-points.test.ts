@@ -16,6 +16,7 @@ describe('faultPoints', () => {
 
   it('does nothing when unset, and refuses a malformed spec naming it', () => {
     expect(() => faultPoints(undefined, () => undefined).reach('x')).not.toThrow();
-    expect(() => faultPoints('x@zero', () => undefined)).toThrow(/x@zero/);
+    expect(() => faultPoints('x@zero', () => undefined)).toThrow(/PIPELINE_FAULT_POINTS="x@zero" is invalid/);
+    expect(() => faultPoints('x@zero', () => undefined)).toThrow(expect.objectContaining({ code: 'CONFIG_INVALID' }));
   });
 });
