@@ -53,6 +53,24 @@ Refuses combinations the schema cannot express, with a message naming the value 
 {{- if and (eq $key "catalog") (eq (toString (index $svc.env "CATALOG_ENGINE")) "athena") (ne $root.Values.iceberg.catalog "glue") -}}
 {{- fail (printf "services.catalog.env.CATALOG_ENGINE=athena needs iceberg.catalog=glue (it is %s): Athena reads the tables from the Glue Data Catalog. Use CATALOG_ENGINE=duckdb with another catalog" $root.Values.iceberg.catalog) -}}
 {{- end -}}
+{{- include "pipeline.checkPerPodVariables" (list (printf "services.%s.env" $key) (keys ($svc.env | default dict))) -}}
+{{- $extraNames := list -}}{{- range $svc.extraEnv -}}{{- $extraNames = append $extraNames .name -}}{{- end -}}
+{{- include "pipeline.checkPerPodVariables" (list (printf "services.%s.extraEnv" $key) $extraNames) -}}
+{{- if and (eq (include "pipeline.workloadKind" (list $key)) "StatefulSet") (gt (len (include "pipeline.serviceFullname" (list $root $svc))) 52) -}}
+{{- fail (printf "the StatefulSet name %s is longer than 52 characters (its pods' controller-revision-hash label would not fit): shorten the release name or services.%s.name" (include "pipeline.serviceFullname" (list $root $svc)) $key) -}}
+{{- end -}}
+{{- $mounts := concat ($root.Values.extraVolumeMounts | default list) ($svc.extraVolumeMounts | default list) -}}
+{{- $caFiles := list (index ($svc.env | default dict) "KAFKA_SSL_CA_LOCATION") -}}
+{{- range concat ($root.Values.extraEnv | default list) ($svc.extraEnv | default list) -}}
+{{- if eq .name "KAFKA_SSL_CA_LOCATION" -}}{{- $caFiles = append $caFiles .value -}}{{- end -}}
+{{- end -}}
+{{- range $file := compact $caFiles -}}
+{{- $mounted := false -}}
+{{- range $mounts -}}{{- if hasPrefix (printf "%s/" (trimSuffix "/" .mountPath)) $file -}}{{- $mounted = true -}}{{- end -}}{{- end -}}
+{{- if not $mounted -}}
+{{- fail (printf "KAFKA_SSL_CA_LOCATION=%s (services.%s) is on no mounted volume: the root filesystem is read-only and the image has no such file. Mount the CA with extraVolumes (e.g. a Secret) and extraVolumeMounts" $file $key) -}}
+{{- end -}}
+{{- end -}}
 {{- if le (int $svc.terminationGracePeriodSeconds) (int $svc.drainSeconds) -}}
 {{- fail (printf "services.%s.terminationGracePeriodSeconds (%v) must be longer than services.%s.drainSeconds (%v), or Kubernetes kills the pod mid-drain" $key $svc.terminationGracePeriodSeconds $key $svc.drainSeconds) -}}
 {{- end -}}
@@ -97,8 +115,100 @@ Refuses combinations the schema cannot express, with a message naming the value 
 {{- end -}}
 {{- end -}}
 
-{{/* Is lag-based scaling on for this service? Deployments then leave `replicas` to the scaler. */}}
+{{/* Is lag-based scaling on for this service? The workload then leaves `replicas` to the scaler. */}}
 {{- define "pipeline.scaled" -}}
 {{- $root := index . 0 -}}{{- $svc := index . 1 -}}
 {{- if and $svc.enabled $svc.scaling.enabled (ne $root.Values.autoscaling.mode "none") -}}true{{- end -}}
+{{- end -}}
+
+{{/*
+The Kafka transactional id variable of a service, empty for the services that own none. The sink and
+the ETL each commit through one transactional producer per pod; the id must belong to exactly one
+live pod identity, so a restarted pod fences its predecessor at once (see the chart README).
+*/}}
+{{- define "pipeline.transactionalIdVariable" -}}
+{{- $key := index . 0 -}}
+{{- if eq $key "consumer" -}}SINK_TRANSACTIONAL_ID{{- else if eq $key "etl" -}}ETL_TRANSACTIONAL_ID{{- end -}}
+{{- end -}}
+
+{{/* StatefulSet for a service that owns a transactional id (stable pod names), Deployment otherwise. */}}
+{{- define "pipeline.workloadKind" -}}
+{{- if include "pipeline.transactionalIdVariable" . -}}StatefulSet{{- else -}}Deployment{{- end -}}
+{{- end -}}
+
+{{/* The headless Service that governs a StatefulSet's pod identities (and gives each pod a DNS name). */}}
+{{- define "pipeline.podIdentityServiceName" -}}
+{{- $root := index . 0 -}}{{- $svc := index . 1 -}}
+{{- printf "%s-pods" (include "pipeline.serviceFullname" (list $root $svc) | trunc 58 | trimSuffix "-") -}}
+{{- end -}}
+
+{{/* The image every pipeline pod may pull with: registry credentials for all of them. */}}
+{{- define "pipeline.imagePullSecrets" -}}
+{{- with .Values.imagePullSecrets }}
+imagePullSecrets:
+  {{- toYaml . | nindent 2 }}
+{{- end }}
+{{- end -}}
+
+{{/*
+Scheduling of one service's pods: services.<svc>.<key> when set, else the chart-wide <key>. A spread
+constraint without a labelSelector gets the service's own pods, which is what a spread is almost
+always about.
+*/}}
+{{- define "pipeline.scheduling" -}}
+{{- $root := index . 0 -}}{{- $svc := index . 1 -}}
+{{- $nodeSelector := $svc.nodeSelector | default $root.Values.nodeSelector -}}
+{{- $tolerations := $svc.tolerations | default $root.Values.tolerations -}}
+{{- $affinity := $svc.affinity | default $root.Values.affinity -}}
+{{- $spread := $svc.topologySpreadConstraints | default $root.Values.topologySpreadConstraints -}}
+{{- $selector := dict "app.kubernetes.io/name" $svc.name "app.kubernetes.io/instance" $root.Release.Name -}}
+{{- with $nodeSelector }}
+nodeSelector:
+  {{- toYaml . | nindent 2 }}
+{{- end }}
+{{- with $tolerations }}
+tolerations:
+  {{- toYaml . | nindent 2 }}
+{{- end }}
+{{- with $affinity }}
+affinity:
+  {{- toYaml . | nindent 2 }}
+{{- end }}
+topologySpreadConstraints:
+{{- if $spread }}
+{{- range $spread }}
+{{- $constraint := deepCopy . }}
+{{- if not (hasKey $constraint "labelSelector") }}
+{{- $_ := set $constraint "labelSelector" (dict "matchLabels" $selector) }}
+{{- end }}
+  - {{- toYaml $constraint | nindent 4 }}
+{{- end }}
+{{- else }}
+  # Default: spread each service's pods over zones, without refusing to schedule when a zone is full.
+  - maxSkew: 1
+    topologyKey: topology.kubernetes.io/zone
+    whenUnsatisfiable: ScheduleAnyway
+    labelSelector:
+      matchLabels:
+        {{- toYaml $selector | nindent 8 }}
+{{- end }}
+{{- end -}}
+
+{{/* Variables no values key may set: they are per pod, and the chart derives them from the pod name. */}}
+{{- define "pipeline.checkPerPodVariables" -}}
+{{- $where := index . 0 -}}{{- $names := index . 1 -}}
+{{- range $names }}
+{{- if has . (list "SINK_TRANSACTIONAL_ID" "ETL_TRANSACTIONAL_ID" "POD_NAME" "POD_NAMESPACE" "KAFKA_CLIENT_ID") }}
+{{- fail (printf "%s sets %s, which the chart derives from each pod's name: one value shared by every replica would make the replicas fence each other's Kafka transactions (and share one client id). Remove it" $where .) }}
+{{- end }}
+{{- end }}
+{{- end -}}
+
+{{/* Every alert name in the shared rules file (files/prometheus-rules.yaml). */}}
+{{- define "pipeline.alertNames" -}}
+{{- $names := list -}}
+{{- range (.Files.Get "files/prometheus-rules.yaml" | fromYaml).groups -}}
+{{- range .rules -}}{{- if .alert -}}{{- $names = append $names .alert -}}{{- end -}}{{- end -}}
+{{- end -}}
+{{- join "," $names -}}
 {{- end -}}

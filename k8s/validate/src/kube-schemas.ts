@@ -2,12 +2,14 @@ import { finding, type Finding } from './findings.js';
 import type { RenderedObject } from './render-chart.js';
 
 /**
- * Validates rendered objects against the Kubernetes OpenAPI schemas (kubernetes-models) and KEDA's
- * CRD schemas (@kubernetes-models/keda): types, required fields, enums. A kind with no known schema
+ * Validates rendered objects against the Kubernetes OpenAPI schemas (kubernetes-models) and the CRD
+ * schemas of KEDA (@kubernetes-models/keda) and the Prometheus Operator
+ * (@kubernetes-models/prometheus-operator): types, required fields, enums. A kind with no known schema
  * is itself a finding, so a new template cannot slip past unvalidated.
  */
 const MODEL_PACKAGES: Record<string, string> = {
   'keda.sh': '@kubernetes-models/keda',
+  'monitoring.coreos.com': '@kubernetes-models/prometheus-operator',
 };
 
 interface ModelInstance {

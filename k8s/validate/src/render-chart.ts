@@ -41,7 +41,11 @@ export function parseManifests(text: string, check: string, chartDir: string): R
   const objects: RenderedObject[] = [];
   const findings: Finding[] = [];
   for (const document of parseAllDocuments(text)) {
-    const source = /^# Source: (.+)$/m.exec(String(document.commentBefore ?? ''))?.[1] ?? chartDir;
+    // helm writes `# Source: <chart>/templates/<file>` above each object; the parser attaches it to
+    // the document or to its first node, depending on what precedes it.
+    const comment = `${document.commentBefore ?? ''}\n${document.contents?.commentBefore ?? ''}`;
+    const template = /^ ?Source: (.+)$/m.exec(comment)?.[1];
+    const source = template ? path.join(path.dirname(chartDir), template) : chartDir;
     if (document.errors.length > 0) {
       findings.push(finding(check, source, `rendered YAML does not parse: ${document.errors[0]?.message}`));
       continue;
@@ -52,7 +56,7 @@ export function parseManifests(text: string, check: string, chartDir: string): R
       findings.push(finding(check, source, 'rendered object lacks apiVersion, kind or metadata.name'));
       continue;
     }
-    objects.push({ source: path.normalize(source), object });
+    objects.push({ source, object });
   }
   return { objects, findings };
 }

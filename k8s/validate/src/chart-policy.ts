@@ -1,32 +1,32 @@
 import { parse } from 'yaml';
 import { finding, type Finding } from './findings.js';
+import { checkObservability } from './observability-policy.js';
+import { checkPodIdentity } from './pod-identity-policy.js';
 import type { RenderedObject } from './render-chart.js';
+import { isPipelineWorkload, matchesLabels, podSpecOf, WORKLOAD_KINDS, type Obj } from './rendered-objects.js';
 
 /**
  * What the pipeline needs from its manifests beyond schema validity: probes, resources, a drain
  * window, least privilege, and for every workload a PodDisruptionBudget, a ServiceAccount and a
- * metrics Service; scalers that target a real Deployment and stop at the partition count.
+ * metrics Service; scalers that target a rendered workload of the right kind and stop at the
+ * partition count; one owner per transactional id (pod-identity-policy.ts); scraping, alerts and
+ * the helm test covering every service (observability-policy.ts).
  */
-type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- rendered YAML is untyped
-
 const MIN_GRACE_SECONDS = 30;
 
 export function checkChartPolicy(objects: readonly RenderedObject[], label: string): Finding[] {
   const check = `chart policy (${label})`;
   const findings: Finding[] = [];
   const byKind = (kind: string) => objects.filter((o) => o.object.kind === kind);
-  const names = (kind: string) => new Set(byKind(kind).map((o) => o.object.metadata.name));
-  const serviceAccounts = names('ServiceAccount');
-  const deployments = byKind('Deployment');
-  const pipelineDeployments = deployments.filter((d) => (d.object as Obj).metadata.labels?.['app.kubernetes.io/name'] !== 'cloudwatch-agent');
-  if (pipelineDeployments.length === 0) findings.push(finding(check, 'templates/deployment.yaml', 'no pipeline Deployment rendered'));
+  const serviceAccounts = new Set(byKind('ServiceAccount').map((o) => o.object.metadata.name));
+  const workloads = objects.filter(isPipelineWorkload);
+  if (workloads.length === 0) findings.push(finding(check, 'templates/workload.yaml', 'no pipeline workload rendered'));
 
-  for (const { source, object } of pipelineDeployments) {
-    const d = object as Obj;
-    const where = `Deployment/${d.metadata.name}`;
-    const problem = (message: string) => findings.push(finding(check, source, `${where}: ${message}`));
-    const pod = d.spec?.template?.spec ?? {};
-    const labels: Record<string, string> = d.spec?.template?.metadata?.labels ?? {};
+  for (const { source, object } of workloads) {
+    const w = object as Obj;
+    const problem = (message: string) => findings.push(finding(check, source, `${w.kind}/${w.metadata.name}: ${message}`));
+    const pod = podSpecOf(w);
+    const labels: Record<string, string> = w.spec?.template?.metadata?.labels ?? {};
     for (const container of (pod.containers ?? []) as Obj[]) {
       for (const probe of ['startupProbe', 'livenessProbe', 'readinessProbe']) {
         if (!container[probe]?.httpGet) problem(`container ${container.name} has no HTTP ${probe}`);
@@ -41,10 +41,8 @@ export function checkChartPolicy(objects: readonly RenderedObject[], label: stri
     if (pod.securityContext?.runAsNonRoot !== true) problem('pod must run as non-root');
     if (!(Number(pod.terminationGracePeriodSeconds) >= MIN_GRACE_SECONDS)) problem(`terminationGracePeriodSeconds must be at least ${MIN_GRACE_SECONDS} to drain`);
     if (!serviceAccounts.has(pod.serviceAccountName)) problem(`serviceAccountName ${pod.serviceAccountName} is not rendered`);
-    const matches = (selector: Record<string, string> | undefined) =>
-      selector !== undefined && Object.entries(selector).every(([key, value]) => labels[key] === value);
-    if (!byKind('PodDisruptionBudget').some((p) => matches((p.object as Obj).spec?.selector?.matchLabels))) problem('no PodDisruptionBudget selects its pods');
-    if (!byKind('Service').some((s) => matches((s.object as Obj).spec?.selector))) problem('no Service selects its pods for metrics');
+    if (!byKind('PodDisruptionBudget').some((p) => matchesLabels((p.object as Obj).spec?.selector?.matchLabels, labels))) problem('no PodDisruptionBudget selects its pods');
+    if (!byKind('Service').some((s) => matchesLabels((s.object as Obj).spec?.selector, labels))) problem('no Service selects its pods for metrics');
   }
 
   // Config files carried in ConfigMaps (the CloudWatch agent's JSON, its Prometheus YAML) must parse:
@@ -60,22 +58,40 @@ export function checkChartPolicy(objects: readonly RenderedObject[], label: stri
     }
   }
 
-  const common = byKind('ConfigMap').find((c) => (c.object as Obj).data?.TOPICS_PARTITIONS !== undefined);
+  findings.push(...checkScalers(objects, check));
+  findings.push(...checkPodIdentity(objects, check));
+  findings.push(...checkObservability(objects, check));
+  return findings;
+}
+
+/**
+ * A scaler must name a rendered workload of the kind it says (KEDA assumes a Deployment when the kind
+ * is left out, so a ScaledObject on a StatefulSet without `kind` scales nothing), stop at the partition
+ * count, and be the only thing setting replicas.
+ */
+function checkScalers(objects: readonly RenderedObject[], check: string): Finding[] {
+  const findings: Finding[] = [];
+  const common = objects.find((c) => c.object.kind === 'ConfigMap' && (c.object as Obj).data?.TOPICS_PARTITIONS !== undefined);
   const partitions = Number((common?.object as Obj | undefined)?.data?.TOPICS_PARTITIONS);
-  const deploymentNames = names('Deployment');
-  const scalers = [...byKind('ScaledObject'), ...byKind('HorizontalPodAutoscaler')];
+  const scalers = objects.filter((o) => o.object.kind === 'ScaledObject' || o.object.kind === 'HorizontalPodAutoscaler');
   for (const { source, object } of scalers) {
     const s = object as Obj;
     const where = `${s.kind}/${s.metadata.name}`;
-    const target = s.spec?.scaleTargetRef?.name;
-    if (!deploymentNames.has(target)) findings.push(finding(check, source, `${where}: scales ${target}, which is not rendered`));
+    const target = s.spec?.scaleTargetRef ?? {};
+    const kind = String(target.kind ?? 'Deployment');
+    const scaled = objects.find((o) => o.object.kind === kind && o.object.metadata.name === target.name);
+    if (!WORKLOAD_KINDS.includes(kind)) findings.push(finding(check, source, `${where}: scales a ${kind}, not a Deployment or StatefulSet`));
+    else if (!scaled) {
+      const other = objects.find((o) => WORKLOAD_KINDS.includes(o.object.kind) && o.object.metadata.name === target.name);
+      const hint = other ? ` (${target.name} is a ${other.object.kind}: set scaleTargetRef.kind)` : '';
+      findings.push(finding(check, source, `${where}: scales ${kind} ${target.name}, which is not rendered${hint}`));
+    }
     const max = Number(s.spec?.maxReplicaCount ?? s.spec?.maxReplicas);
     if (Number.isFinite(partitions) && max > partitions) {
       findings.push(finding(check, source, `${where}: max replicas ${max} exceed the ${partitions} partitions`));
     }
-    const scaledDeployment = deployments.find((d) => d.object.metadata.name === target);
-    if (scaledDeployment && (scaledDeployment.object as Obj).spec?.replicas !== undefined) {
-      findings.push(finding(check, source, `${where}: Deployment ${target} also sets replicas, which fights the scaler on every upgrade`));
+    if (scaled && (scaled.object as Obj).spec?.replicas !== undefined) {
+      findings.push(finding(check, source, `${where}: ${kind} ${target.name} also sets replicas, which fights the scaler on every upgrade`));
     }
   }
   return findings;
