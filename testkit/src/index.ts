@@ -145,3 +145,4 @@ export { TrinoClient, TrinoQueryError, type TrinoClientOptions, type TrinoColumn
 export { waitUntil, uniqueName } from './wait.js';
 export { ServiceProcess, type ServiceName, type ServiceProcessOptions } from './pipeline/service-process.js';
 export { readTopic, header, type ReadTopicOptions } from './pipeline/read-topic.js';
+export { FaultProxy, S3FaultProxy, CatalogFaultProxy, s3Request, catalogRequest, type Fault, type FaultScope, type ProxiedRequest, type RequestMatcher, type ResetPoint } from './faults/index.js';

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Registry } from 'prom-client';
@@ -9,13 +10,40 @@ export interface HealthCheck {
   ready(): boolean;
 }
 
+/**
+ * Who answers on an ops port. A supervisor that started a child on a port compares the instance id
+ * with the one it gave the child: another process on that port (a second clone, an exporter) must
+ * never pass for the child, whose own listen failed.
+ */
+export interface OpsIdentity {
+  service?: string;
+  instanceId: string;
+}
+
+/** One id per process when nobody assigned one (tests building an app in-process, old callers). */
+const PROCESS_INSTANCE_ID = randomUUID();
+
+/**
+ * runService creates each service's registry and every app hands that registry to its ops server,
+ * so the identity travels with it: no app has to pass it along, and two apps in one process stay apart.
+ */
+const identities = new WeakMap<Registry, OpsIdentity>();
+
+export function identifyOpsServer(registry: Registry, identity: OpsIdentity): void {
+  identities.set(registry, identity);
+}
+
 export interface OpsServer {
   port: number;
   close(): Promise<void>;
 }
 
-/** The one small HTTP server every service runs: /metrics, /healthz, /readyz. Nothing else. */
+/**
+ * The one small HTTP server every service runs: /metrics, /healthz, /readyz. Nothing else.
+ * /healthz answers JSON `{ status, service, instanceId }` (probes read only the status code).
+ */
 export async function startOpsServer(registry: Registry, health: HealthCheck, port: number, host = '0.0.0.0'): Promise<OpsServer> {
+  const identity = identities.get(registry) ?? { instanceId: PROCESS_INSTANCE_ID };
   const server: Server = createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0];
     if (req.method !== 'GET') {
@@ -31,7 +59,8 @@ export async function startOpsServer(registry: Registry, health: HealthCheck, po
     }
     if (path === '/healthz') {
       const ok = health.live();
-      res.writeHead(ok ? 200 : 503, { 'content-type': 'text/plain' }).end(ok ? 'ok\n' : 'unhealthy\n');
+      const body = JSON.stringify({ status: ok ? 'ok' : 'unhealthy', ...identity });
+      res.writeHead(ok ? 200 : 503, { 'content-type': 'application/json' }).end(`${body}\n`);
       return;
     }
     if (path === '/readyz') {

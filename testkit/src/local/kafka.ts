@@ -1,10 +1,10 @@
 import { execFile } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { KafkaAdmin } from '@spotify-pipeline/shared/kafka';
 import { ensureJars } from './jars.js';
+import { kafkaClusterId } from './kafka-cluster-id.js';
 import type { LocalLaunch } from './local-process.js';
 import { freePorts } from './processes.js';
 import type { ProcessRecord } from './state.js';
@@ -20,7 +20,7 @@ export function javaBinary(): string {
  * A single-node KRaft broker (broker + controller in one JVM) sized for a laptop: internal topics
  * with replication 1 and few partitions, so the first transaction does not wait for 50 partitions.
  */
-function serverProperties(port: number, controllerPort: number, dataDir: string): string {
+export function serverProperties(port: number, controllerPort: number, dataDir: string): string {
   return [
     'process.roles=broker,controller',
     'node.id=1',
@@ -59,10 +59,7 @@ export async function prepareKafka(stateDir: string): Promise<LocalLaunch> {
   const configFile = join(dataDir, 'server.properties');
   await writeFile(configFile, serverProperties(port, controllerPort, join(dataDir, `run-${port}`)));
   const classpath = `${classpathDir}/*`;
-  const clusterId = randomBytes(16).toString('base64url');
-  await run(javaBinary(), ['-cp', classpath, 'kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', configFile], {
-    maxBuffer: 4 * 1024 * 1024,
-  });
+  await formatStorage(classpathDir, kafkaClusterId(), configFile);
   return {
     command: javaBinary(),
     args: [
@@ -81,6 +78,16 @@ export async function prepareKafka(stateDir: string): Promise<LocalLaunch> {
     port,
     controllerPort,
   };
+}
+
+/**
+ * `kafka-storage format`: writes meta.properties with the cluster id into every log dir of the
+ * config. Rejects with the tool's output when it refuses (an id it reads as an option, for one).
+ */
+export async function formatStorage(classpathDir: string, clusterId: string, configFile: string): Promise<void> {
+  await run(javaBinary(), ['-cp', `${classpathDir}/*`, 'kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', configFile], {
+    maxBuffer: 4 * 1024 * 1024,
+  });
 }
 
 /** Ready means a metadata request is answered, not merely that the port accepts connections. */

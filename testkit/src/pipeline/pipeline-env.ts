@@ -1,13 +1,5 @@
 import { stackEnv, type IcebergCatalogEndpoint, type KafkaEndpoint, type S3Endpoint } from '../index.js';
 
-/** Ops ports of the four services when they run side by side on one machine. */
-export const SERVICE_PORTS = {
-  'producer-service': 9461,
-  'consumer-service': 9462,
-  'etl-worker': 9463,
-  'catalog-sync': 9464,
-} as const;
-
 /**
  * The environment every service of a local pipeline shares: the stack's endpoints (the Iceberg REST
  * catalog's as ICEBERG_REST_URI when given). Topic, bucket and namespace names keep their defaults

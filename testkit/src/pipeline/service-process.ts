@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, openSync } from 'node:fs';
+import { closeSync, fstatSync, openSync } from 'node:fs';
 import { join } from 'node:path';
 import { REPO_ROOT } from '../local/paths.js';
 
@@ -25,6 +25,11 @@ export class ServiceProcess {
   private logFd: number | undefined;
   /** How many times the process was started (restarts included). */
   starts = 0;
+  /**
+   * Size of the log file when the current process started: the log is appended across restarts
+   * and runs, so what this process wrote starts here (a line before it belongs to someone else).
+   */
+  logOffset = 0;
 
   constructor(private readonly options: ServiceProcessOptions) {}
 
@@ -40,10 +45,26 @@ export class ServiceProcess {
     return this.child !== undefined && this.child.exitCode === null && this.child.signalCode === null;
   }
 
+  /** The exit code of the last process, null while it runs or when a signal ended it. */
+  get exitCode(): number | null {
+    return this.child?.exitCode ?? null;
+  }
+
+  /** The signal that ended the last process, if one did. */
+  get signalCode(): NodeJS.Signals | null {
+    return this.child?.signalCode ?? null;
+  }
+
+  /** The log file, or undefined when output is inherited. */
+  get logFile(): string | undefined {
+    return this.options.output === 'inherit' ? undefined : this.options.output;
+  }
+
   start(): void {
     if (this.running) throw new Error(`${this.name} is already running`);
     if (this.options.output !== 'inherit') this.logFd ??= openSync(this.options.output, 'a');
     const out = this.logFd ?? 'inherit';
+    if (this.logFd !== undefined) this.logOffset = fstatSync(this.logFd).size;
     this.child = spawn(process.execPath, [join(REPO_ROOT, this.name, 'dist', 'main.js'), ...(this.options.args ?? [])], {
       env: this.options.env,
       stdio: ['ignore', out, out],
@@ -70,6 +91,11 @@ export class ServiceProcess {
     if (!this.running) return;
     this.child!.kill('SIGKILL');
     await this.waitForExit(30_000);
+  }
+
+  /** Sends a signal without waiting: for a supervisor leaving in a hurry (its own exit handler). */
+  signal(signal: NodeJS.Signals): void {
+    if (this.running) this.child!.kill(signal);
   }
 
   async restart(): Promise<void> {

@@ -1,49 +1,76 @@
-import { scrape, type MetricTotals } from './metrics-scrape.js';
+import type { StageState } from './child-probe.js';
+import type { MetricTotals } from './metrics-scrape.js';
 
-export interface StatusTarget {
-  label: string;
-  port: number;
-}
+export type StageKey = 'producer' | 'sink' | 'etl' | 'catalog';
+
+export type StageStates = Record<StageKey, StageState>;
 
 const n = (value: number | undefined): string => (value === undefined ? '-' : Math.round(value).toLocaleString('en-US'));
 
-function get(m: MetricTotals | undefined, name: string): number | undefined {
-  return m?.get(name);
+const FOOTER = [
+  'Ctrl-C stops the pipeline (each service drains). In another terminal:',
+  '  npm run report -- top-tracks                 saved queries: npm run report -- --list',
+  '  npm run query -- "select platform_family, count(*) from listening_events group by 1"',
+  '  npm run catalog -- status                    partitions, closed/open, reconciliation',
+];
+
+/** The numbers of one stage, from the same metrics Prometheus and CloudWatch read. */
+function numbers(stage: StageKey, m: MetricTotals | undefined, eventsTopic: string): string {
+  const get = (name: string): string => n(m?.get(name));
+  switch (stage) {
+    case 'producer':
+      return (
+        `produced ${get(`pipeline_producer_service_events_produced_total{topic="${eventsTopic}"}`)} events` +
+        `  failed ${get('pipeline_producer_service_events_failed_total')}` +
+        `  malformed ${get('pipeline_producer_service_malformed_events_total')}`
+      );
+    case 'sink':
+      return (
+        `staged ${get('pipeline_consumer_service_records_out_total')} records` +
+        ` in ${get('pipeline_consumer_service_batches_total')} objects` +
+        `  lag ${get('pipeline_consumer_service_consumer_lag_records')} records` +
+        `  DLQ ${get('pipeline_consumer_service_dlq_records_total')}` +
+        `  paused ${get('pipeline_consumer_service_paused_partitions')}`
+      );
+    case 'etl':
+      return (
+        `in lake ${get('pipeline_etl_worker_rows_out_total')} rows` +
+        ` in ${get('pipeline_etl_worker_files_written_total')} files` +
+        `  rejected ${get('pipeline_etl_worker_rows_rejected_total')}` +
+        `  lag ${get('pipeline_etl_worker_consumer_lag_records')} manifests` +
+        `  DLQ ${get('pipeline_etl_worker_dlq_records_total')}`
+      );
+    case 'catalog':
+      return (
+        `partitions open ${get('pipeline_catalog_sync_open_partitions')}` +
+        ` closed ${get('pipeline_catalog_sync_partitions_closed_total')}` +
+        `  manifests ${get('pipeline_catalog_sync_manifests_total')}` +
+        `  reconcile diff ${get('pipeline_catalog_sync_reconcile_difference_records')}`
+      );
+  }
 }
 
-/** One line per stage, from the same metrics Prometheus and CloudWatch read. */
-export function renderStatus(samples: Record<string, MetricTotals | undefined>, header: string, eventsTopic = 'listening-events'): string {
-  const p = samples.producer;
-  const c = samples.sink;
-  const e = samples.etl;
-  const k = samples.catalog;
-  const down = (m: MetricTotals | undefined): string => (m ? '' : '  (down)');
-  return [
-    header,
-    '',
-    `producer  produced ${n(get(p, `pipeline_producer_service_events_produced_total{topic="${eventsTopic}"}`))} events` +
-      `  failed ${n(get(p, 'pipeline_producer_service_events_failed_total'))}` +
-      `  malformed ${n(get(p, 'pipeline_producer_service_malformed_events_total'))}${down(p)}`,
-    `sink      staged ${n(get(c, 'pipeline_consumer_service_records_out_total'))} records` +
-      ` in ${n(get(c, 'pipeline_consumer_service_batches_total'))} objects` +
-      `  lag ${n(get(c, 'pipeline_consumer_service_consumer_lag_records'))} records` +
-      `  DLQ ${n(get(c, 'pipeline_consumer_service_dlq_records_total'))}` +
-      `  paused ${n(get(c, 'pipeline_consumer_service_paused_partitions'))}${down(c)}`,
-    `etl       in lake ${n(get(e, 'pipeline_etl_worker_rows_out_total'))} rows` +
-      ` in ${n(get(e, 'pipeline_etl_worker_files_written_total'))} files` +
-      `  rejected ${n(get(e, 'pipeline_etl_worker_rows_rejected_total'))}` +
-      `  lag ${n(get(e, 'pipeline_etl_worker_consumer_lag_records'))} manifests` +
-      `  DLQ ${n(get(e, 'pipeline_etl_worker_dlq_records_total'))}${down(e)}`,
-    `catalog   partitions open ${n(get(k, 'pipeline_catalog_sync_open_partitions'))}` +
-      ` closed ${n(get(k, 'pipeline_catalog_sync_partitions_closed_total'))}` +
-      `  manifests ${n(get(k, 'pipeline_catalog_sync_manifests_total'))}` +
-      `  reconcile diff ${n(get(k, 'pipeline_catalog_sync_reconcile_difference_records'))}${down(k)}`,
-    '',
-    'Ctrl-C stops the pipeline.   In another terminal: npm run report -- top-tracks',
-  ].join('\n');
+/** One line per stage: its numbers when our child answers, else why not (never someone else's numbers). */
+export function stageLine(stage: StageKey, state: StageState, eventsTopic = 'listening-events'): string {
+  const label = stage.padEnd(10);
+  switch (state.kind) {
+    case 'up':
+      return `${label}${numbers(stage, state.metrics, eventsTopic)}${state.live ? '' : '  (not live: /healthz 503)'}`;
+    case 'starting':
+      return `${label}starting… (${Math.round(state.sinceMs / 1000)} s, ops port not answering yet)`;
+    case 'down':
+      return `${label}DOWN  ${state.reason}`;
+  }
 }
 
-export async function sampleAll(targets: Record<string, number>): Promise<Record<string, MetricTotals | undefined>> {
-  const entries = await Promise.all(Object.entries(targets).map(async ([key, port]) => [key, await scrape(port)] as const));
-  return Object.fromEntries(entries);
+export function renderStatus(states: StageStates, header: string, eventsTopic = 'listening-events'): string {
+  const stages: StageKey[] = ['producer', 'sink', 'etl', 'catalog'];
+  return [header, '', ...stages.map((stage) => stageLine(stage, states[stage], eventsTopic)), '', ...FOOTER].join('\n');
+}
+
+/** What changed enough to print a new screen when output is not a terminal (no redraw there). */
+export function stateSignature(states: StageStates): string {
+  return Object.values(states)
+    .map((state) => (state.kind === 'down' ? `down:${state.reason}` : state.kind === 'up' ? `up:${state.live}` : state.kind))
+    .join('|');
 }

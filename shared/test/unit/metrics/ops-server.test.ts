@@ -1,4 +1,4 @@
-import { Counter, createRegistry, startOpsServer } from '@spotify-pipeline/shared/metrics';
+import { Counter, createRegistry, identifyOpsServer, startOpsServer } from '@spotify-pipeline/shared/metrics';
 
 describe('ops server', () => {
   it('serves /metrics from the injected registry and health from the callbacks', async () => {
@@ -17,6 +17,25 @@ describe('ops server', () => {
       expect((await fetch(`${base}/nope`)).status).toBe(404);
     } finally {
       await server.close();
+    }
+  });
+
+  it('answers /healthz with the identity given to its registry, so a supervisor can tell its child from another process', async () => {
+    const named = createRegistry('named-service', false);
+    identifyOpsServer(named, { service: 'named-service', instanceId: 'started-by-the-supervisor' });
+    const anonymous = createRegistry('anonymous-service', false);
+    const servers = [await startOpsServer(named, { live: () => true, ready: () => true }, 0, '127.0.0.1'), await startOpsServer(anonymous, { live: () => false, ready: () => false }, 0, '127.0.0.1')];
+    try {
+      const [namedAnswer, anonymousAnswer] = await Promise.all(servers.map((server) => fetch(`http://127.0.0.1:${server.port}/healthz`)));
+      expect(namedAnswer!.status).toBe(200);
+      expect(await namedAnswer!.json()).toEqual({ status: 'ok', service: 'named-service', instanceId: 'started-by-the-supervisor' });
+      // Unnamed: still an id (one per process), never the other registry's; liveness stays in the status code.
+      expect(anonymousAnswer!.status).toBe(503);
+      const body = (await anonymousAnswer!.json()) as { status: string; instanceId: string };
+      expect(body.status).toBe('unhealthy');
+      expect(body.instanceId).toMatch(/^[0-9a-f-]{36}$/);
+    } finally {
+      await Promise.all(servers.map((server) => server.close()));
     }
   });
 });
