@@ -57,18 +57,29 @@ export class LakeCatalog {
     return `s3://${this.lakeBucket}/${table}`;
   }
 
+  /**
+   * The table, created if missing. Several processes start at once (every replica, etl-worker and
+   * catalog-sync): a create that loses the race answers 409 and the table is loaded instead; a
+   * catalog that answers 5xx under concurrent creates (the local REST server's SQLite does) is asked
+   * again, looking first whether the table now exists.
+   */
   async ensureTable(definition: LakeTableDefinition): Promise<LoadedTable> {
-    const existing = await this.rest.loadTable(this.namespace, definition.name);
-    if (existing) return existing;
-    await this.rest.ensureNamespace(this.namespace);
-    const schema = icebergSchemaOf(definition.columns);
-    return this.rest.createTable(this.namespace, {
-      name: definition.name,
-      location: this.location(definition.name),
-      schema,
-      'partition-spec': partitionSpecOf(schema, definition.partitioning),
-      properties: LAKE_TABLE_PROPERTIES,
-    });
+    return retry(
+      async () => {
+        const existing = await this.rest.loadTable(this.namespace, definition.name);
+        if (existing) return existing;
+        await this.rest.ensureNamespace(this.namespace);
+        const schema = icebergSchemaOf(definition.columns);
+        return this.rest.createTable(this.namespace, {
+          name: definition.name,
+          location: this.location(definition.name),
+          schema,
+          'partition-spec': partitionSpecOf(schema, definition.partitioning),
+          properties: LAKE_TABLE_PROPERTIES,
+        });
+      },
+      { maxAttempts: 8, baseDelayMs: 200, maxDelayMs: 5_000 },
+    );
   }
 
   async load(table: string): Promise<LoadedTable> {

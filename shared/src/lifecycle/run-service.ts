@@ -98,6 +98,16 @@ export async function runService<C>(proc: ProcessLike, spec: ServiceSpec<C>, arg
   // A supervisor that gave this process PIPELINE_INSTANCE_ID finds it in /healthz: proof the port is ours.
   identifyOpsServer(registry, { service: spec.service, instanceId: proc.env.PIPELINE_INSTANCE_ID ?? randomUUID() });
   let app: ServiceApp;
+  // Signals are taken from the first moment: a Ctrl-C while the service is still starting drains it
+  // once started, instead of killing it half-way (the default action of SIGINT/SIGTERM).
+  let started = false;
+  let stopRequested: string | undefined;
+  let stopNow: ((signal: string) => void) | undefined;
+  onTerminationSignal(
+    proc,
+    (signal) => (started && stopNow ? stopNow(signal) : (stopRequested ??= signal)),
+    () => proc.exit(130),
+  );
   try {
     app = await spec.build(config, { logger, registry, faults });
     await app.start();
@@ -120,7 +130,9 @@ export async function runService<C>(proc: ProcessLike, spec: ServiceSpec<C>, arg
     })();
     return closing;
   };
-  onTerminationSignal(proc, (signal) => void stop(signal), () => proc.exit(130));
+  stopNow = (signal) => void stop(signal);
+  started = true;
+  if (stopRequested) void stop(stopRequested);
   app.done?.then(
     () => void stop('completed'),
     (err: unknown) => {
