@@ -45,6 +45,8 @@ const EVENTS = Number(process.env.BENCH_EVENTS ?? 500_000);
 const WARMUP = 20_000;
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const SEED = 7;
+/** The world `simulate --backfill` builds by default: the whole virtual catalog, with the quirks of real exports. */
+const WORLD = { seed: SEED, users: 10_000, realism: 'export' } as const;
 const TRANSACTION_RECORDS = 20_000;
 /** PRODUCER_COMPRESSION of the service (zstd or lz4), applied to ours and to the baseline alike. */
 const COMPRESSION = (process.env.BENCH_COMPRESSION ?? 'zstd') as 'zstd' | 'lz4';
@@ -149,7 +151,7 @@ async function ours(settings: KafkaSettings, topic: string, events: number, star
     await transactional.start();
   }
   const window = { seed: SEED, startMs, endMs: startMs + YEAR_MS, sessionsPerSecond: sessionsForUsers(10_000, 1.5) };
-  const source = createPlaySource({ world: { seed: SEED, users: 10_000, tracks: 50_000 }, window, malformedRatio: 0, maxValid: events, batchRecords: 2_048 }, { thread: true });
+  const source = createPlaySource({ world: WORLD, window, malformedRatio: 0, maxValid: events, batchRecords: 2_048 }, { thread: true });
   // Waiting for the first batch waits out the worker's world build.
   let pending: PlayBatch | undefined = await source.next();
   const primed: PlaySource = {
@@ -250,7 +252,7 @@ async function main(): Promise<void> {
   await admin.ensureTopics([topics.raw, topics.ours, topics.exactlyOnce].map((name) => ({ name, partitions: 6, replicationFactor: 1 })));
   await admin.ensureTopics([{ name: topics.checkpoints, partitions: 1, replicationFactor: 1, config: { 'cleanup.policy': 'compact' } }]);
 
-  const world = buildWorld({ seed: SEED, users: 10_000, tracks: 50_000 });
+  const world = buildWorld(WORLD);
   // Pre-serialized events from the same simulator: same sizes, same keys, nothing left to compute.
   const source = simulator(world);
   const pool = Array.from({ length: 20_000 }, () => {

@@ -16,7 +16,7 @@ import { RunSummary } from './publish/run-summary.js';
 import type { ProgressSink } from './replay/replay-progress.js';
 
 export interface AppIo {
-  /** The replay progress line (main.ts passes stderr when it is a TTY). */
+  /** The replay and backfill progress line (main.ts passes stderr when it is a TTY). */
   progress?: ProgressSink;
   now?: () => number;
 }
@@ -97,7 +97,7 @@ export function buildApp(config: Config, { logger, registry }: ServiceContext, i
 
   async function run(activePublisher: RecordPublisher): Promise<void> {
     const deps: CommandDeps = { publisher: activePublisher, exactlyOnce: transactionalRun, metrics, summary, logger, topics, signal: stop.signal, now: io.now ?? Date.now };
-    if (settings.command === 'simulate') await simulateCommand(settings, deps);
+    if (settings.command === 'simulate') await simulateCommand(settings, { ...deps, progress: io.progress });
     else await replayCommand(settings, { ...deps, progress: io.progress });
     // A stopped run commits what it counted too, so its restart resumes right after it.
     await transactionalRun?.finish(!stop.signal.aborted);

@@ -2,6 +2,9 @@ import { z } from 'zod';
 import { envBool, envEnum, envInt, envList, envString, httpSettingsSchema, loadConfig, logSettingsSchema, storageSettingsSchema, topicSettingsSchema, type Env } from '@spotify-pipeline/shared/config';
 import { kafkaSettingsSchema } from '@spotify-pipeline/shared/kafka';
 import { s3SettingsSchema } from '@spotify-pipeline/shared/s3';
+import { parseQuirkRates, QUIRK_NAMES } from './simulator/export-realism.js';
+import { DEFAULT_CATALOG_TRACKS } from './simulator/popularity-model.js';
+import { DEFAULT_REPEAT_SHARE } from './simulator/rotation.js';
 
 const envNumber = (describe: string) => z.coerce.number().describe(describe);
 
@@ -11,7 +14,7 @@ export const producerSettingsSchema = z
     command: envEnum(['simulate', 'replay'] as const, 'simulate (generate listening events) or replay (real Spotify export files)').default('simulate'),
     rate: envInt('real-time simulation: mean events per second over a day (the daily cycle shapes it; 10,000 users sustain about 25), e.g. 20', 1).default(20),
     users: envInt('simulated users, e.g. 10000', 1).default(10_000),
-    tracks: envInt('simulated catalog size in tracks, e.g. 50000', 100).default(50_000),
+    tracks: envInt('simulate: tracks of the virtual catalog, made when first played (the default holds all 42,400 artists of the popularity model), e.g. 890000', 100).default(DEFAULT_CATALOG_TRACKS),
     seed: envInt('seed of the simulation: the same seed (and start time) gives the same events').default(42),
     backfill: envBool('true to generate history as fast as the broker takes it instead of in real time').default(false),
     days: envInt('backfill: days of history to generate, e.g. 7', 1).default(1),
@@ -23,6 +26,17 @@ export const producerSettingsSchema = z
     summaryFile: envString('path of a JSON summary written after the run (totals, valid events per event hour)').optional(),
     generatorThread: envBool('simulate: generate and encode events in a worker thread, so the producing thread only produces').default(true),
     publishTracks: envBool('simulate: publish the catalog to the compacted tracks topic first').default(true),
+    publishedTracks: envInt('simulate: how many of the most played tracks go to the tracks topic (the ETL holds them in memory), e.g. 50000').default(50_000),
+    realism: envEnum(
+      ['clean', 'export'] as const,
+      'simulate: clean (what an ideal client logs) or export (the quirks of real Spotify exports: whole-second times, nulls and "", ZZ, audiobooks, overlapping offline syncs, odd offline_timestamp, period-correct skipped and platforms); default export for a backfill, clean in real time',
+    ).optional(),
+    exportQuirkRates: envString(
+      `simulate, export realism: quirk rates as name=rate,… (${QUIRK_NAMES.join(', ')}); the others keep their defaults, e.g. unknown-country=0.01,offline-sync=0.5`,
+    ).optional(),
+    repeatShare: envNumber('simulate: share of a listener\'s music plays taken from their personal rotation (repeat listening), in [0, 1], e.g. 0.7')
+      .pipe(z.number().min(0).max(1))
+      .default(DEFAULT_REPEAT_SHARE),
     replayInputs: envList('replay: comma-separated export files, folders or zip files').optional(),
     replayUserId: envString('replay: user_id for every replayed record (default: a pseudonym of the export username)').optional(),
     replayFallbackUserId: envString('replay: user_id when the export has no username and none is given').default('spotify-export'),
@@ -40,6 +54,11 @@ export const producerSettingsSchema = z
   // With the rest of the config, so `PRODUCER_COMMAND=replay` alone exits 78 at start, not after connecting.
   .superRefine((s, ctx) => {
     if (s.command === 'replay' && !s.replayInputs) ctx.addIssue({ code: 'custom', path: ['replayInputs'], message: 'required when PRODUCER_COMMAND=replay' });
+    try {
+      parseQuirkRates(s.exportQuirkRates);
+    } catch (err) {
+      ctx.addIssue({ code: 'custom', path: ['exportQuirkRates'], message: (err as Error).message });
+    }
   });
 
 export type ProducerSettings = z.output<typeof producerSettingsSchema>;

@@ -7,7 +7,7 @@ export type { SimulatedPlay } from './simulator/simulated-play.js';
 export { createPlaySource, InlinePlaySource, WorkerPlaySource, type PlaySource } from './simulator/play-source.js';
 export type { GeneratorSpec } from './simulator/generator-spec.js';
 export type { PlayBatch } from './simulator/play-batch.js';
-export { encodeListeningEvent } from './publish/event-encoder.js';
+export { encodeListeningEvent } from './encoding/event-encoder.js';
 export { RecordPublisher, ERR_QUEUE_FULL, PUBLISHER_PRODUCER_SETTINGS } from './publish/record-publisher.js';
 export { createProducerMetrics, type ProducerMetrics } from './publish/producer-metrics.js';
 export { RunSummary } from './publish/run-summary.js';

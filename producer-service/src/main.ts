@@ -3,6 +3,7 @@
 import { EXIT_USAGE, runService } from '@spotify-pipeline/shared/lifecycle';
 import { buildApp } from './app.js';
 import { helpText, parseCommandLine, USAGE } from './cli/command-line.js';
+import { runStatsCommand } from './cli/stats-command.js';
 import { configSchema, readConfig } from './config.js';
 
 const commandLine = parseCommandLine(process.argv.slice(2));
@@ -12,6 +13,15 @@ if (commandLine.help) {
 } else if ('error' in commandLine) {
   process.stderr.write(`producer-service: ${commandLine.error}\n\n${USAGE}`);
   process.exit(EXIT_USAGE);
+} else if ('stats' in commandLine) {
+  // A report, not a service: no ops port, no producer.
+  runStatsCommand(commandLine.stats, { env: process.env, stdout: process.stdout, stderr: process.stderr }).then(
+    (code) => process.stdout.write('', () => process.exit(code)),
+    (err: unknown) => {
+      process.stderr.write(`producer-service stats: ${err instanceof Error ? err.message : String(err)}\n`);
+      process.exit(1);
+    },
+  );
 } else {
   // Options override the environment: both feed the same validated config.
   const env = { ...process.env, ...commandLine.env };

@@ -1,7 +1,6 @@
-import { columnsFromContract, listeningEventV1, toDuckDbType, type LakeType } from '@spotify-pipeline/shared/schemas';
+import { columnsFromContract, contentTypeSql, isSkipSql, listeningEventV1, platformFamilySql, toDuckDbType, type LakeType } from '@spotify-pipeline/shared/schemas';
 import type { ExtraColumnType } from '../validate/event-validator.js';
 import { parquetCopyOptions, type ParquetOptions } from '../parquet/copy-options.js';
-import { platformFamilySql } from './platform-family.js';
 
 /** The contract's own columns (typed for read_ndjson) — the derived ones are computed below. */
 export const CONTRACT_COLUMNS = columnsFromContract(listeningEventV1);
@@ -29,12 +28,10 @@ const DERIVED_SQL: Array<[string, string]> = [
   ['seconds_played', 'e.ms_played / 1000.0'],
   // Known only when the tracks dimension has the track; never a guess.
   ['completion_ratio', 'CASE WHEN d.duration_ms > 0 THEN e.ms_played / d.duration_ms::DOUBLE END'],
-  ['is_skip', "coalesce(e.skipped, false) OR coalesce(e.reason_end IN ('fwdbtn', 'backbtn', 'endplay'), false)"],
-  [
-    'content_type',
-    "CASE WHEN e.track_uri IS NOT NULL THEN 'track' WHEN e.episode_uri IS NOT NULL THEN 'episode' " +
-      "WHEN e.audiobook_uri IS NOT NULL OR e.audiobook_chapter_uri IS NOT NULL THEN 'audiobook' ELSE 'unknown' END",
-  ],
+  // platform_family, is_skip and content_type are defined once in shared/schemas (derived-fields.ts):
+  // insights-service computes the same values live.
+  ['is_skip', isSkipSql('e')],
+  ['content_type', contentTypeSql('e')],
 ];
 
 export const extraColumnDuckDbType = (type: ExtraColumnType): string => toDuckDbType(type as LakeType);

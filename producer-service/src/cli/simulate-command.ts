@@ -5,8 +5,11 @@ import type { RecordPublisher } from '../publish/record-publisher.js';
 import type { RecordSink, RunCheckpoints } from '../publish/record-sink.js';
 import type { RunSummary } from '../publish/run-summary.js';
 import type { ProducerSettings } from '../config.js';
-import { buildWorld, sessionsForEventRate, sessionsForUsers, usersNeededForRate, type SimulatedWorld, type SimulationWindow } from '../simulator/listening-simulator.js';
+import { parseQuirkRates, type RealismMode } from '../simulator/export-realism.js';
+import { buildWorld, sessionsForEventRate, sessionsForUsers, usersNeededForRate, type SimulatedWorld, type SimulationWindow, type WorldOptions } from '../simulator/listening-simulator.js';
+import { BackfillProgress } from '../simulator/backfill-progress.js';
 import { createPlaySource } from '../simulator/play-source.js';
+import type { ProgressSink } from '../replay/replay-progress.js';
 import { runSimulation } from '../simulator/simulation-run.js';
 import { publishTracks } from '../tracks/track-publisher.js';
 
@@ -46,16 +49,35 @@ export function simulationWindow(settings: ProducerSettings, nowMs: number): Sim
   };
 }
 
-export async function simulateCommand(settings: ProducerSettings, deps: CommandDeps): Promise<void> {
+/** The world a simulate run builds (in this thread to publish its tracks, and in the generator thread). */
+export function worldOptionsOf(settings: ProducerSettings): WorldOptions {
+  return {
+    seed: settings.seed,
+    users: settings.users,
+    tracks: settings.tracks,
+    realism: realismOf(settings),
+    quirkRates: parseQuirkRates(settings.exportQuirkRates),
+    repeatShare: settings.repeatShare,
+  };
+}
+
+/** `export` for a backfill (history, as a replayed export would hold it), `clean` in real time, unless set. */
+export function realismOf(settings: ProducerSettings): RealismMode {
+  return settings.realism ?? (settings.backfill ? 'export' : 'clean');
+}
+
+export async function simulateCommand(settings: ProducerSettings, deps: CommandDeps & { progress?: ProgressSink }): Promise<void> {
   const { logger, signal } = deps;
-  const worldOptions = { seed: settings.seed, users: settings.users, tracks: settings.tracks };
+  const worldOptions = worldOptionsOf(settings);
   // The catalog is needed here only to publish it; the generator builds its own (same seed, same world).
   let world: SimulatedWorld | undefined;
   if (settings.publishTracks) {
     world = buildWorld(worldOptions);
-    logger.info(worldOptions, 'SimulationWorldBuilt');
+    logger.info({ ...worldOptions, quirkRates: undefined, artists: world.catalog.popularity.artistCount }, 'SimulationWorldBuilt');
+    // The catalog's head: a million tracks would not fit the ETL's in-memory dimension, and its tail is rarely played.
+    const catalog = world.catalog;
     await publishTracks(
-      world.catalog.tracks.map((entry) => entry.track),
+      catalog.headTracks(settings.publishedTracks).map(([artist, song]) => catalog.trackRecord(artist, song)),
       deps.publisher,
       deps.topics.tracks,
       { metrics: deps.metrics, logger, signal },
@@ -80,6 +102,7 @@ export async function simulateCommand(settings: ProducerSettings, deps: CommandD
     { thread: settings.generatorThread, world },
   );
   logger.info({ generator: source.mode }, 'SimulationGeneratorStarted');
+  const progress = settings.backfill ? new BackfillProgress(deps.progress, { startMs: window.startMs, endMs: window.endMs, maxEvents: settings.events }, deps.now) : undefined;
   try {
     await runSimulation(
       {
@@ -90,10 +113,12 @@ export async function simulateCommand(settings: ProducerSettings, deps: CommandD
         metrics: deps.metrics,
         limiter: settings.maxRate > 0 ? new RateLimiter(settings.maxRate) : undefined,
         logger,
+        progress,
       },
       { topic: deps.topics.listeningEvents, realTime: !settings.backfill, signal, now: deps.now },
     );
   } finally {
+    progress?.finish(deps.summary.valid, deps.summary.snapshot().lastMs ?? window.startMs);
     await source.close();
   }
   if (settings.events !== undefined && deps.summary.valid < settings.events && !signal.aborted) {

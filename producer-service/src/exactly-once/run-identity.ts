@@ -26,6 +26,10 @@ export function runIdOf(settings: ProducerSettings, topic: string, startMs: numb
           tracks: settings.tracks,
           sessionsPerUserPerDay: settings.sessionsPerUserPerDay,
           malformedRatio: settings.malformedRatio,
+          // The model's settings change the stream too (the realism resolved, as simulate-command does).
+          realism: settings.realism ?? (settings.backfill ? 'export' : 'clean'),
+          exportQuirkRates: settings.exportQuirkRates,
+          repeatShare: settings.repeatShare,
         }
       : {
           topic,

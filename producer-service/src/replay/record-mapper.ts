@@ -95,6 +95,8 @@ function fromExtended(record: Record<string, unknown>, options: MapperOptions): 
       offline_timestamp: typeof offlineTimestamp === 'number' && Number.isFinite(offlineTimestamp) ? Math.trunc(offlineTimestamp) : null,
       incognito_mode: flag(record.incognito_mode),
       session_id: null,
+      // Exports name the artist but carry no artist id.
+      artist_uri: null,
     },
   };
 }
@@ -133,6 +135,7 @@ function fromAccountData(record: Record<string, unknown>, options: MapperOptions
       offline_timestamp: null,
       incognito_mode: null,
       session_id: null,
+      artist_uri: null,
     },
   };
 }

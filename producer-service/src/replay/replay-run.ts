@@ -1,7 +1,7 @@
 import { PipelineError } from '@spotify-pipeline/shared/errors';
 import { sleep } from '@spotify-pipeline/shared/retry';
 import type { Logger } from 'pino';
-import { encodeListeningEvent } from '../publish/event-encoder.js';
+import { encodeListeningEvent } from '../encoding/event-encoder.js';
 import type { ProducerMetrics } from '../publish/producer-metrics.js';
 import type { RateLimiter } from '../publish/rate-limiter.js';
 import type { RecordSink, RunCheckpoints } from '../publish/record-sink.js';

@@ -1,34 +1,14 @@
-import { buildCatalog, type Catalog } from './catalog.js';
 import { localTime, MEAN_ACCEPTANCE, PEAK_INTENSITY, sessionIntensity } from './daily-cycle.js';
 import { DeliveryHeap } from './event-heap.js';
-import { buildPodcasts, type PodcastCatalog } from './podcasts.js';
 import { Prng } from './prng.js';
+import { Rotations } from './rotation.js';
 import { ListeningSession, MEAN_PLAYS_PER_SESSION } from './session.js';
 import type { SimulatedPlay } from './simulated-play.js';
-import { buildUsers, drawUser, type SimulatedUser, type UserPopulation } from './users.js';
+import { drawUser, type SimulatedUser } from './users.js';
 import { isMobile } from './vocabulary.js';
+import type { SimulatedWorld } from './world.js';
 
-export interface WorldOptions {
-  seed: number;
-  users: number;
-  tracks: number;
-  podcastShows?: number;
-}
-
-export interface SimulatedWorld {
-  catalog: Catalog;
-  podcasts: PodcastCatalog;
-  population: UserPopulation;
-}
-
-export function buildWorld(options: WorldOptions): SimulatedWorld {
-  const catalog = buildCatalog(options.tracks, options.seed);
-  return {
-    catalog,
-    podcasts: buildPodcasts(options.podcastShows ?? 300, options.seed),
-    population: buildUsers(options.users, options.seed, catalog),
-  };
-}
+export { buildWorld, type SimulatedWorld, type WorldOptions } from './world.js';
 
 export interface SimulationWindow {
   seed: number;
@@ -85,6 +65,7 @@ const WARM_PLAY_OFFSET_MS = 180_000;
  */
 export class ListeningSimulator {
   private readonly rng: Prng;
+  private readonly rotations: Rotations;
   private readonly heap = new DeliveryHeap<SimulatedPlay>();
   /** Live (online) sessions per user, and the end of the last offline session per user. */
   private readonly activeSessions: Uint16Array;
@@ -100,6 +81,7 @@ export class ListeningSimulator {
 
   constructor(private readonly world: SimulatedWorld, private readonly window: SimulationWindow) {
     this.rng = new Prng(window.seed).fork('sessions');
+    this.rotations = new Rotations(world.seed, world.catalog);
     this.activeSessions = new Uint16Array(world.population.users.length);
     this.offlineUntil = new Float64Array(world.population.users.length);
     this.candidateMeanGapMs = 1000 / (window.sessionsPerSecond / MEAN_ACCEPTANCE);
@@ -169,13 +151,16 @@ export class ListeningSimulator {
     // simulator silently missing its rate. Startup logs SimulationUsersSaturated for that case.
     let user = drawUser(rng, this.world.population);
     for (let attempt = 0; attempt < BUSY_REDRAWS && this.isBusy(user, startMs); attempt++) user = drawUser(rng, this.world.population);
-    // Desktop listening follows mobile by about an hour on weekdays.
-    const lag = isMobile(user.platform) ? 0 : 1;
-    if (!rng.chance(sessionIntensity(localTime(startMs, user.utcOffsetHours), lag) / PEAK_INTENSITY)) return false;
+    // The session's device decides its daily cycle: desktop listening follows mobile by about an
+    // hour on weekdays (Zhang et al.). Chosen before the cycle thins the start, so the lag holds per device.
+    const platform = rng.chance(0.8) ? user.platform : user.secondaryPlatform;
+    const local = localTime(startMs, user.zone.offsetMinutes(startMs));
+    const lag = isMobile(platform) || local.weekend ? 0 : 1;
+    if (!rng.chance(sessionIntensity(local, lag) / PEAK_INTENSITY)) return false;
     const sessionId = `${this.runTag}s${(this.sessionCount++).toString(36)}`;
-    const ids = { sessionId, eventIdPrefix: this.eventIdPrefix, nextEventNumber: () => this.eventCount++ };
-    const session = new ListeningSession(rng, this.world, user, startMs, this.window.endMs, ids);
-    if (session.offline) {
+    const ids = { sessionId, eventIdPrefix: this.eventIdPrefix, nextEventNumber: () => this.eventCount++, rotations: this.rotations };
+    const session = new ListeningSession(rng, this.world, user, platform, startMs, this.window.endMs, ids);
+    if (session.madeOffline) {
       const plays = session.drainOffline();
       if (plays.length === 0) return false;
       this.offlineUntil[user.index] = Math.max(this.offlineUntil[user.index]!, plays[plays.length - 1]!.eventTimeMs);

@@ -1,5 +1,5 @@
 import type { ListeningEvent } from '@spotify-pipeline/shared/schemas';
-import { encodeListeningEvent } from '../publish/event-encoder.js';
+import { encodeListeningEvent } from '../encoding/event-encoder.js';
 import { Prng } from './prng.js';
 
 /** `not_json`: the consumer cannot parse the bytes; `schema_invalid`: JSON that fails listeningEventV1. */

@@ -1,6 +1,6 @@
 import type { ListeningSimulator } from './listening-simulator.js';
 import type { MalformedInjector } from './malformed-injector.js';
-import { encodedSizeBound, writeSimulatedPlay } from './play-encoder.js';
+import { encodedSizeBound, writePlay } from '../encoding/play-encoder.js';
 
 /** What each record of a batch is, for the run summary. */
 export const RecordKind = { VALID: 0, VALID_LATE: 1, NOT_JSON: 2, SCHEMA_INVALID: 3 } as const;
@@ -121,7 +121,7 @@ export function fillBatch(simulator: ListeningSimulator, injector: MalformedInje
     const room = encodedSizeBound(play);
     if (bytes + room > data.length) data = grown(data, bytes, room);
     offsets[count] = bytes;
-    bytes = writeSimulatedPlay(play, data, bytes);
+    bytes = writePlay(play, data, bytes);
     keyIds[count] = numbering.number(play.session.user, newKeys);
     eventTimes[count] = play.eventTimeMs;
     deliverAt[count] = play.deliverAtMs;

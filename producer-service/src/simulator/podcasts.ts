@@ -1,7 +1,7 @@
-import { episodeContentJson } from './catalog.js';
+import { episodeContentBytes } from '../encoding/content-bytes.js';
 import { base62Id, Prng } from './prng.js';
 import { WORDS } from './vocabulary.js';
-import { ZipfSampler } from './zipf.js';
+import { ZipfMandelbrot } from './zipf-mandelbrot.js';
 
 export interface Episode {
   uri: string;
@@ -15,7 +15,7 @@ export interface Episode {
 export interface PodcastCatalog {
   shows: Episode[][];
   /** Show popularity is even more concentrated than music. */
-  popularity: ZipfSampler;
+  popularity: ZipfMandelbrot;
 }
 
 const SHOW_FORMS = ['The {} Podcast', '{} Daily', 'Inside {}', '{} Talks', 'The {} Hour', '{} Stories'] as const;
@@ -37,17 +37,17 @@ export function buildPodcasts(showCount: number, seed: number): PodcastCatalog {
         name,
         showName,
         durationMs: Math.round(typicalMinutes * 60_000 * Math.exp(rng.normal(0, 0.2))),
-        contentBytes: Buffer.from(episodeContentJson(uri, name, showName)),
+        contentBytes: episodeContentBytes(uri, name, showName),
       });
     }
     shows.push(episodes);
   }
-  return { shows, popularity: new ZipfSampler(showCount, 1) };
+  return { shows, popularity: new ZipfMandelbrot(showCount, 1, 1) };
 }
 
 /** Newest episodes first: index 0 is the latest, with a geometric fall-off behind it. */
 export function pickEpisode(rng: Prng, catalog: PodcastCatalog): Episode {
-  const show = catalog.shows[catalog.popularity.sample(rng)]!;
+  const show = catalog.shows[catalog.popularity.rankOf(rng.next())]!;
   let index = 0;
   while (index < show.length - 1 && rng.chance(0.35)) index++;
   return show[index]!;

@@ -99,3 +99,80 @@ export function base62Id(rng: Prng, length = 22): string {
   for (let i = 0; i < length; i++) id += BASE62[rng.int(62)];
   return id;
 }
+
+/**
+ * A seed for the `index`-th item of a kind (`label`): items made lazily (a catalog track first played
+ * late in a run) come out the same whenever, and in whatever order, they are made.
+ */
+export function itemSeed(seed: number, label: string, index: number): number {
+  return itemSeedOf(labelSeed(seed, label), index);
+}
+
+/** The label's part of itemSeed, for callers that make many items of one kind (hash it once). */
+export function labelSeed(seed: number, label: string): number {
+  let h = (seed ^ 0x811c9dc5) >>> 0;
+  for (let i = 0; i < label.length; i++) h = Math.imul(h ^ label.charCodeAt(i), 0x01000193);
+  return h;
+}
+
+export function itemSeedOf(label: number, index: number): number {
+  let h = Math.imul(label ^ index, 0x9e3779b1);
+  h = Math.imul(h ^ (h >>> 15), 0x85ebca6b);
+  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
+  return (h ^ (h >>> 16)) >>> 0;
+}
+
+/**
+ * A small generator for the properties of one lazily made item (a catalog track): no warm-up and
+ * one multiply-xorshift step per draw (mulberry32), because a track is made on a cache miss in the
+ * middle of the hot path. Its stream is fixed by the item's seed (itemSeed), like Prng's.
+ */
+export class ItemRng {
+  private state: number;
+
+  constructor(seed = 0) {
+    this.state = seed | 0;
+  }
+
+  /** Restarts the stream at another item's seed: one instance serves every item, no allocation per item. */
+  reset(seed: number): this {
+    this.state = seed | 0;
+    return this;
+  }
+
+  next(): number {
+    return this.nextUint32() / 4294967296;
+  }
+
+  /** 32 random bits, as an unsigned integer. */
+  nextUint32(): number {
+    let t = (this.state = (this.state + 0x6d2b79f5) | 0);
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return (t ^ (t >>> 14)) >>> 0;
+  }
+
+  int(n: number): number {
+    return Math.floor(this.next() * n);
+  }
+}
+
+/** `Prng.weighted` for a fixed list drawn from on the hot path: the cumulative weights are summed once. */
+export class WeightedChoice<T> {
+  private readonly cumulative: Float64Array;
+
+  constructor(
+    private readonly items: readonly T[],
+    weights: readonly number[],
+  ) {
+    let total = 0;
+    this.cumulative = Float64Array.from(weights, (w) => (total += w));
+  }
+
+  pick(rng: Prng): T {
+    const cumulative = this.cumulative;
+    const r = rng.next() * cumulative[cumulative.length - 1]!;
+    for (let i = 0; i < cumulative.length; i++) if (r < cumulative[i]!) return this.items[i]!;
+    return this.items[this.items.length - 1]!;
+  }
+}

@@ -5,6 +5,7 @@ import type { RateLimiter } from '../publish/rate-limiter.js';
 import type { RecordSink, RunCheckpoints } from '../publish/record-sink.js';
 import type { RunSummary } from '../publish/run-summary.js';
 import { RecordKind } from './play-batch.js';
+import type { BackfillProgress } from './backfill-progress.js';
 import type { PlaySource } from './play-source.js';
 
 export interface SimulationRunOptions {
@@ -24,6 +25,8 @@ export interface SimulationDeps {
   metrics: ProducerMetrics;
   limiter?: RateLimiter;
   logger: Logger;
+  /** Backfill on a terminal: the progress line, updated once per batch. */
+  progress?: BackfillProgress;
 }
 
 const SLEEP_SLICE_MS = 1_000;
@@ -81,6 +84,7 @@ export async function runSimulation(deps: SimulationDeps, options: SimulationRun
     metrics.late.inc(late);
     if (malformed.not_json > 0) metrics.malformed.inc({ kind: 'not_json' }, malformed.not_json);
     if (malformed.schema_invalid > 0) metrics.malformed.inc({ kind: 'schema_invalid' }, malformed.schema_invalid);
+    if (i > 0) deps.progress?.update(summary.valid, batch.deliverAt[i - 1]!);
     // Let delivery reports, signals and scrapes run between batches.
     await new Promise<void>((resolve) => setImmediate(resolve));
   }

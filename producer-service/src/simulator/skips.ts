@@ -1,4 +1,4 @@
-import type { Prng } from './prng.js';
+import { WeightedChoice, type Prng } from './prng.js';
 import type { AgeGroup } from './users.js';
 
 /**
@@ -25,9 +25,13 @@ const SKIP_WEIGHTS = [72, 10, 9, 3, 2, 1, 3];
 const USER_SKIPS = new Set(['fwdbtn', 'backbtn', 'clickrow', 'clickside']);
 const SESSION_STOP_REASONS = ['endplay', 'logout', 'unexpected-exit', 'unexpected-exit-while-paused', 'remote'] as const;
 const SESSION_STOP_WEIGHTS = [55, 15, 15, 10, 5];
+const skipReasons = new WeightedChoice(SKIP_REASONS, SKIP_WEIGHTS);
+const sessionStopReasons = new WeightedChoice(SESSION_STOP_REASONS, SESSION_STOP_WEIGHTS);
+const episodeEndReasons = new WeightedChoice(['endplay', 'logout', 'fwdbtn', 'unexpected-exit', 'remote'], [50, 20, 12, 12, 6]);
 
 export const SESSION_START_REASONS = ['appload', 'clickrow', 'playbtn', 'uriopen', 'remote', 'popup'] as const;
 export const SESSION_START_WEIGHTS = [30, 32, 20, 8, 6, 4];
+export const sessionStartReasons = new WeightedChoice(SESSION_START_REASONS, SESSION_START_WEIGHTS);
 
 /** What shapes the skip rate: the same for every play of a session (made once per session). */
 export interface PlaybackContext {
@@ -73,9 +77,9 @@ export function musicOutcome(rng: Prng, durationMs: number, context: PlaybackCon
   }
   const msPlayed = earlyStopMs(rng, durationMs);
   if (lastInSession) {
-    return { msPlayed, reasonEnd: rng.weighted(SESSION_STOP_REASONS, SESSION_STOP_WEIGHTS), skipped: false };
+    return { msPlayed, reasonEnd: sessionStopReasons.pick(rng), skipped: false };
   }
-  const reasonEnd = rng.weighted(SKIP_REASONS, SKIP_WEIGHTS);
+  const reasonEnd = skipReasons.pick(rng);
   return { msPlayed, reasonEnd, skipped: USER_SKIPS.has(reasonEnd) };
 }
 
@@ -83,7 +87,7 @@ export function musicOutcome(rng: Prng, durationMs: number, context: PlaybackCon
 export function episodeOutcome(rng: Prng, durationMs: number): PlaybackOutcome {
   if (rng.chance(0.35)) return { msPlayed: durationMs - rng.int(2_000), reasonEnd: 'trackdone', skipped: false };
   const msPlayed = Math.floor(durationMs * rng.next() * 0.95);
-  const reasonEnd = rng.weighted(['endplay', 'logout', 'fwdbtn', 'unexpected-exit', 'remote'], [50, 20, 12, 12, 6]);
+  const reasonEnd = episodeEndReasons.pick(rng);
   return { msPlayed, reasonEnd, skipped: reasonEnd === 'fwdbtn' };
 }
 

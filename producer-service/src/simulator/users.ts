@@ -1,6 +1,7 @@
-import type { Catalog } from './catalog.js';
+import { LISTENER_COUNTRIES } from './listener-countries.js';
 import { Prng } from './prng.js';
-import { COUNTRIES, PLATFORM_WEIGHTS } from './vocabulary.js';
+import { timeZone, type TimeZone } from './time-zones.js';
+import { PLATFORM_WEIGHTS } from './vocabulary.js';
 
 export type AgeGroup = 'young' | 'adult' | 'older';
 
@@ -8,19 +9,16 @@ export interface SimulatedUser {
   index: number;
   id: string;
   country: string;
-  /** Hours to add to UTC for the user's local time. */
-  utcOffsetHours: number;
+  /** The user's IANA zone: local time, daylight saving included, for the daily cycle. */
+  zone: TimeZone;
   /** Main device; sessions occasionally use `secondaryPlatform`. */
   platform: string;
   secondaryPlatform: string;
   ageGroup: AgeGroup;
   /** Relative listening volume (heavy users listen much more: log-normal). */
   activity: number;
-  /** Genre indexes the user prefers, strongest first. */
-  favouriteGenres: number[];
-  /** Tracks the user returns to (catalog indexes = ranks). */
-  favouriteTracks: number[];
   listensToPodcasts: boolean;
+  listensToAudiobooks: boolean;
 }
 
 export interface UserPopulation {
@@ -31,27 +29,19 @@ export interface UserPopulation {
 
 const platforms = PLATFORM_WEIGHTS.map(([name]) => name);
 const platformWeights = PLATFORM_WEIGHTS.map(([, weight]) => weight);
+const countryWeights = LISTENER_COUNTRIES.map((country) => country.share);
 
-export function buildUsers(count: number, seed: number, catalog: Catalog): UserPopulation {
+export function buildUsers(count: number, seed: number): UserPopulation {
   const rng = new Prng(seed).fork('users');
   const users: SimulatedUser[] = [];
   const cumulativeActivity = new Float64Array(count);
-  const genreIndexes = catalog.genres.map((_, i) => i);
-  const genreWeights = catalog.genres.map((genre) => genre.weight);
   let total = 0;
   for (let index = 0; index < count; index++) {
-    const country = rng.weighted(COUNTRIES, COUNTRIES.map((c) => c.weight));
-    const platform = rng.weighted(platforms, platformWeights);
-    const favouriteGenres = [rng.weighted(genreIndexes, genreWeights), rng.weighted(genreIndexes, genreWeights), rng.weighted(genreIndexes, genreWeights)];
-    const favouriteTracks: number[] = [];
-    const favourites = rng.between(20, 80);
-    for (let i = 0; i < favourites; i++) {
-      // Favourites come from the user's genres, mostly away from the global head: personal taste.
-      // A small catalog (--tracks 500) can leave a genre without tracks: then any track will do.
-      const genre = catalog.byGenre[favouriteGenres[i % favouriteGenres.length]!]!;
-      const u = Math.pow(rng.next(), 1.5);
-      favouriteTracks.push(genre.length > 0 ? genre[Math.floor(genre.length * u)]! : Math.floor(catalog.tracks.length * u));
-    }
+    const country = rng.weighted(LISTENER_COUNTRIES, countryWeights);
+    const zone = rng.weighted(
+      country.zones.map(([name]) => name),
+      country.zones.map(([, percent]) => percent),
+    );
     const activity = Math.exp(rng.normal(0, 0.8));
     total += activity;
     cumulativeActivity[index] = total;
@@ -59,14 +49,13 @@ export function buildUsers(count: number, seed: number, catalog: Catalog): UserP
       index,
       id: `user-${String(index).padStart(6, '0')}`,
       country: country.code,
-      utcOffsetHours: rng.pick(country.utcOffsets),
-      platform,
+      zone: timeZone(zone),
+      platform: rng.weighted(platforms, platformWeights),
       secondaryPlatform: rng.weighted(platforms, platformWeights),
       ageGroup: rng.weighted(['young', 'adult', 'older'] as const, [35, 45, 20]),
       activity,
-      favouriteGenres,
-      favouriteTracks,
       listensToPodcasts: rng.chance(0.3),
+      listensToAudiobooks: rng.chance(0.06),
     });
   }
   return { users, cumulativeActivity };

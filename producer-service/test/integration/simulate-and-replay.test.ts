@@ -116,8 +116,10 @@ describe('producer-service against a real broker', () => {
     expect({ not_json: notJson, schema_invalid: schemaInvalid }).toEqual({ not_json: summary.malformed.not_json, schema_invalid: summary.malformed.schema_invalid });
     expect(new Set(valid.map((e) => e.event_id)).size).toBe(20_000);
     expect(byHour).toEqual(summary.validByEventHour);
-    expect(valid.filter((e) => e.offline).length).toBe(summary.late);
+    // Every play delivered late is an offline play; backfill's export realism also stamps some offline
+    // sessions at their sync (offline, yet on time), so offline plays can outnumber late ones.
     expect(summary.late).toBeGreaterThan(0);
+    expect(valid.filter((e) => e.offline).length).toBeGreaterThanOrEqual(summary.late);
     expect(metrics).toContain(`pipeline_producer_service_events_produced_total{topic="${config.topics.listeningEvents}",service="producer-service"} ${messages.length}`);
 
     const tracks = await readTopic(kafka.settings, config.topics.tracks, PARTITIONS);

@@ -4,6 +4,20 @@ export { dlqHeadersV1, toKafkaHeaders, fromKafkaHeaders, PIPELINE_STAGES, type D
 export { stagedFileManifestV1, lakeFileManifestV1, dataFileMetricsV1, type StagedFileManifest, type LakeFileManifest, type DataFileMetrics } from './manifests.js';
 export { pipelineTopics } from './topics.js';
 export {
+  CONTENT_TYPES,
+  PLATFORM_FAMILIES,
+  PLATFORM_FAMILY_FALLBACK,
+  PLATFORM_FAMILY_RULES,
+  SKIP_REASONS_END,
+  contentTypeOf,
+  contentTypeSql,
+  isSkipOf,
+  isSkipSql,
+  platformFamilyOf,
+  platformFamilySql,
+  type ContentType,
+} from './derived-fields.js';
+export {
   columnsFromContract,
   lakeTypeOf,
   toDuckDbType,

@@ -38,6 +38,14 @@ export const listeningEventV1 = z.object({
   offline_timestamp: z.number().int().nullable().describe('Unix ms; garbage values exist in real exports'),
   incognito_mode: z.boolean().nullable(),
   session_id: z.string().max(128).nullable(),
+  // Added after v1's first fields: appended so every earlier column keeps its lake position (Iceberg
+  // field id), and optional so lines written before it (and exports, which have no artist id) still validate.
+  artist_uri: z
+    .string()
+    .regex(/^spotify:artist:[0-9A-Za-z]{22}$/)
+    .nullable()
+    .optional()
+    .describe('the artist of track_uri, spotify:artist:<22 base62>; null or absent when unknown (exports carry only artist_name)'),
 });
 
 export type ListeningEvent = z.output<typeof listeningEventV1>;

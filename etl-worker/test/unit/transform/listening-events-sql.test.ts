@@ -1,13 +1,12 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { LISTENING_EVENTS_COLUMNS, toDuckDbType } from '@spotify-pipeline/shared/schemas';
+import { contentTypeOf, isSkipOf, LISTENING_EVENTS_COLUMNS, platformFamilyOf, platformFamilySql, toDuckDbType } from '@spotify-pipeline/shared/schemas';
 import { fieldsOf } from '../../../src/parquet/copy-options';
 import { DuckDbEncoder } from '../../../src/parquet/duckdb-encoder';
 import { MemorySchemaCatalog } from '../../../src/sink/memory-schema-catalog';
 import { TableSchemas } from '../../../src/sink/table-schemas';
 import { listeningEventColumnNames, type ExtraColumn } from '../../../src/transform/listening-events-sql';
-import { platformFamilySql } from '../../../src/transform/platform-family';
 import { listeningEvent } from '../../fixtures/listening-events';
 
 describe('listening events SQL (DuckDB in process)', () => {
@@ -51,9 +50,13 @@ describe('listening events SQL (DuckDB in process)', () => {
     ['PlayStation 5', 'console'],
     ['Sonos Play:1', 'speaker'],
     ['not_applicable', 'other'],
-  ])('platform %s is family %s', async (platform, family) => {
+    ['Microsoft Edge/120 on a Smart TV', 'tv'],
+    ['Partner google_home cast', 'speaker'],
+    ['ANDROID_TV', 'tv'],
+  ])('platform %s is family %s, in SQL and in JS (insights-service)', async (platform, family) => {
     const rows = await encoder.query(`SELECT ${platformFamilySql(`'${platform.replaceAll("'", "''")}'`)} AS f`);
     expect(rows[0]!.f).toBe(family);
+    expect(platformFamilyOf(platform)).toBe(family);
   });
 
   it('writes the contract columns, normalised, and the derived ones, with µs timestamps', async () => {
@@ -77,6 +80,8 @@ describe('listening events SQL (DuckDB in process)', () => {
       expect.objectContaining({ is_skip: true, content_type: 'episode', completion_ratio: null }),
       expect.objectContaining({ is_skip: false, content_type: 'unknown', completion_ratio: null }),
     ]);
+    // The live service's JS definitions give the lake's values for the same events.
+    expect(events.map((e) => ({ is_skip: isSkipOf(e), content_type: contentTypeOf(e) }))).toEqual(out.map((row) => ({ is_skip: row.is_skip, content_type: row.content_type })));
   });
 
   it('adds new columns as typed nullable columns after the lake columns', async () => {

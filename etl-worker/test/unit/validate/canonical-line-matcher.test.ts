@@ -127,8 +127,25 @@ describe('CanonicalLineMatcher', () => {
     const withEnum = structuredClone(schema) as unknown as ObjectSchema & { properties: Record<string, Record<string, unknown>> };
     withEnum.properties.reason_end = { type: 'string', enum: ['fwdbtn'] };
     expect(() => new CanonicalLineMatcher(withEnum)).toThrow(/reason_end: keyword enum/);
-    const optional = { ...structuredClone(schema), required: (schema.required ?? []).filter((f) => f !== 'session_id') };
-    expect(() => new CanonicalLineMatcher(optional)).toThrow(/session_id: an optional field/);
+    const optionalFirst = { ...structuredClone(schema), required: (schema.required ?? []).filter((f) => f !== 'schema_version') };
+    expect(() => new CanonicalLineMatcher(optionalFirst)).toThrow(/schema_version: an optional first field/);
+  });
+
+  it('takes a line with or without an optional field (artist_uri, added after v1 was first written), in contract order only', () => {
+    expect(schema.required).not.toContain('artist_uri');
+    const artist = `spotify:artist:${'A'.repeat(22)}`;
+    const { artist_uri: _absent, ...before } = valid;
+    for (const value of [line(before), line({ ...before, artist_uri: null }), line({ ...before, artist_uri: artist })]) {
+      expect(matcher.match(value)).toEqual({ eventId: valid.event_id, ts: valid.ts });
+    }
+    // Out of order, or a bad value: not vouched for (the full validator decides).
+    expect(matcher.match(line({ artist_uri: artist, ...before }))).toBeUndefined();
+    expect(matcher.match(line({ ...before, artist_uri: 'spotify:artist:short' }))).toBeUndefined();
+    expect(validator.check(line({ ...before, artist_uri: 'spotify:artist:short' }))).toMatchObject({ ok: false, reason: 'schema_invalid' });
+    // Another optional field in the middle of the object works the same way.
+    const optionalMiddle = { ...structuredClone(schema), required: (schema.required ?? []).filter((f) => f !== 'session_id') };
+    const { session_id: _noSession, ...withoutSession } = valid;
+    expect(new CanonicalLineMatcher(optionalMiddle).match(line(withoutSession))).toEqual({ eventId: valid.event_id, ts: valid.ts });
   });
 });
 

@@ -43,12 +43,37 @@ describe('parseCommandLine', () => {
     expect(parseCommandLine(['publish'])).toMatchObject({ error: expect.stringContaining('unknown command') });
     expect(parseCommandLine(['-h'])).toEqual({ help: true });
   });
+
+  it('parses stats: one file or topic, --track-features and --format; its options only', () => {
+    expect(parseCommandLine(['stats', 'events.ndjson'])).toEqual({ help: false, stats: { input: 'events.ndjson', format: 'text' } });
+    expect(parseCommandLine(['stats', 'listening-events', '--track-features', 'tracks', '--format', 'json'])).toEqual({ help: false, stats: { input: 'listening-events', tracks: 'tracks', format: 'json' } });
+    expect(parseCommandLine(['stats'])).toMatchObject({ error: expect.stringContaining('exactly one') });
+    expect(parseCommandLine(['stats', 'a', 'b'])).toMatchObject({ error: expect.stringContaining('exactly one') });
+    expect(parseCommandLine(['stats', 'a', '--format', 'xml'])).toMatchObject({ error: expect.stringContaining('--format') });
+    expect(parseCommandLine(['stats', 'a', '--backfill'])).toMatchObject({ error: expect.stringContaining('only --track-features and --format') });
+    expect(parseCommandLine(['simulate', '--format', 'json'])).toMatchObject({ error: expect.stringContaining('options of stats') });
+  });
 });
 
 describe('producer config', () => {
   it('defaults to real-time simulation at PRODUCER_RATE with the default world', () => {
     const config = readConfig(BASE_ENV);
-    expect(config.producer).toMatchObject({ command: 'simulate', rate: 20, users: 10_000, tracks: 50_000, backfill: false, malformedRatio: 0, maxRate: 0, strict: false, compression: 'zstd' });
+    expect(config.producer).toMatchObject({ command: 'simulate', rate: 20, users: 10_000, tracks: 890_000, publishedTracks: 50_000, repeatShare: 0.7, backfill: false, malformedRatio: 0, maxRate: 0, strict: false, compression: 'zstd' });
+    // The realism follows the mode unless set: export for a backfill, clean in real time (simulate-command.ts).
+    expect(config.producer.realism).toBeUndefined();
+  });
+
+  it('maps the realism options, and refuses an unknown quirk or a rate outside [0, 1] naming the variable', () => {
+    const line = parseCommandLine(['simulate', '--backfill', '--realism', 'export', '--quirks', 'unknown-country=0.02,offline-sync=0.5', '--repeat-share', '0.7']);
+    expect(line).toEqual({
+      help: false,
+      env: { PRODUCER_COMMAND: 'simulate', PRODUCER_BACKFILL: 'true', PRODUCER_REALISM: 'export', PRODUCER_EXPORT_QUIRK_RATES: 'unknown-country=0.02,offline-sync=0.5', PRODUCER_REPEAT_SHARE: '0.7' },
+    });
+    expect(readConfig({ ...BASE_ENV, ...('env' in line ? line.env : {}) }).producer).toMatchObject({ realism: 'export', repeatShare: 0.7 });
+    expect(() => readConfig({ ...BASE_ENV, PRODUCER_EXPORT_QUIRK_RATES: 'zz=0.1' })).toThrow(/PRODUCER_EXPORT_QUIRK_RATES.*zz=0\.1/);
+    expect(() => readConfig({ ...BASE_ENV, PRODUCER_EXPORT_QUIRK_RATES: 'offline-sync=2' })).toThrow(/PRODUCER_EXPORT_QUIRK_RATES/);
+    expect(() => readConfig({ ...BASE_ENV, PRODUCER_REALISM: 'messy' })).toThrow(/PRODUCER_REALISM/);
+    expect(() => readConfig({ ...BASE_ENV, PRODUCER_REPEAT_SHARE: '1.5' })).toThrow(/PRODUCER_REPEAT_SHARE/);
   });
 
   it('reads options given on the command line through the same schema', () => {

@@ -7,7 +7,7 @@ import { RunSummary } from '../../../src/publish/run-summary';
 import type { GeneratorSpec } from '../../../src/simulator/generator-spec';
 import { buildWorld, ListeningSimulator } from '../../../src/simulator/listening-simulator';
 import { RecordKind } from '../../../src/simulator/play-batch';
-import { encodeSimulatedPlay } from '../../../src/simulator/play-encoder';
+import { encodePlay } from '../../../src/encoding/play-encoder';
 import { InlinePlaySource } from '../../../src/simulator/play-source';
 import { runSimulation } from '../../../src/simulator/simulation-run';
 
@@ -36,7 +36,7 @@ describe('simulation batches and the simulate loop', () => {
   it('packs exactly the plays the simulator makes, in order, encoded', async () => {
     const source = new InlinePlaySource(spec(1_200), world);
     const simulator = new ListeningSimulator(world, spec(0).window);
-    const expected = Array.from({ length: 1_200 }, () => encodeSimulatedPlay(simulator.next()!).toString());
+    const expected = Array.from({ length: 1_200 }, () => encodePlay(simulator.next()!).toString());
     const got: string[] = [];
     for (let batch = await source.next(); batch; batch = await source.next()) {
       const data = Buffer.from(batch.data);

@@ -1,5 +1,6 @@
 /**
- * `new Date(ms).toISOString()` for the simulator's hot path. The date-and-minute prefix comes from a
+ * `new Date(ms).toISOString()` for the simulator's hot path (the encoder writes the same as bytes,
+ * see play-encoder.ts; this string form builds `play.event` for tests and malformed records). The date-and-minute prefix comes from a
  * small cache indexed by minute: events are generated a play ahead per live session, so consecutive
  * calls jump between the few minutes those sessions' plays end in, and a single cached minute missed
  * on most calls (toISOString then cost more than the rest of the event). Seconds and millis come
@@ -26,4 +27,10 @@ export function isoTime(time: number): string {
   const withinMinute = ms - minute * 60_000;
   const seconds = Math.floor(withinMinute / 1000);
   return slotPrefix[slot]! + SECONDS[seconds]! + MILLIS[withinMinute - seconds * 1000]!;
+}
+
+/** `ts` as real exports write it: whole seconds, no fraction (`2014-07-27T20:34:47Z`), rounded down. */
+export function isoTimeSeconds(time: number): string {
+  const iso = isoTime(time);
+  return `${iso.slice(0, iso.length - 5)}Z`;
 }
