@@ -62,6 +62,12 @@ export async function createConsumer(settings: KafkaSettings, options: ConsumerO
     rebalance_cb: onRebalance,
     ...options.overrides,
   } as never);
+  // consume(n) otherwise waits up to the consume timeout for EACH message: under a steady trickle
+  // (one record every few ms, never a gap as long as the timeout) a poll returns only once n records
+  // came, so a sink asking for 5,000 at 150 records/s sat 30 s in one poll while its flush timers
+  // could not fire (bench/src/freshness.ts). Waiting for the first message only returns what has
+  // arrived, which is what every loop here wants: a bounded poll.
+  consumer.setDefaultIsTimeoutOnlyForFirstMessage(true);
   await connect(consumer as never, settings.requestTimeoutMs);
   return consumer;
 }
@@ -73,10 +79,11 @@ declare module '@confluentinc/kafka-javascript' {
     incrementalAssign(assignments: TopicPartition[]): void;
     incrementalUnassign(assignments: TopicPartition[]): void;
     assignmentLost(): boolean;
+    setDefaultIsTimeoutOnlyForFirstMessage(isTimeoutOnlyForFirstMessage: boolean): void;
   }
 }
 
-/** Fetches up to `max` messages, waiting at most the consumer's consume timeout. */
+/** Fetches up to `max` messages: waits at most the consumer's consume timeout for the first, then takes what has arrived. */
 export function consumeBatch(consumer: KafkaConsumer, max: number): Promise<Message[]> {
   return callback<Message[]>('consume', 'KAFKA_UNAVAILABLE', (done) => consumer.consume(max, done));
 }
