@@ -15,7 +15,7 @@ const swc = [
 // worker and service child, hiding real output. Set here, so jest's workers and children inherit it.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
-const packages = ['shared', 'testkit', 'producer-service', 'consumer-service', 'etl-worker', 'catalog-sync', 'bench', 'k8s/validate', 'tools'];
+const packages = ['shared', 'testkit', 'producer-service', 'consumer-service', 'etl-worker', 'catalog-sync', 'insights-service', 'bench', 'k8s/validate', 'tools'];
 
 const common = {
   rootDir: __dirname,
@@ -27,7 +27,7 @@ const common = {
     '^@spotify-pipeline/shared/(.*)$': '<rootDir>/shared/src/$1/index.ts',
     '^@spotify-pipeline/testkit$': '<rootDir>/testkit/src/index.ts',
     // tools/ documents the services' config schemas: from their sources, like everything else here.
-    '^@spotify-pipeline/(producer-service|consumer-service|etl-worker|catalog-sync)/config$': '<rootDir>/$1/src/config.ts',
+    '^@spotify-pipeline/(producer-service|consumer-service|etl-worker|catalog-sync|insights-service)/config$': '<rootDir>/$1/src/config.ts',
     '^(\\.{1,2}/.*)\\.js$': '$1',
   },
   modulePathIgnorePatterns: ['<rootDir>/.*/dist/'],

@@ -1,10 +1,11 @@
 /**
  * `npm start`: the whole pipeline on one machine. Starts (or reuses) the local stack (Kafka, S3 and
  * the Iceberg REST catalog; Trino is for tests and `npm run stack -- up`), or uses the endpoints in
- * env, runs the four services as child processes (logs in .stack/logs) on free ops ports, the
- * producer simulating listening at a modest rate, and shows a live status screen until Ctrl-C (or
- * SIGTERM, or the terminal closing), which stops the services in pipeline order (each drains) and
- * then the stack it started. The only file of `npm start` that touches `process`.
+ * env, runs the five services as child processes (logs in .stack/logs) on free ops ports, the
+ * producer simulating listening at a modest rate, prints the URL of insights-service's live page, and
+ * shows a live status screen until Ctrl-C (or SIGTERM, or the terminal closing), which stops the
+ * services in pipeline order (each drains) and then the stack it started. The only file of
+ * `npm start` that touches `process`.
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -71,7 +72,13 @@ async function main(): Promise<number> {
   const env = pipelineEnv(
     kafka,
     s3,
-    { PRODUCER_RATE: '200', ...process.env, SINK_FLUSH_INTERVAL_MS: process.env.SINK_FLUSH_INTERVAL_MS || START_SINK_FLUSH_INTERVAL_MS },
+    {
+      PRODUCER_RATE: '200',
+      // insights-service's DuckDB copies of the lake's files: with the stack's state, not in the checkout.
+      HISTORY_CACHE_DIR: join(defaultStateDir(), 'insights-history'),
+      ...process.env,
+      SINK_FLUSH_INTERVAL_MS: process.env.SINK_FLUSH_INTERVAL_MS || START_SINK_FLUSH_INTERVAL_MS,
+    },
     catalog,
   );
   // Buckets are infrastructure (Terraform, compose's init container): the services never create them.
@@ -103,7 +110,10 @@ async function main(): Promise<number> {
     `Spotify listening pipeline — kafka ${kafka.mode} ${kafka.settings.brokers.join(',')}, s3 ${s3.mode} ${s3.settings.endpoint}, iceberg-rest ${catalog.mode} ${catalog.uri}`,
     `${flush} · logs: ${logDir}`,
     `ops ports: ${supervisor.describe()}`,
+    `live page: ${supervisor.pageUrl() ?? '(insights-service not started)'} (JSON API under /api/, see insights-service/README.md)`,
   ].join('\n');
+  // Once on its own line too, so it stays findable when the screen is piped or redrawn.
+  say(`insights-service live page: ${supervisor.pageUrl() ?? '(not started)'}`);
   const interactive = process.stdout.isTTY === true;
   let printedAt = 0;
   let printed = '';
@@ -123,7 +133,7 @@ async function main(): Promise<number> {
     });
   }
 
-  say(`\n${stopSignal ?? 'stop'}: stopping producer → sink → etl → catalog (each drains)…`);
+  say(`\n${stopSignal ?? 'stop'}: stopping producer → sink → etl → catalog → insights (each drains)…`);
   const clean = await supervisor.drain();
   await stopStack();
   return clean ? 0 : 1;

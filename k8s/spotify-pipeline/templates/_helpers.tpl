@@ -53,6 +53,9 @@ Refuses combinations the schema cannot express, with a message naming the value 
 {{- if and (eq $key "catalog") (eq (toString (index $svc.env "CATALOG_ENGINE")) "athena") (ne $root.Values.iceberg.catalog "glue") -}}
 {{- fail (printf "services.catalog.env.CATALOG_ENGINE=athena needs iceberg.catalog=glue (it is %s): Athena reads the tables from the Glue Data Catalog. Use CATALOG_ENGINE=duckdb with another catalog" $root.Values.iceberg.catalog) -}}
 {{- end -}}
+{{- if and (eq $key "insights") (eq (toString (index $svc.env "HISTORY_ENGINE")) "athena") (ne $root.Values.iceberg.catalog "glue") -}}
+{{- fail (printf "services.insights.env.HISTORY_ENGINE=athena needs iceberg.catalog=glue (it is %s): Athena reads the tables from the Glue Data Catalog. Use HISTORY_ENGINE=duckdb with another catalog" $root.Values.iceberg.catalog) -}}
+{{- end -}}
 {{- include "pipeline.checkPerPodVariables" (list (printf "services.%s.env" $key) (keys ($svc.env | default dict))) -}}
 {{- $extraNames := list -}}{{- range $svc.extraEnv -}}{{- $extraNames = append $extraNames .name -}}{{- end -}}
 {{- include "pipeline.checkPerPodVariables" (list (printf "services.%s.extraEnv" $key) $extraNames) -}}

@@ -11,11 +11,11 @@ import { PIPELINE_SERVICES } from './services.js';
 
 const run = promisify(execFile);
 
-/** The services that talk to the lake's Iceberg catalog: the ETL creates tables, catalog-sync commits snapshots. */
-const ICEBERG_SERVICES = ['etl-worker', 'catalog-sync'];
+/** The services that talk to the lake's Iceberg catalog: the ETL creates tables, catalog-sync commits snapshots, insights-service reads them. */
+const ICEBERG_SERVICES = ['etl-worker', 'catalog-sync', 'insights-service'];
 
-/** The services downstream of the source topic: without the simulator, the whole lake half. */
-const LAKE_SERVICES = ['consumer-service', 'etl-worker', 'catalog-sync'];
+/** The services downstream of the source topic: without the simulator, the whole lake half and the live page. */
+const LAKE_SERVICES = ['consumer-service', 'etl-worker', 'catalog-sync', 'insights-service'];
 
 /** Settings of the Hive-folder lake that no service reads any more: left in, they would be silently ignored. */
 const REMOVED_VARIABLE = /^(CATALOG_MODE|CATALOG_DATABASE|CATALOG_DOCUMENT_KEY|CATALOG_PROJECTION_FIRST_DAY|CRAWLER_UPDATE_BEHAVIOR|CRAWLER_DELETE_BEHAVIOR)$/;

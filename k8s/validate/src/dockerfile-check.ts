@@ -24,9 +24,29 @@ export function checkDockerfiles(repoRoot: string): { covered: number; findings:
   // Syntax is checked on each instance below (as docker parses it, with the args in place).
   const findings = stagesMissingArgs(template).map((problem) => finding('dockerfile contract', file, problem));
   for (const { name, port } of PIPELINE_SERVICES) {
-    findings.push(...checkDockerfile(`${file} (SERVICE=${name})`, instantiateDockerfile(template, { SERVICE: name, HTTP_PORT: String(port) }), name, port));
+    const instance = instantiateDockerfile(template, { SERVICE: name, HTTP_PORT: String(port) });
+    const where = `${file} (SERVICE=${name})`;
+    findings.push(...checkDockerfile(where, instance, name, port));
+    for (const workspace of workspaceDependencies(repoRoot, name).filter((w) => !copiesSources(instance, w))) {
+      findings.push(finding('dockerfile contract', where, `${name} imports the ${workspace} workspace: the build stage must COPY ${workspace}/tsconfig.json and ${workspace}/src, or tsc -b cannot compile it`));
+    }
   }
   return { covered: PIPELINE_SERVICES.length, findings };
+}
+
+/** The repository's workspaces a service depends on besides shared (insights-service: etl-worker and catalog-sync). */
+function workspaceDependencies(repoRoot: string, service: string): string[] {
+  const manifest = path.join(repoRoot, service, 'package.json');
+  if (!existsSync(manifest)) return [];
+  const dependencies = Object.keys((JSON.parse(readFileSync(manifest, 'utf8')) as { dependencies?: Record<string, string> }).dependencies ?? {});
+  return dependencies.filter((d) => d.startsWith('@spotify-pipeline/') && d !== '@spotify-pipeline/shared').map((d) => d.slice('@spotify-pipeline/'.length));
+}
+
+/** Whether some stage copies a workspace's tsconfig and sources (as `COPY <w>/src ...` or the whole folder). */
+function copiesSources(content: string, workspace: string): boolean {
+  const copies = parseInstructions(content).filter((i) => i.keyword === 'COPY' && !i.args.startsWith('--from')).map((i) => i.args.split(/\s+/).slice(0, -1));
+  const copied = (file: string) => copies.some((sources) => sources.some((s) => s.replace(/\/$/, '') === workspace || s.replace(/\/$/, '') === `${workspace}/${file}`));
+  return copied('tsconfig.json') && copied('src');
 }
 
 /** The Dockerfile as docker sees it with these build args: `${NAME}` and `$NAME` replaced. */

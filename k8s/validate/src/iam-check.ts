@@ -3,7 +3,7 @@ import path from 'node:path';
 import { finding, type Finding } from './findings.js';
 
 /** The producer talks only to Kafka; the others read or write S3, Glue and Athena through IRSA. */
-const SERVICES_USING_AWS = ['consumer-service', 'etl-worker', 'catalog-sync'] as const;
+const SERVICES_USING_AWS = ['consumer-service', 'etl-worker', 'catalog-sync', 'insights-service'] as const;
 
 /**
  * The Glue Data Catalog's Iceberg REST endpoint, as both services use it: GET /v1/config is
@@ -40,6 +40,8 @@ const REQUIRED_ACTIONS: Record<string, readonly string[]> = {
     'athena:GetQueryResults',
     'athena:StopQueryExecution',
   ],
+  // The history panel: reads the tables (DuckDB over their files, or Athena).
+  'insights-service.json': ['glue:GetTable', 's3:GetObject', 'athena:StartQueryExecution', 'athena:GetQueryExecution', 'athena:GetQueryResults'],
 };
 
 /** Actions of the Hive-folder lake: Iceberg tables have no Glue partitions, and nothing crawls them. */

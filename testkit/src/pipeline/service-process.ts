@@ -3,7 +3,7 @@ import { closeSync, fstatSync, openSync } from 'node:fs';
 import { join } from 'node:path';
 import { REPO_ROOT } from '../local/paths.js';
 
-export type ServiceName = 'producer-service' | 'consumer-service' | 'etl-worker' | 'catalog-sync';
+export type ServiceName = 'producer-service' | 'consumer-service' | 'etl-worker' | 'catalog-sync' | 'insights-service';
 
 export interface ServiceProcessOptions {
   service: ServiceName;

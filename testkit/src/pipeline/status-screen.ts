@@ -1,7 +1,7 @@
 import type { StageState } from './child-probe.js';
 import type { MetricTotals } from './metrics-scrape.js';
 
-export type StageKey = 'producer' | 'sink' | 'etl' | 'catalog';
+export type StageKey = 'producer' | 'sink' | 'etl' | 'catalog' | 'insights';
 
 export type StageStates = Record<StageKey, StageState>;
 
@@ -47,6 +47,15 @@ function numbers(stage: StageKey, m: MetricTotals | undefined, eventsTopic: stri
         `  manifests ${get('pipeline_catalog_sync_manifests_total')}` +
         `  reconcile diff ${get('pipeline_catalog_sync_reconcile_difference_records')}`
       );
+    case 'insights':
+      return (
+        `counted ${get('pipeline_insights_service_records_total{outcome="accepted"}')} events` +
+        ` in ${get('pipeline_insights_service_windows')} windows` +
+        `  ${get('pipeline_insights_service_events_per_second')} events/s` +
+        `  late ${get('pipeline_insights_service_records_total{outcome="late"}')}` +
+        `  skipped ${get('pipeline_insights_service_records_skipped_total')}` +
+        (m?.get('pipeline_insights_service_rebuilding') === 1 ? '  (rebuilding from Kafka)' : '')
+      );
   }
 }
 
@@ -64,7 +73,7 @@ export function stageLine(stage: StageKey, state: StageState, eventsTopic = 'lis
 }
 
 export function renderStatus(states: StageStates, header: string, eventsTopic = 'listening-events'): string {
-  const stages: StageKey[] = ['producer', 'sink', 'etl', 'catalog'];
+  const stages: StageKey[] = ['producer', 'sink', 'etl', 'catalog', 'insights'];
   return [header, '', ...stages.map((stage) => stageLine(stage, states[stage], eventsTopic)), '', ...FOOTER].join('\n');
 }
 

@@ -1,18 +1,22 @@
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { probeChild, type StageState } from './child-probe.js';
-import { checkPinnedPorts, claimOpsPort, freeOpsPort } from './ops-ports.js';
+import { checkPinnedPorts, claimOpsPort, freeOpsPort, pinnedWebPort } from './ops-ports.js';
 import { ServiceProcess, type ServiceName } from './service-process.js';
 import type { StageKey, StageStates } from './status-screen.js';
 
-/** Pipeline order: how the stages drain (the producer stops writing first). They start in reverse. */
-export const PIPELINE_ORDER: readonly ServiceName[] = ['producer-service', 'consumer-service', 'etl-worker', 'catalog-sync'];
+/**
+ * Pipeline order: how the stages drain (the producer stops writing first). They start in reverse, so
+ * insights-service, a reader of the source topic beside the lake, starts first and stops last.
+ */
+export const PIPELINE_ORDER: readonly ServiceName[] = ['producer-service', 'consumer-service', 'etl-worker', 'catalog-sync', 'insights-service'];
 
 export const STAGE_OF: Record<ServiceName, StageKey> = {
   'producer-service': 'producer',
   'consumer-service': 'sink',
   'etl-worker': 'etl',
   'catalog-sync': 'catalog',
+  'insights-service': 'insights',
 };
 
 export interface SupervisorOptions {
@@ -32,12 +36,14 @@ interface Child {
 }
 
 /**
- * The four services of `npm start` as child processes, each in its own process group (a terminal's
+ * The five services of `npm start` as child processes, each in its own process group (a terminal's
  * Ctrl-C reaches only the supervisor, which then stops them in order), each on an ops port chosen
  * free and with an instance id of its own, so the status screen reads only its own children.
  */
 export class PipelineSupervisor {
   private readonly children: Child[] = [];
+  /** insights-service's page and JSON API port (WEB_PORT), known once start() picked it. */
+  private webPort: number | undefined;
 
   constructor(private readonly options: SupervisorOptions) {}
 
@@ -58,14 +64,26 @@ export class PipelineSupervisor {
       handedOut.add(port);
       picked.set(service, port);
     }
+    // The page's port: WEB_PORT when pinned (checked free above), else one free now.
+    const webPin = pinnedWebPort(this.options.env);
+    const webPicked = webPin === undefined ? await freeOpsPort(handedOut) : undefined;
+    handedOut.add(webPin ?? webPicked!);
     for (const service of [...PIPELINE_ORDER].reverse()) {
       const others = new Set([...handedOut].filter((port) => port !== (pins.get(service) ?? picked.get(service))));
       const port = await claimOpsPort(service, pins.get(service), picked.get(service), others);
       handedOut.add(port);
       const instanceId = randomUUID();
+      const extra: NodeJS.ProcessEnv = {};
+      if (service === 'insights-service') {
+        const webOthers = new Set([...handedOut].filter((p) => p !== (webPin ?? webPicked)));
+        // A pin was checked free with the others; one taken since then shows as this child DOWN, naming the port.
+        this.webPort = webPin ?? (await claimOpsPort(service, undefined, webPicked, webOthers));
+        handedOut.add(this.webPort);
+        extra.WEB_PORT = String(this.webPort);
+      }
       const child = new ServiceProcess({
         service,
-        env: { ...this.options.env, HTTP_PORT: String(port), PIPELINE_INSTANCE_ID: instanceId },
+        env: { ...this.options.env, ...extra, HTTP_PORT: String(port), PIPELINE_INSTANCE_ID: instanceId },
         output: join(this.options.logDir, `${service}.log`),
         detached: true,
       });
@@ -73,6 +91,11 @@ export class PipelineSupervisor {
       this.children.push({ service: child, port, instanceId, startedAt: Date.now() });
       this.options.say(`started ${service} pid ${child.pid} ops port ${port}`);
     }
+  }
+
+  /** The live page's address (insights-service), once started. */
+  pageUrl(): string | undefined {
+    return this.webPort === undefined ? undefined : `http://localhost:${this.webPort}/`;
   }
 
   /** `producer :41001 pid 123 · sink :41002 pid 124 · ...`, for the screen's header. */

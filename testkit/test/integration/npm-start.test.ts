@@ -11,7 +11,8 @@ import { stackEnv, startIcebergCatalog, startKafka, startS3, uniqueName, waitUnt
 import { isAlive } from '../../src/local/processes';
 
 const ROOT = join(__dirname, '..', '..', '..');
-const STAGES = ['producer', 'sink', 'etl', 'catalog'] as const;
+const STAGES = ['producer', 'sink', 'etl', 'catalog', 'insights'] as const;
+const SERVICES = ['producer-service', 'consumer-service', 'etl-worker', 'catalog-sync', 'insights-service'] as const;
 
 /**
  * How the supervisor is launched: through npm as a person types it, or as the command the `start`
@@ -23,7 +24,7 @@ type Launch = 'npm' | 'script';
 
 /**
  * `npm start` as a person runs it: the real command, its output piped to us (as `npm start | tee`
- * would), the four real services as its children, against the stack of jest's global setup. Every
+ * would), the five real services as its children, against the stack of jest's global setup. Every
  * name it touches (topics, buckets, groups, namespace) is unique, and its logs go to a temp dir.
  */
 class NpmStart {
@@ -65,16 +66,21 @@ class NpmStart {
     return Object.values(screen).every((line) => line !== undefined) ? (screen as Record<(typeof STAGES)[number], string>) : undefined;
   }
 
+  /** The live page's address, from the line npm start prints for it. */
+  pageUrl(): string | undefined {
+    return /^insights-service live page: (http:\/\/localhost:\d+\/)$/m.exec(this.stdout)?.[1];
+  }
+
   /** Every service wrote ServiceStarted: each handles SIGTERM by draining from here on. */
   allStarted(): boolean {
-    return ['producer-service', 'consumer-service', 'etl-worker', 'catalog-sync'].every((service) => {
+    return SERVICES.every((service) => {
       const log = join(this.workDir, 'logs', `${service}.log`);
       return existsSync(log) && readFileSync(log, 'utf8').includes('"msg":"ServiceStarted"');
     });
   }
 
   /** Waits for `what` on this run; on a timeout the error carries the run's last output. */
-  async waitFor<T>(what: string, check: () => T | undefined | false, timeoutMs: number): Promise<T> {
+  async waitFor<T>(what: string, check: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs: number): Promise<T> {
     try {
       return await waitUntil(what, check, timeoutMs, 100);
     } catch (err) {
@@ -84,8 +90,7 @@ class NpmStart {
 
   /** The last lines of every service's log, to explain a failure. */
   logTails(lines = 6): string {
-    return ['producer-service', 'consumer-service', 'etl-worker', 'catalog-sync']
-      .map((service) => {
+    return SERVICES.map((service) => {
         const log = join(this.workDir, 'logs', `${service}.log`);
         const tail = existsSync(log) ? readFileSync(log, 'utf8').trimEnd().split('\n').slice(-lines).join('\n') : '(no log)';
         return `--- ${service} ---\n${tail}`;
@@ -168,6 +173,7 @@ describe('npm start', () => {
       ETL_TRACKS_GROUP_ID: `${prefix}-tracks`,
       ETL_DUCKDB_THREADS: '1',
       CATALOG_GROUP_ID: `${prefix}-catalog`,
+      INSIGHTS_GROUP_ID: `${prefix}-insights`,
       LOCAL_CACHE_DIR: join(work, 'catalog-cache'),
       // A small simulation: this is about processes, not volume.
       PRODUCER_RATE: '20',
@@ -201,9 +207,9 @@ describe('npm start', () => {
 
   it('shows a service that exits as DOWN with its exit code and the last line of its log, while the others run on', async () => {
     const run = await start('script', { CATALOG_ALLOWED_LATENESS_MS: 'soon' });
-    const screen = await run.waitFor('a screen with catalog-sync down and the other three up', () => {
+    const screen = await run.waitFor('a screen with catalog-sync down and the other four up', () => {
       const s = run.lastScreen();
-      return s && s.catalog.includes('DOWN') && !/starting|DOWN/.test(s.producer + s.sink + s.etl) ? s : undefined;
+      return s && s.catalog.includes('DOWN') && !/starting|DOWN/.test(s.producer + s.sink + s.etl + s.insights) ? s : undefined;
     }, 120_000);
     expect(screen.catalog).toMatch(/^catalog {3}DOWN {2}catalog-sync exited with code 78; last log: catalog-sync: .*CATALOG_ALLOWED_LATENESS_MS="soon" is invalid/);
     expect(screen.sink).toMatch(/^sink {6}staged \S+ records/);
@@ -222,13 +228,30 @@ describe('npm start', () => {
     const piped = await start('npm', { npm_config_script_shell: '/bin/bash' });
     const quiet = await start('script');
     for (const run of [piped, quiet]) {
-      await run.waitFor('all four services up on the screen and started', () => {
+      await run.waitFor('all five services up on the screen and started', () => {
         const s = run.lastScreen();
         return s && !/starting|DOWN/.test(Object.values(s).join('\n')) && run.allStarted();
       }, 120_000);
     }
-    expect(piped.pids().size).toBe(4);
-    expect(quiet.pids().size).toBe(4);
+    expect(piped.pids().size).toBe(5);
+    expect(quiet.pids().size).toBe(5);
+    // The printed page answers, and its API counts the simulated plays.
+    const page = piped.pageUrl();
+    expect(page).toBeDefined();
+    const html = await fetch(page!);
+    expect(html.status).toBe(200);
+    expect(await html.text()).toContain('<title>Spotify listening');
+    const plays = await piped.waitFor('plays on the live page', async () => {
+      const summary = (await (await fetch(`${page}api/summary?minutes=60`)).json()) as { plays: number };
+      return summary.plays > 0 && summary.plays;
+    }, 60_000);
+    expect(plays).toBeGreaterThan(0);
+    // The piped screen comes every 10 s: its insights line catches up with the API.
+    const line = await piped.waitFor('the insights line counting events', () => {
+      const insights = piped.lastScreen()?.insights;
+      return insights !== undefined && /^insights {2}counted [1-9][\d,]* events in [1-9]\d* windows/.test(insights) && insights;
+    }, 30_000);
+    expect(line).not.toContain('rebuilding');
 
     // `npm start | head` that already ended: every later write of the supervisor fails with EPIPE.
     quiet.child.stdout!.destroy();
@@ -239,14 +262,15 @@ describe('npm start', () => {
 
     // One stop (never the forced one), in pipeline order, every service drained to exit 0.
     const report = piped.stdout.slice(piped.stdout.lastIndexOf('\nSIGINT: stopping'));
-    if (!/etl-worker exited 0\n {2}catalog-sync exited 0\n$/.test(report)) console.log(`drain report:${report}\n${piped.logTails()}`);
+    if (!/catalog-sync exited 0\n {2}insights-service exited 0\n$/.test(report)) console.log(`drain report:${report}\n${piped.logTails()}`);
     expect(report).toBe(
       [
-        '\nSIGINT: stopping producer → sink → etl → catalog (each drains)…',
+        '\nSIGINT: stopping producer → sink → etl → catalog → insights (each drains)…',
         '  producer-service exited 0',
         '  consumer-service exited 0',
         '  etl-worker exited 0',
         '  catalog-sync exited 0',
+        '  insights-service exited 0',
         '',
       ].join('\n'),
     );

@@ -84,6 +84,9 @@ describe('chart policy', () => {
       delete m.spec.selector.matchLabels['spotify-pipeline/endpoint'];
     });
     expect(messages(twice)).toEqual([
+      // insights-service's page has a Service of its own, kept out of scraping only by the endpoint label.
+      'ServiceMonitor/pipeline-spotify-pipeline: Service pipeline-insights-service-web has no port http-metrics',
+      'ServiceMonitor/pipeline-spotify-pipeline: selects pipeline-insights-service and pipeline-insights-service-web for Deployment/pipeline-insights-service: every pod would be scraped twice and its counters summed twice',
       'ServiceMonitor/pipeline-spotify-pipeline: selects pipeline-consumer-service and pipeline-consumer-service-pods for StatefulSet/pipeline-consumer-service: every pod would be scraped twice and its counters summed twice',
       'ServiceMonitor/pipeline-spotify-pipeline: selects pipeline-etl-worker and pipeline-etl-worker-pods for StatefulSet/pipeline-etl-worker: every pod would be scraped twice and its counters summed twice',
     ]);

@@ -26,7 +26,7 @@ function overrideWith(change: (text: string) => string): string {
 }
 
 describe('compose without the simulator (deploy/compose/own-topic.yaml)', () => {
-  it('passes: producer-service behind a profile, the three lake services on one source topic', async () => {
+  it('passes: producer-service behind a profile, the lake services and the live page on one source topic', async () => {
     expect(await checkCompose(repoRoot, composeFile, [ownTopic])).toEqual([]);
     const override = readFileSync(ownTopic, 'utf8');
     expect(override).toMatch(/producer-service:\n {4}profiles: \[simulator\]/);
@@ -35,7 +35,7 @@ describe('compose without the simulator (deploy/compose/own-topic.yaml)', () => 
   it('fails when one lake service reads another topic than the others', async () => {
     const file = overrideWith((text) => text.replace(/(etl-worker:\n {4}environment:\n {6}TOPICS_LISTENING_EVENTS: )\$\{SOURCE_TOPIC[^}]*\}/, '$1listening-events'));
     const messages = (await checkCompose(repoRoot, composeFile, [file])).map((f) => f.message);
-    expect(messages).toEqual([expect.stringMatching(/^consumer-service, etl-worker, catalog-sync disagree on TOPICS_LISTENING_EVENTS: /)]);
+    expect(messages).toEqual([expect.stringMatching(/^consumer-service, etl-worker, catalog-sync, insights-service disagree on TOPICS_LISTENING_EVENTS: /)]);
   }, 60_000);
 
   it('fails when the merged file breaks the compose schema or the wiring', async () => {

@@ -18,7 +18,7 @@ describe('Dockerfile contract', () => {
   const good = instantiateDockerfile(template, { SERVICE: 'consumer-service', HTTP_PORT: '9462' });
 
   it('accepts the repository Dockerfile, instantiated for each service', () => {
-    expect(checkDockerfiles(repoRoot)).toEqual({ covered: 4, findings: [] });
+    expect(checkDockerfiles(repoRoot)).toEqual({ covered: 5, findings: [] });
     expect(good).toContain('-w shared -w consumer-service');
     expect(good).not.toContain('SERVICE}');
   });
@@ -26,7 +26,7 @@ describe('Dockerfile contract', () => {
   it('rejects a stage that uses a build arg it does not declare, and an instance built for another service', () => {
     const dir = path.join(scratch, 'dockerfile');
     mkdirSync(dir, { recursive: true });
-    writeFileSync(path.join(dir, 'Dockerfile'), template.replace(/(FROM \$\{NODE_IMAGE\} AS runtime\n)ARG SERVICE\n/, '$1').replace('-w shared -w ${SERVICE} \\', '-w shared -w consumer-service \\'));
+    writeFileSync(path.join(dir, 'Dockerfile'), template.replace(/(FROM \$\{NODE_IMAGE\} AS runtime\n)ARG SERVICE\n/, '$1').replace('--omit=dev --no-audit --no-fund -w shared -w ${SERVICE} ', '--omit=dev --no-audit --no-fund -w shared -w consumer-service '));
     const messages = checkDockerfiles(dir).findings.map((f) => `${f.file}: ${f.message}`);
     expect(messages).toEqual(
       expect.arrayContaining([
@@ -34,6 +34,20 @@ describe('Dockerfile contract', () => {
         expect.stringMatching(/SERVICE=etl-worker\): production dependencies must come from `npm ci --omit=dev ... -w etl-worker`/),
       ]),
     );
+  });
+
+  it('rejects an instance whose build stage lacks the sources of a workspace the service imports', () => {
+    const dir = path.join(scratch, 'workspaces');
+    mkdirSync(path.join(dir, 'insights-service'), { recursive: true });
+    writeFileSync(path.join(dir, 'insights-service/package.json'), JSON.stringify({ dependencies: { '@spotify-pipeline/shared': '0.1.0', '@spotify-pipeline/catalog-sync': '0.1.0' } }));
+    const without = template.replace('COPY catalog-sync/src catalog-sync/src\n', '');
+    expect(without).not.toBe(template);
+    writeFileSync(path.join(dir, 'Dockerfile'), without);
+    expect(checkDockerfiles(dir).findings.map((f) => `${f.file}: ${f.message}`)).toEqual([
+      `${path.join(dir, 'Dockerfile')} (SERVICE=insights-service): insights-service imports the catalog-sync workspace: the build stage must COPY catalog-sync/tsconfig.json and catalog-sync/src, or tsc -b cannot compile it`,
+    ]);
+    writeFileSync(path.join(dir, 'Dockerfile'), template);
+    expect(checkDockerfiles(dir).findings).toEqual([]);
   });
 
   it('rejects a shell-form CMD, a root user, a missing HEALTHCHECK, the wrong port and a non-LTS base', () => {

@@ -59,7 +59,7 @@ describe('deploy validation CLI', () => {
     expect(output).toMatch(/^ok {4}grafana dashboard: [1-9]\d* queries$/m);
     expect(output).toMatch(/^ok {4}docker compose: docker-compose\.yml$/m);
     expect(output).toMatch(/^ok {4}docker compose \(own topic\): docker-compose\.yml \+ deploy\/compose\/own-topic\.yaml$/m);
-    expect(output).toMatch(/^ok {4}dockerfiles: 4 service images from one Dockerfile$/m);
+    expect(output).toMatch(/^ok {4}dockerfiles: 5 service images from one Dockerfile$/m);
     expect(output).toMatch(/^ok {4}metric names: [1-9]\d* references in 8 files$/m);
     expect(output).toMatch(/^ok {4}iam policies: [1-9]\d* documents$/m);
     expect(code).toBe(0);

@@ -17,7 +17,7 @@ import { LAKE_TABLES } from '@spotify-pipeline/shared/schemas';
 import { ServiceProcess, stackEnv, startKafka, startS3, TrinoClient, uniqueName, type KafkaEndpoint, type S3Endpoint, type ServiceName } from '@spotify-pipeline/testkit';
 import { freePorts } from '../../../src/local/processes';
 
-export type StageName = Exclude<ServiceName, 'producer-service'>;
+export type StageName = Exclude<ServiceName, 'producer-service' | 'insights-service'>;
 export const STAGES: StageName[] = ['consumer-service', 'etl-worker', 'catalog-sync'];
 
 export interface WorldOptions {
@@ -43,7 +43,7 @@ export interface PipelineWorld {
   /** Starts a stage as a process; `env` is added to (and wins over) the world's. */
   start(stage: StageName, env?: Record<string, string>): ServiceProcess;
   trino(): TrinoClient;
-  /** SIGKILLs whatever still runs (afterAll). */
+  /** SIGKILLs whatever still runs and deletes the world's topics (afterAll; S3 objects and tables stay for a post-mortem). */
   kill(): Promise<void>;
 }
 
@@ -121,6 +121,12 @@ export async function createPipelineWorld(name: string, options: WorldOptions): 
         service.close();
       }
       s3.destroy();
+      const cleaner = KafkaAdmin.create(kafka.settings, `${prefix}-cleanup`);
+      try {
+        for (const topic of Object.values(topics)) await cleaner.deleteTopic(topic).catch(() => undefined);
+      } finally {
+        cleaner.close();
+      }
     },
   };
 }

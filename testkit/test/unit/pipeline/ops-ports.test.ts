@@ -1,5 +1,5 @@
 import { createServer, type Server } from 'node:net';
-import { checkPinnedPorts, claimOpsPort, OpsPortError, pinnedOpsPorts, portAvailability } from '../../../src/pipeline/ops-ports';
+import { checkPinnedPorts, claimOpsPort, OpsPortError, pinnedOpsPorts, pinnedWebPort, portAvailability } from '../../../src/pipeline/ops-ports';
 
 /** Another process's listener, as an exporter on 9464 would be; `host` as that process chose it. */
 async function occupy(host: string): Promise<{ port: number; server: Server }> {
@@ -32,13 +32,33 @@ describe('ops ports of npm start', () => {
       }
       throw new Error('accepted');
     };
-    expect(refused({ HTTP_PORT: '9464' })).toMatch(/^HTTP_PORT=9464 would give all four services the same ops port\. Fix: unset HTTP_PORT/);
+    expect(refused({ HTTP_PORT: '9464' })).toMatch(/^HTTP_PORT=9464 would give all five services the same ops port\. Fix: unset HTTP_PORT/);
     expect(refused({ HTTP_PORT_CONSUMER_SERVICE: '94x2' })).toMatch(/^HTTP_PORT_CONSUMER_SERVICE="94x2" is invalid: expected a port from 1 to 65535\. Fix:/);
     expect(refused({ HTTP_PORT_CONSUMER_SERVICE: '70000' })).toContain('is invalid');
     expect(refused({ HTTP_PORT_ETL_WORKER: '9463', HTTP_PORT_CATALOG_SYNC: '9463' })).toBe(
       'HTTP_PORT_CATALOG_SYNC and HTTP_PORT_ETL_WORKER both pin port 9463. Fix: give each service its own port, or unset one of them.',
     );
     for (const message of [refused({ HTTP_PORT: '1' }), refused({ HTTP_PORT_ETL_WORKER: '-1' })]) expect(message).not.toContain('\n');
+  });
+
+  it("reads insights-service's page port from WEB_PORT, refusing a bad value or one an ops port already pins", () => {
+    expect(pinnedWebPort({})).toBeUndefined();
+    expect(pinnedWebPort({ WEB_PORT: '0' })).toBeUndefined();
+    expect(pinnedWebPort({ WEB_PORT: '9480' })).toBe(9480);
+    expect(pinnedOpsPorts({ WEB_PORT: '9480', HTTP_PORT_INSIGHTS_SERVICE: '9465' })).toEqual(new Map([['insights-service', 9465]]));
+    expect(() => pinnedOpsPorts({ WEB_PORT: 'page' })).toThrow(new OpsPortError('WEB_PORT="page" is invalid: expected a port from 1 to 65535. Fix: set WEB_PORT to a free port, or unset it so npm start picks one.'));
+    expect(() => pinnedOpsPorts({ WEB_PORT: '9465', HTTP_PORT_INSIGHTS_SERVICE: '9465' })).toThrow(
+      new OpsPortError("WEB_PORT (insights-service's page) and HTTP_PORT_INSIGHTS_SERVICE both pin port 9465. Fix: give each its own port, or unset one of them."),
+    );
+  });
+
+  it('refuses a pinned page port that is taken, naming WEB_PORT', async () => {
+    const port = await hold();
+    await expect(checkPinnedPorts({ WEB_PORT: String(port) })).rejects.toThrow(
+      new OpsPortError(
+        `port ${port} for insights-service (WEB_PORT) is already in use by another process. Fix: stop that process (ss -ltnp 'sport = :${port}' names it), set WEB_PORT to another port, or unset it so npm start picks a free one.`,
+      ),
+    );
   });
 
   it('sees a port taken on any interface as in use, because the service binds all of them', async () => {
