@@ -41,6 +41,11 @@ export const producerSettingsSchema = z
     replayUserId: envString('replay: user_id for every replayed record (default: a pseudonym of the export username)').optional(),
     replayFallbackUserId: envString('replay: user_id when the export has no username and none is given').default('spotify-export'),
     strict: envBool('replay: stop at the first bad record instead of counting and skipping it').default(false),
+    rejectsFile: envString(
+      'replay: NDJSON file every bad element is appended to with its file, index, reason and text (a prefix for oversized ones); default <summary file>.rejects.ndjson, else producer-rejects.ndjson in the working directory',
+    ).optional(),
+    replayMaxElementChars: envInt('replay: longest array element taken, in characters; a longer one is rejected as TOO_LARGE (export rows are under 2 KB)', 1_000).default(1_000_000),
+    replayMaxDepth: envInt('replay: deepest nesting of an element; a deeper one is rejected as TOO_DEEP (export rows are flat objects)', 1).default(32),
     compression: envEnum(['zstd', 'lz4'] as const, 'zstd or lz4').default('zstd'),
     deliveryTimeoutMs: envInt('how long librdkafka retries a record (broker down) before it counts as failed, ms', 1_000).default(300_000),
     flushTimeoutMs: envInt('on stop, how long to wait for accepted records to be acknowledged, ms', 100).default(30_000),

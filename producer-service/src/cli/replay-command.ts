@@ -1,6 +1,7 @@
 import { PipelineError } from '@spotify-pipeline/shared/errors';
 import type { ProducerSettings } from '../config.js';
 import { RateLimiter } from '../publish/rate-limiter.js';
+import { RejectsFile, rejectsPath } from '../replay/rejects-file.js';
 import { ReplayProgress, type ProgressSink } from '../replay/replay-progress.js';
 import { runReplay } from '../replay/replay-run.js';
 import type { CommandDeps } from './simulate-command.js';
@@ -18,6 +19,7 @@ export async function replayCommand(settings: ProducerSettings, deps: CommandDep
       progress: new ReplayProgress(deps.progress, deps.now),
       limiter: settings.maxRate > 0 ? new RateLimiter(settings.maxRate) : undefined,
       logger: deps.logger,
+      rejects: new RejectsFile(rejectsPath(settings)),
     },
     {
       topic: deps.topics.listeningEvents,
@@ -26,6 +28,7 @@ export async function replayCommand(settings: ProducerSettings, deps: CommandDep
       signal: deps.signal,
       userId: settings.replayUserId,
       fallbackUserId: settings.replayFallbackUserId,
+      limits: { maxElementChars: settings.replayMaxElementChars, maxDepth: settings.replayMaxDepth },
     },
   );
 }

@@ -3,7 +3,18 @@ import type { ListeningEvent } from '@spotify-pipeline/shared/schemas';
 import { replayEventId } from './event-id.js';
 
 /** Why a source record was not turned into an event (bounded: these are metric labels). */
-export type BadRecordReason = 'NOT_JSON' | 'NOT_AN_OBJECT' | 'UNKNOWN_FORMAT' | 'INVALID_TS' | 'INVALID_MS_PLAYED' | 'TRUNCATED_FILE';
+export type BadRecordReason =
+  | 'NOT_JSON'
+  | 'NOT_AN_OBJECT'
+  | 'UNKNOWN_FORMAT'
+  | 'INVALID_TS'
+  | 'INVALID_MS_PLAYED'
+  | 'TRUNCATED_FILE'
+  /** The rest of a file (or zip entry) could not be read: corrupt compressed data, a read error. */
+  | 'UNREADABLE_FILE'
+  | 'TOO_LARGE'
+  | 'TOO_DEEP'
+  | 'INVALID_UTF8';
 
 export type MapResult = { ok: true; event: ListeningEvent; eventTimeMs: number } | { ok: false; reason: BadRecordReason; detail: string };
 

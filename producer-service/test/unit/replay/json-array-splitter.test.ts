@@ -1,9 +1,9 @@
-import { JsonArrayShapeError, JsonArraySplitter } from '../../../src/replay/json-array-splitter';
+import { JsonArrayShapeError, JsonArraySplitter, type SplitterLimits } from '../../../src/replay/json-array-splitter';
 
 function splitInChunks(text: string, size: number): string[] {
   const splitter = new JsonArraySplitter();
   const out: string[] = [];
-  for (let i = 0; i < text.length; i += size) out.push(...splitter.push(text.slice(i, i + size)));
+  for (let i = 0; i < text.length; i += size) out.push(...splitter.push(text.slice(i, i + size)).map((e) => e.text));
   splitter.end();
   return out;
 }
@@ -48,7 +48,33 @@ describe('JsonArraySplitter', () => {
 
   it('returns the elements it completed before a truncation', () => {
     const splitter = new JsonArraySplitter();
-    expect(splitter.push('[{"a":1},{"b":2},{"c"')).toEqual(['{"a":1}', '{"b":2}']);
+    expect(splitter.push('[{"a":1},{"b":2},{"c"').map((e) => e.text)).toEqual(['{"a":1}', '{"b":2}']);
     expect(() => splitter.end()).toThrow(JsonArrayShapeError);
+  });
+
+  const withLimits = (text: string, size: number, limits: SplitterLimits) => {
+    const splitter = new JsonArraySplitter(limits);
+    const out = [];
+    for (let i = 0; i < text.length; i += size) out.push(...splitter.push(text.slice(i, i + size)));
+    splitter.end();
+    return out;
+  };
+
+  it.each([1, 7, 4096])('marks an element over the size cap TOO_LARGE without holding it, and goes on (chunks of %i)', (size) => {
+    const big = `{"pad":"${'x'.repeat(5_000)}"}`;
+    const out = withLimits(`[{"a":1},${big},{"b":2}]`, size, { maxElementChars: 2_000, maxDepth: 32 });
+    expect(out.map((e) => [e.text.slice(0, 8), e.problem, e.length])).toEqual([
+      ['{"a":1}', undefined, 7],
+      ['{"pad":"', 'TOO_LARGE', big.length],
+      ['{"b":2}', undefined, 7],
+    ]);
+    expect(out[1]!.text).toHaveLength(1_000);
+  });
+
+  it('marks an element nested past the depth cap TOO_DEEP, and goes on', () => {
+    const deep = `${'['.repeat(50)}${']'.repeat(50)}`;
+    const out = withLimits(`[{"a":{"b":[1]}},${deep},{"c":3}]`, 16, { maxElementChars: 1_000, maxDepth: 3 });
+    expect(out.map((e) => e.problem)).toEqual([undefined, 'TOO_DEEP', undefined]);
+    expect(out[2]!.text).toBe('{"c":3}');
   });
 });

@@ -1,4 +1,4 @@
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createLogger } from '@spotify-pipeline/shared/logging';
@@ -7,6 +7,7 @@ import { PipelineError } from '@spotify-pipeline/shared/errors';
 import { createProducerMetrics } from '../../../src/publish/producer-metrics';
 import type { RecordPublisher } from '../../../src/publish/record-publisher';
 import { RunSummary } from '../../../src/publish/run-summary';
+import { RejectsFile } from '../../../src/replay/rejects-file';
 import { ReplayProgress } from '../../../src/replay/replay-progress';
 import { runReplay } from '../../../src/replay/replay-run';
 
@@ -25,9 +26,12 @@ function fakePublisher(): { publisher: RecordPublisher; sent: Array<{ topic: str
   return { publisher, sent };
 }
 
-function deps(publisher: RecordPublisher, progressLines: string[] = []) {
+const FIXTURES = join(__dirname, '../../fixtures');
+
+function deps(publisher: RecordPublisher, progressLines: string[] = [], rejectsFile = join(tmpdir(), `replay-rejects-${process.pid}-${Math.random().toString(36).slice(2)}.ndjson`)) {
   const registry = createRegistry('test', false);
   return {
+    rejects: new RejectsFile(rejectsFile),
     publisher,
     summary: new RunSummary('replay', 'events'),
     metrics: createProducerMetrics(registry),
@@ -75,6 +79,68 @@ describe('runReplay', () => {
     await runReplay(d, { topic: 'events', inputs: [dir], strict: false, signal: new AbortController().signal, fallbackUserId: 'x' });
     expect(sent).toHaveLength(1);
     expect(d.summary.toJSON(d.metrics.counters, true).badRecords.byReason).toEqual({ TRUNCATED_FILE: 1 });
+  });
+
+  it('goes on past hostile elements (oversized, deeply nested, not UTF-8) and keeps each in the rejects file with its reason', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'replay-hostile-'));
+    const row = (minute: number): string => `{"ts":"2020-01-01T00:${String(minute).padStart(2, '0')}:00Z","ms_played":1000,"master_metadata_track_name":"Song ${minute}"}`;
+    const deep = `${'['.repeat(20_000)}${']'.repeat(20_000)}`;
+    const huge = `{"ts":"2020-01-01T00:09:00Z","ms_played":1,"pad":"${'x'.repeat(300_000)}"}`;
+    const parts = [Buffer.from(`[${row(1)},${deep},${row(2)},${huge},`), Buffer.from('{"ts":"2020-01-01T00:03:00Z","ms_played":1,"master_metadata_track_name":"Caf'), Buffer.from([0xe9]), Buffer.from(`"},${row(4)}]`)];
+    await writeFile(join(dir, 'Streaming_History_Audio_2020.json'), Buffer.concat(parts));
+    const { publisher, sent } = fakePublisher();
+    const rejectsFile = join(dir, 'rejects.ndjson');
+    const d = deps(publisher, [], rejectsFile);
+    await runReplay(d, {
+      topic: 'events',
+      inputs: [dir],
+      strict: false,
+      signal: new AbortController().signal,
+      fallbackUserId: 'x',
+      limits: { maxElementChars: 100_000, maxDepth: 32 },
+    });
+    // The good rows on both sides of every hostile one went out; nothing was sent for a bad one.
+    expect(sent.map((r) => (JSON.parse(r.value) as { track_name: string }).track_name)).toEqual(['Song 1', 'Song 2', 'Song 4']);
+    expect(d.summary.toJSON(d.metrics.counters, true).badRecords.byReason).toEqual({ INVALID_UTF8: 1, TOO_DEEP: 1, TOO_LARGE: 1 });
+    const rejects = (await readFile(rejectsFile, 'utf8')).trim().split('\n').map((line) => JSON.parse(line) as { index: number; reason: string; text: string; file: string });
+    expect(rejects.map((r) => [r.index, r.reason])).toEqual([[1, 'TOO_DEEP'], [3, 'TOO_LARGE'], [4, 'INVALID_UTF8']]);
+    expect(rejects[1]!.text.length).toBe(1_000);
+    expect(rejects[2]!.text).toContain('Caf\uFFFD');
+    expect(rejects[0]!.file).toMatch(/Streaming_History_Audio_2020\.json$/);
+  });
+
+  it('keeps a real U+FFFD of a valid UTF-8 file (only bytes that are not UTF-8 are rejected)', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'replay-fffd-'));
+    await writeFile(join(dir, 'Streaming_History_Audio_2020.json'), '[{"ts":"2020-01-01T00:00:00Z","ms_played":1,"master_metadata_track_name":"odd \uFFFD name"}]');
+    const { publisher, sent } = fakePublisher();
+    await runReplay(deps(publisher), { topic: 'events', inputs: [dir], strict: false, signal: new AbortController().signal, fallbackUserId: 'x' });
+    expect(sent).toHaveLength(1);
+  });
+
+  it('goes on to the next zip entry when one entry cannot be inflated, and records where it stopped', async () => {
+    const zip = await readFile(join(FIXTURES, 'my_spotify_data.zip'));
+    // Corrupt the compressed data of the 2016-2017 entry: a deflate block of the reserved type.
+    const name = Buffer.from('Spotify Extended Streaming History/Streaming_History_Audio_2016-2017.json');
+    const header = zip.indexOf(Buffer.concat([Buffer.from('PK\x03\x04', 'latin1')]), 0);
+    let at = header;
+    while (at >= 0 && !zip.subarray(at + 30, at + 30 + name.length).equals(name)) at = zip.indexOf(Buffer.from('PK\x03\x04', 'latin1'), at + 4);
+    expect(at).toBeGreaterThanOrEqual(0);
+    expect(zip.readUInt16LE(at + 8)).toBe(8); // deflated
+    const dataStart = at + 30 + zip.readUInt16LE(at + 26) + zip.readUInt16LE(at + 28);
+    const corrupt = Buffer.from(zip);
+    corrupt.fill(0xff, dataStart, dataStart + 16);
+    const dir = await mkdtemp(join(tmpdir(), 'replay-zip-'));
+    const path = join(dir, 'my_spotify_data.zip');
+    await writeFile(path, corrupt);
+    const { publisher, sent } = fakePublisher();
+    const rejectsFile = join(dir, 'rejects.ndjson');
+    const d = deps(publisher, [], rejectsFile);
+    await runReplay(d, { topic: 'events', inputs: [path], strict: false, signal: new AbortController().signal, fallbackUserId: 'x' });
+    // The 2024 entry (the fixture's 7 good rows of it) still went out.
+    expect(sent).toHaveLength(7);
+    expect(d.summary.toJSON(d.metrics.counters, true).badRecords.byReason).toMatchObject({ UNREADABLE_FILE: 1 });
+    const rejects = (await readFile(rejectsFile, 'utf8')).trim().split('\n').map((line) => JSON.parse(line) as { reason: string; file: string; index: number });
+    expect(rejects.find((r) => r.reason === 'UNREADABLE_FILE')).toMatchObject({ index: 0, file: expect.stringMatching(/2016-2017\.json$/) });
   });
 
   it('fails clearly when an input does not exist', async () => {
