@@ -1,4 +1,4 @@
-import { localTime, MEAN_ACCEPTANCE, PEAK_INTENSITY, sessionIntensity } from './daily-cycle.js';
+import { DESKTOP_LAG_HOURS, localTime, MEAN_ACCEPTANCE, PEAK_INTENSITY, sessionIntensity } from './daily-cycle.js';
 import { DeliveryHeap } from './event-heap.js';
 import { Prng } from './prng.js';
 import { Rotations } from './rotation.js';
@@ -155,7 +155,7 @@ export class ListeningSimulator {
     // hour on weekdays (Zhang et al.). Chosen before the cycle thins the start, so the lag holds per device.
     const platform = rng.chance(0.8) ? user.platform : user.secondaryPlatform;
     const local = localTime(startMs, user.zone.offsetMinutes(startMs));
-    const lag = isMobile(platform) || local.weekend ? 0 : 1;
+    const lag = isMobile(platform) || local.weekend ? 0 : DESKTOP_LAG_HOURS;
     if (!rng.chance(sessionIntensity(local, lag) / PEAK_INTENSITY)) return false;
     const sessionId = `${this.runTag}s${(this.sessionCount++).toString(36)}`;
     const ids = { sessionId, eventIdPrefix: this.eventIdPrefix, nextEventNumber: () => this.eventCount++, rotations: this.rotations };

@@ -1,3 +1,4 @@
+import { localTime } from '../simulator/daily-cycle.js';
 import { measured, type MeasuredFigure } from './published-figures.js';
 
 /** Session starts by local hour: weekdays (all, mobile, desktop) and weekends. */
@@ -13,6 +14,40 @@ export function emptyHours(): SessionStartHours {
 }
 
 const total = (hours: Float64Array): number => hours.reduce((a, b) => a + b, 0);
+
+const HOUR_MS = 3_600_000;
+
+/**
+ * How many hours of each local weekday hour and weekend hour a zone saw from `fromMs` to `toMs`
+ * (partial hours in part; daylight-saving days have an hour more or less).
+ */
+export function localHourExposure(zone: { offsetMinutes(utcMs: number): number }, fromMs: number, toMs: number): { weekday: Float64Array; weekend: Float64Array } {
+  const exposure = { weekday: new Float64Array(24), weekend: new Float64Array(24) };
+  for (let t = fromMs; t < toMs; ) {
+    const offsetMs = zone.offsetMinutes(t) * 60_000;
+    const local = localTime(t, offsetMs / 60_000);
+    // To the end of this local hour (offsets change on the hour, or on the half hour at worst: the next step reads it again).
+    const end = Math.min(toMs, t + HOUR_MS - ((((t + offsetMs) % HOUR_MS) + HOUR_MS) % HOUR_MS));
+    (local.weekend ? exposure.weekend : exposure.weekday)[local.hour]! += (end - t) / HOUR_MS;
+    t = end;
+  }
+  return exposure;
+}
+
+/**
+ * Session starts per local hour as rates: each zone's counts divided by how long its sample saw
+ * that local hour, scaled back to the zone's mean. A sample of a few days sees some local hours
+ * once more than others — a run from Sunday 00:00 UTC to Wednesday 00:00 UTC holds a third
+ * weekday early morning in Asia (Wednesday before 00:00 UTC) and only one weekday evening in the
+ * Americas (Tuesday after 00:00 UTC is cut off) — and raw counts would show that coverage as if
+ * it were the daily cycle. A zone whose sample misses some local hour entirely (less than a day of
+ * weekdays, or of weekend) is left as counted: there is nothing to divide by.
+ */
+export function perExposure(counts: Float64Array, exposure: Float64Array): Float64Array {
+  if (exposure.some((hours) => hours <= 0)) return counts;
+  const mean = total(exposure) / 24;
+  return counts.map((count, h) => (count * mean) / exposure[h]!);
+}
 
 function argExtreme(hours: Float64Array, from: number, to: number, better: (a: number, b: number) => boolean): number {
   let best = from;

@@ -1,7 +1,7 @@
 import { localTime } from '../simulator/daily-cycle.js';
 import { countryByCode } from '../simulator/listener-countries.js';
 import { timeZone, type TimeZone } from '../simulator/time-zones.js';
-import { dailyCycleFigures, emptyHours } from './daily-cycle-figures.js';
+import { dailyCycleFigures, emptyHours, localHourExposure, perExposure, type SessionStartHours } from './daily-cycle-figures.js';
 import { PlatformClass, platformClass } from './platform-class.js';
 import { popularityFigures } from './popularity-figures.js';
 import { measured, type MeasuredFigure } from './published-figures.js';
@@ -193,14 +193,24 @@ export class ListeningStats {
     return fromSample.map((figure, i) => (figure.value === null ? fromModel[i]! : figure));
   }
 
-  /** Sessions by the 30-minute rule; starts counted per local hour of their first play. */
-  private sessions(): { hours: ReturnType<typeof emptyHours>; sessions: number; medianPlays: number | null; medianMinutes: number | null } {
+  /**
+   * Sessions by the 30-minute rule; starts counted per local hour of their first play, per zone,
+   * then taken per hour of that local hour the sample covers (perExposure: a few days' sample
+   * covers some local hours more often than others).
+   */
+  private sessions(): { hours: SessionStartHours; sessions: number; medianPlays: number | null; medianMinutes: number | null } {
     const n = this.events;
     const order = new Int32Array(n);
     for (let i = 0; i < n; i++) order[i] = i;
     const { users, starts, ends } = this;
     order.sort((a, b) => users[a]! - users[b]! || starts[a]! - starts[b]!);
-    const hours = emptyHours();
+    const byZone = this.zones.map(() => emptyHours());
+    let fromMs = Infinity;
+    let toMs = -Infinity;
+    for (let i = 0; i < n; i++) {
+      fromMs = Math.min(fromMs, starts[i]!);
+      toMs = Math.max(toMs, starts[i]!);
+    }
     const plays: number[] = [];
     const minutes: number[] = [];
     let first = -1;
@@ -212,6 +222,7 @@ export class ListeningStats {
       minutes.push((lastEnd - starts[first]!) / 60_000);
       const zone = this.zoneOf[first]!;
       if (zone < 0) return;
+      const hours = byZone[zone]!;
       const local = localTime(starts[first]!, this.zones[zone]!.offsetMinutes(starts[first]!));
       if (local.weekend) hours.weekend[local.hour]!++;
       else {
@@ -232,6 +243,13 @@ export class ListeningStats {
       lastEnd = Math.max(lastEnd, ends[i]!);
     }
     close();
+    const hours = emptyHours();
+    byZone.forEach((zoneHours, zone) => {
+      const exposure = localHourExposure(this.zones[zone]!, fromMs, toMs);
+      for (const [curve, covered] of [['weekday', exposure.weekday], ['weekdayMobile', exposure.weekday], ['weekdayDesktop', exposure.weekday], ['weekend', exposure.weekend]] as const) {
+        perExposure(zoneHours[curve], covered).forEach((rate, h) => (hours[curve][h]! += rate));
+      }
+    });
     const median = (values: number[]): number | null => (values.length === 0 ? null : values.sort((a, b) => a - b)[Math.floor(values.length / 2)]!);
     return { hours, sessions: plays.length, medianPlays: median(plays), medianMinutes: median(minutes) };
   }

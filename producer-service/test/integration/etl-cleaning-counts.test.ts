@@ -161,30 +161,30 @@ describe('ETL quarantine and cleaning of a seeded export-realism backfill (exact
     expect(counts.skipped_true_2015_2022).toBe(0);
     expect(counts).toEqual({
       rows: 12_000,
-      tracks: 11_784,
-      episodes: 138,
-      audiobooks: 27,
+      tracks: 11_802,
+      episodes: 114,
+      audiobooks: 16,
       // Kept and typed unknown: rows with every content field null (a removed track), and local files (names, no URI).
-      unknown: 51,
-      local_files: 34,
-      country_zz: 25,
+      unknown: 68,
+      local_files: 45,
+      country_zz: 36,
       // "" reasons only in the 2016 half; null reasons in both.
-      reason_empty: 304,
-      reason_null: 32,
+      reason_empty: 296,
+      reason_null: 31,
       skipped_null: 0,
       // All from 2024: in 2015-04..2022-10 exports have no skips.
-      skipped_true: 2_558,
+      skipped_true: 2_605,
       skipped_true_2015_2022: 0,
       // The ETL's derived skip (skipped or fwdbtn/backbtn/endplay) sees the 2016 skips skipped=false hides.
-      is_skip: 5_008,
-      shuffle_null: 226,
-      offline: 385,
-      online_with_offline_timestamp: 6_956,
-      offline_timestamp_odd: 443,
-      with_artist_uri: 11_784,
+      is_skip: 5_100,
+      shuffle_null: 242,
+      offline: 175,
+      online_with_offline_timestamp: 7_014,
+      offline_timestamp_odd: 431,
+      with_artist_uri: 11_802,
       fractional_seconds: 0,
-      platform_families: 6,
-      free_text_platforms: 5_124,
+      platform_families: 5,
+      free_text_platforms: 5_186,
     });
   }, 180_000);
 });

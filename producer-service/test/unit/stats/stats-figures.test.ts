@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { runStatsCommand } from '../../../src/cli/stats-command';
-import { desktopLagHours } from '../../../src/stats/daily-cycle-figures';
+import { timeZone } from '../../../src/simulator/time-zones';
+import { desktopLagHours, localHourExposure, perExposure } from '../../../src/stats/daily-cycle-figures';
 import { ListeningStats, type StatsEvent } from '../../../src/stats/listening-stats';
 import { PlatformClass, platformClass } from '../../../src/stats/platform-class';
 import { MIN_COUNT, popularityFigures, tailExponent } from '../../../src/stats/popularity-figures';
@@ -73,6 +74,25 @@ describe('daily cycle figures', () => {
     const desktop = Float64Array.from({ length: 24 }, (_, h) => mobile[(h + 23) % 24]!);
     expect(desktopLagHours(mobile, desktop)).toBeCloseTo(1, 5);
     expect(desktopLagHours(mobile, mobile)).toBeCloseTo(0, 5);
+  });
+
+  it('counts how long a sample saw each local hour, and takes starts per hour seen', () => {
+    // Sunday 2026-11-01 00:00 UTC to Wednesday 00:00 UTC, in Tokyo (+9, no DST) and New York (DST ends that Sunday at 06:00 UTC).
+    const from = Date.UTC(2026, 10, 1);
+    const to = Date.UTC(2026, 10, 4);
+    const tokyo = localHourExposure(timeZone('Asia/Tokyo'), from, to);
+    // Weekdays: Monday and Tuesday whole, Wednesday 00:00–09:00; weekend: Sunday 09:00–24:00.
+    expect(Array.from(tokyo.weekday)).toEqual(Array.from({ length: 24 }, (_, h) => (h < 9 ? 3 : 2)));
+    expect(Array.from(tokyo.weekend)).toEqual(Array.from({ length: 24 }, (_, h) => (h < 9 ? 0 : 1)));
+    const newYork = localHourExposure(timeZone('America/New_York'), from, to);
+    // Saturday from 20:00 (EDT), Sunday with 01:00 twice; Monday whole, Tuesday until 19:00 (EST).
+    expect(Array.from(newYork.weekday)).toEqual(Array.from({ length: 24 }, (_, h) => (h < 19 ? 2 : 1)));
+    expect(Array.from(newYork.weekend)).toEqual(Array.from({ length: 24 }, (_, h) => (h === 1 ? 2 : h >= 20 ? 2 : 1)));
+    expect(newYork.weekday.reduce((a, b) => a + b) + newYork.weekend.reduce((a, b) => a + b)).toBe(72);
+    // Twice the starts in an hour seen twice is the same rate; an hour never seen leaves the counts as they are.
+    const starts = Float64Array.from({ length: 24 }, (_, h) => (h < 9 ? 30 : 20));
+    expect(Array.from(perExposure(starts, tokyo.weekday)).every((rate) => Math.abs(rate - 20 * (tokyo.weekday.reduce((a, b) => a + b) / 24 / 2)) < 1e-9)).toBe(true);
+    expect(perExposure(starts, tokyo.weekend)).toBe(starts);
   });
 });
 
