@@ -108,7 +108,8 @@ export function buildApp(config: Config, { logger, registry, faults }: ServiceCo
     async start() {
       ops = await startOpsServer(registry, health, config.http.port);
       logger.info({ port: ops.port, catalog: config.iceberg.catalog, engine: config.catalog.engine }, 'OpsServerListening');
-      s3 = createS3Client(config.s3);
+      // A hung or failing S3 shows in readiness at once, not only after a batch spent its retries.
+      s3 = createS3Client(config.s3, undefined, { onOutcome: (ok) => health.dependency(ok) });
       backend = await buildBackend(config, s3);
       for (const table of LAKE_TABLES) await backend.lake.ensureTable(table);
       if (config.crawler.name && config.crawler.roleArn) {

@@ -32,7 +32,10 @@ const TRACKS_CATCH_UP_MS = 60_000;
 export function buildApp(config: Config, { logger, registry }: ServiceContext): ServiceApp {
   const metrics = createEtlMetrics(registry);
   const abort = new AbortController();
-  const s3 = createS3Client(config.s3);
+  // Live while the loop turns (a hung S3 read times out, so it keeps turning); ready while batches
+  // commit and S3 calls do not fail (a hung S3 shows at once, not after a batch's in-batch retries).
+  const health = new LoopHealth(Date.now, config.etl.livenessStallMs);
+  const s3 = createS3Client(config.s3, undefined, { onOutcome: (ok) => health.dependency(ok) });
   const store = new S3LakeStore(s3, config.storage.lakeBucket, abort.signal);
   const catalog = new LakeCatalog(restCatalogFor(config.iceberg, config.s3.region), config.iceberg.namespace, config.storage.lakeBucket);
   const schemas = new TableSchemas(catalog, logger.child({ component: 'schemas' }));
@@ -42,8 +45,6 @@ export function buildApp(config: Config, { logger, registry }: ServiceContext): 
     if (table === LISTENING_EVENTS_TABLE) extraTypes.adoptTable(schema);
   });
   const transactions = new TransactionQueue();
-  // Live while the loop turns (a hung S3 read times out, so it keeps turning); ready while batches commit.
-  const health = new LoopHealth(Date.now, config.etl.livenessStallMs);
   let ops: OpsServer | undefined;
   let encoder: DuckDbEncoder | undefined;
   let txn: TransactionalProducer | undefined;
@@ -91,7 +92,7 @@ export function buildApp(config: Config, { logger, registry }: ServiceContext): 
           nextTracksMs = Date.now() + 10 * TRACKS_POLL_INTERVAL_MS;
         }
       }
-      await loop.pollOnce(abort.signal);
+      if ((await loop.pollOnce(abort.signal)) === 0) health.idle();
       if (compactor && Date.now() >= nextCompactionMs) {
         await compactor.runOnce();
         nextCompactionMs = Date.now() + config.etl.compactionIntervalMs;

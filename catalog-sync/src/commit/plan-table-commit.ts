@@ -53,9 +53,18 @@ function progressOf(manifests: PositionedManifest[], stops: Map<string, number>,
  * - the `compact` manifests naming the same `replaces` are one compaction: applied only when all
  *   its files are here (their rows add up to the replaced files' rows) and every replaced file is
  *   still live; until then the partition stops at its first manifest and is read again;
- * - a `compact` of an unpartitioned table replaces every live file (the tracks snapshot).
+ * - a `compact` of an unpartitioned table replaces every live file (the tracks snapshot);
+ * - an `add` of a file a snapshot of the table already removed (`removed`: a compaction replaced
+ *   it) is skipped too: it is a replay (the ETL's keys are deterministic) whose rows the table
+ *   holds in the file that replaced it, so appending it again would count them twice.
  */
-export function planTableCommit(manifests: PositionedManifest[], committed: CommittedOffsets, live: ReadonlyMap<string, number>, partitioned: boolean): TableCommitPlan {
+export function planTableCommit(
+  manifests: PositionedManifest[],
+  committed: CommittedOffsets,
+  live: ReadonlyMap<string, number>,
+  partitioned: boolean,
+  removed: ReadonlySet<string> = new Set(),
+): TableCommitPlan {
   const fresh = manifests.filter((m) => m.offset >= nextOffsetOf(committed, m.topic, m.partition)).sort((a, b) => a.offset - b.offset);
   const plan: TableCommitPlan = { appends: [], replacements: [], progress: {}, appendProgress: {}, stops: [], alreadyCommitted: manifests.length - fresh.length, superseded: [] };
 
@@ -114,7 +123,7 @@ export function planTableCommit(manifests: PositionedManifest[], committed: Comm
   for (const m of fresh) {
     if (m.manifest.operation !== 'add' || !beforeStop(m)) continue;
     const uri = fileUri(m.manifest.bucket, m.manifest.key);
-    if (live.has(uri) || seen.has(uri)) {
+    if (live.has(uri) || seen.has(uri) || removed.has(uri)) {
       plan.alreadyCommitted++;
       continue;
     }

@@ -1,18 +1,20 @@
 import type { Logger } from '@spotify-pipeline/shared/logging';
 import { PipelineError, isRetriable } from '@spotify-pipeline/shared/errors';
 import {
+  DELETED,
   defaultSpec,
   prepareSnapshot,
   type LakeCatalog,
   type LoadedTable,
   type S3FileIO,
   type SnapshotChange,
+  type TableMetadata,
   type TableReader,
 } from '@spotify-pipeline/shared/iceberg';
 import { NO_FAULT_POINTS, type FaultPoints } from '@spotify-pipeline/shared/lifecycle';
 import { retry } from '@spotify-pipeline/shared/retry';
 import { OFFSETS_SUMMARY_KEY, committedOffsets, formatCommittedOffsets, mergeOffsets, type CommittedOffsets } from './committed-offsets.js';
-import { dataFileOf } from './data-file.js';
+import { dataFileOf, fileUri } from './data-file.js';
 import { planTableCommit, type PositionedManifest, type TableCommitPlan } from './plan-table-commit.js';
 
 export interface TableCommitResult {
@@ -41,6 +43,9 @@ export interface TableCommitterDeps {
  * answer was lost (it may have landed) or a replay after a crash never commits a file twice.
  */
 export class TableCommitter {
+  /** Data files each snapshot removed, by snapshot id: snapshots never change, so each is read once. */
+  private readonly removedBySnapshot = new Map<bigint, string[]>();
+
   constructor(private readonly deps: TableCommitterDeps) {}
 
   async commit(table: string, manifests: PositionedManifest[]): Promise<TableCommitResult> {
@@ -58,7 +63,9 @@ export class TableCommitter {
     const spec = defaultSpec(loaded.metadata);
     const live = new Map((await this.deps.reader.currentFiles(loaded.metadata)).map((f) => [f.entry.dataFile.filePath, f.entry.dataFile.recordCount]));
     const committed = committedOffsets(loaded.metadata);
-    const plan = planTableCommit(manifests, committed, live, spec.fields.length > 0);
+    const adding = manifests.some((m) => m.manifest.operation === 'add' && !live.has(fileUri(m.manifest.bucket, m.manifest.key)));
+    const removed = adding ? await this.removedFiles(loaded.metadata) : new Set<string>();
+    const plan = planTableCommit(manifests, committed, live, spec.fields.length > 0, removed);
     const result: TableCommitResult = { table, plan, snapshots: [] };
     const replacing = plan.replacements.length > 0;
 
@@ -83,6 +90,34 @@ export class TableCommitter {
       loaded = await this.commitChange(table, loaded, change, result);
     }
     return result;
+  }
+
+  /**
+   * Every data file a snapshot still in the table's history removed (compactions, the tracks
+   * overwrite, Athena OPTIMIZE): the DELETED entries each such snapshot wrote with its own id.
+   * An `add` naming one is a replay of a file whose rows the table already holds elsewhere.
+   */
+  private async removedFiles(metadata: TableMetadata): Promise<Set<string>> {
+    const removed = new Set<string>();
+    const ids = new Set<bigint>();
+    for (const snapshot of metadata.snapshots ?? []) {
+      const id = snapshot['snapshot-id'];
+      ids.add(id);
+      if (snapshot.summary.operation === 'append') continue;
+      let paths = this.removedBySnapshot.get(id);
+      if (!paths) {
+        paths = [];
+        for (const manifest of await this.deps.reader.manifestList(snapshot)) {
+          if (manifest.addedSnapshotId !== id || manifest.deletedFilesCount === 0) continue;
+          for (const entry of await this.deps.reader.entries(manifest)) if (entry.status === DELETED && entry.snapshotId === id) paths.push(entry.dataFile.filePath);
+        }
+        this.removedBySnapshot.set(id, paths);
+      }
+      for (const path of paths) removed.add(path);
+    }
+    // Expired snapshots are gone from the metadata: forget them too (bounded by the table's history).
+    for (const id of this.removedBySnapshot.keys()) if (!ids.has(id)) this.removedBySnapshot.delete(id);
+    return removed;
   }
 
   private summary(committed: CommittedOffsets, progress: CommittedOffsets): Record<string, string> {

@@ -15,6 +15,8 @@ export const dlqHeadersV1 = z.object({
   'source.partition': z.coerce.number().int().min(0),
   'source.offset': z.coerce.number().int().min(0),
   'failed.stage': z.enum(PIPELINE_STAGES),
+  /** The original record's Kafka timestamp (the DLQ record's own is the time it was dead-lettered). */
+  'source.timestamp': z.coerce.number().int().optional(),
   /** Set when the value was cut to fit the pipeline's message limit (KAFKA_MESSAGE_MAX_BYTES). */
   'value.truncated': z.literal('true').optional(),
   'value.original_bytes': z.coerce.number().int().min(0).optional(),

@@ -85,6 +85,7 @@ export class FaultProxy {
   private readonly rules: Rule[] = [];
   private readonly sockets = new Set<Socket>();
   private readonly held = new Set<ServerResponse>();
+  private readonly open = new Set<ServerResponse>();
   private readonly agent = new Agent({ keepAlive: true, maxSockets: 64 });
   private readonly upstream: URL;
   readonly stats: FaultProxyStats = { forwarded: 0, delayed: 0, errors: 0, resets: 0, blackholed: 0 };
@@ -111,6 +112,15 @@ export class FaultProxy {
       server.listen(port, '127.0.0.1', () => resolve());
     });
     return proxy;
+  }
+
+  /** Requests accepted and not yet answered in full (blackholed ones included): what clients are waiting on. */
+  get pending(): Array<{ method: string; path: string; ageMs: number }> {
+    const now = Date.now();
+    return [...this.open].map((res) => {
+      const meta = res as ServerResponse & { faultProxy?: { method: string; path: string; atMs: number } };
+      return { method: meta.faultProxy?.method ?? '?', path: meta.faultProxy?.path ?? '?', ageMs: now - (meta.faultProxy?.atMs ?? now) };
+    });
   }
 
   /** The proxy's base URL, to hand to clients in place of the upstream's. */
@@ -191,6 +201,9 @@ export class FaultProxy {
 
   private async handle(req: IncomingMessage, res: ServerResponse, expectsContinue: boolean): Promise<void> {
     const request: ProxiedRequest = { method: req.method ?? 'GET', path: req.url ?? '/', headers: req.headers };
+    (res as ServerResponse & { faultProxy?: unknown }).faultProxy = { method: request.method, path: request.path, atMs: Date.now() };
+    this.open.add(res);
+    res.once('close', () => this.open.delete(res));
     const delays = this.matching(['latency'], request);
     for (const rule of delays) rule.hits++;
     if (delays.length > 0) {

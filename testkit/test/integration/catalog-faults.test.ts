@@ -22,6 +22,7 @@ const PARTITIONS = 3;
 const RATE = 60;
 const HOUR_MS = 3_600_000;
 
+/** Waits for switched-on faults to lift (their window passes or their request count is used up), with a deadline. */
 async function during(what: string, faults: Fault[], ms: number): Promise<{ fromMs: number; toMs: number }> {
   const fromMs = Date.now();
   await waitUntil(`${what} to pass`, () => faults.every((f) => !f.active), ms + 60_000, 200);
@@ -100,7 +101,7 @@ describe('catalog failures in the middle of catalog batches (catalog-sync behind
         const t = await lakeTotals(trino);
         return t.rows >= produced ? t : undefined;
       },
-      300_000,
+      180_000,
       3_000,
     );
     const lag = await waitUntil(

@@ -186,7 +186,7 @@ describe('hostile input through the sink, the ETL and catalog-sync (real broker,
         const t = await lakeTotals(trino);
         return t.rows >= expectedIds.length ? t : undefined;
       },
-      240_000,
+      120_000,
       3_000,
     );
     const lag = await waitUntil(
@@ -223,6 +223,11 @@ describe('hostile input through the sink, the ETL and catalog-sync (real broker,
         wanted[h.name] = { dlq: [{ stage: 'sink', code: h.outcome.sinkDlq }], quarantine: [] };
         const letter = letters[0];
         if (letter && h.outcome.messageMatch) expect({ case: h.name, message: header(letter, 'error.message') }).toEqual({ case: h.name, message: expect.stringMatching(h.outcome.messageMatch) });
+        // The original Kafka timestamp travels in a header; the letter's own is the time it was
+        // written (a topic refuses 8.64e15, and a DLQ record that cannot be produced stops the sink).
+        if (letter && h.record.timestamp !== undefined) {
+          expect({ case: h.name, original: header(letter, 'source.timestamp'), recent: Math.abs(Number(letter.timestamp) - Date.now()) < HOUR_MS }).toEqual({ case: h.name, original: String(h.record.timestamp), recent: true });
+        }
         if (letter && h.outcome.truncated) {
           const original = h.record.value!;
           expect({
@@ -249,7 +254,7 @@ describe('hostile input through the sink, the ETL and catalog-sync (real broker,
       found[m.name] = letters.map((l) => ({ stage: header(l, 'failed.stage'), code: header(l, 'error.code'), source: header(l, 'source.topic'), reasonMatches: m.messageMatch.test(header(l, 'error.message') ?? '') }));
       wanted[m.name] = [{ stage: 'etl', code: m.etlCode, source: world.topics.staged, reasonMatches: true }];
     }
-    console.log(`[hostile] outcomes: ${JSON.stringify(found, null, 1)}`);
+    console.log(`[hostile] outcomes:\n${Object.entries(found).map(([name, outcome]) => `  ${name}: ${JSON.stringify(outcome)}`).join('\n')}`);
     expect(found).toEqual(wanted);
     // Nothing else went to the DLQ or the quarantine: no valid event was thrown away.
     const accounted = Object.values(wanted).flatMap((w) => (Array.isArray(w) ? w : (w as { dlq: unknown[] }).dlq)).length;
@@ -262,6 +267,60 @@ describe('hostile input through the sink, the ETL and catalog-sync (real broker,
       const last = probes.samples.get(stage)!.at(-1);
       expect({ stage, running: service.running, starts: service.starts, ready: last?.ready }).toEqual({ stage, running: true, starts: 1, ready: true });
     }
-    console.log(`[hostile] checked: ${expectedIds.length} valid events in the lake exactly once (Trino), ${hostile.length - 1} bad records and ${manifests.length} bad manifests accounted for, lag 0`);
+
+    console.log(
+      `[hostile] checked: ${expectedIds.length} valid events in the lake exactly once (Trino), ${hostile.length - 1} bad records, ` +
+        `${manifests.length} bad staged manifests accounted for, lag 0, no service exited`,
+    );
   }, 900_000);
+
+  it('catalog-sync: a lake manifest naming another bucket or no manifest at all is dead-lettered; a replayed one, after compaction replaced its file, is not committed again', async () => {
+    // Runs on the first test's pipeline, drained: every hour it wrote is closed and compacted.
+    expect(world.services['catalog-sync']?.running).toBe(true);
+    const trino = world.trino();
+    const adds = (await readTopic(world.kafka.settings, world.topics.lake, PARTITIONS)).filter((m) => {
+      const manifest = JSON.parse(m.value!.toString('utf8')) as { operation: string; table: string };
+      return manifest.operation === 'add' && manifest.table === 'listening_events';
+    });
+    // An `add` whose file compaction has replaced: what an ETL replay (its group reset to reprocess
+    // staged files, deterministic keys) announces again at a new offset.
+    const compacted = await waitUntil(
+      'compaction to replace a data file',
+      async () => {
+        const live = new Set((await trino.query('SELECT file_path FROM "listening_events$files"')).rows.map((r) => String(r.file_path)));
+        return adds.find((m) => {
+          const manifest = JSON.parse(m.value!.toString('utf8')) as { bucket: string; key: string };
+          return !live.has(`s3://${manifest.bucket}/${manifest.key}`);
+        });
+      },
+      120_000,
+      2_000,
+    );
+    const before = await lakeTotals(trino);
+    const replayed = compacted!.value!;
+    const elsewhere = Buffer.from(JSON.stringify({ ...(JSON.parse(replayed.toString('utf8')) as object), bucket: `${world.prefix}-elsewhere` }));
+    const garbage = Buffer.from('{"operation":"add","table":"listening_events"');
+    const txn = await TransactionalProducer.create(world.kafka.settings, { clientId: 'hostile-lake-manifests', transactionalId: `${world.prefix}-hostile-lake-manifests` });
+    try {
+      await txn.begin();
+      for (const value of [replayed, elsewhere, garbage]) txn.produce({ topic: world.topics.lake, key: compacted!.key ?? null, value });
+      await txn.commit();
+    } finally {
+      await txn.close();
+    }
+    await waitUntil('catalog-sync to drain the hostile lake manifests', async () => (await pipelineLag(world))['catalog(lake-files)'] === 0, 120_000, 1_000);
+
+    const letters = (await readTopic(world.kafka.settings, world.topics.dlq, PARTITIONS)).filter((m) => header(m, 'failed.stage') === 'catalog');
+    const outcome = {
+      replayed: letters.filter((m) => m.value?.equals(replayed)).map((m) => header(m, 'error.code')),
+      elsewhere: letters.filter((m) => m.value?.equals(elsewhere)).map((m) => header(m, 'error.code')),
+      garbage: letters.filter((m) => m.value?.equals(garbage)).map((m) => header(m, 'error.code')),
+    };
+    const after = await lakeTotals(trino);
+    console.log(`[hostile] lake manifests: ${JSON.stringify(outcome)}; lake before ${JSON.stringify(before)}, after ${JSON.stringify(after)}`);
+    expect(outcome).toEqual({ replayed: [], elsewhere: ['RECORD_INVALID'], garbage: ['RECORD_NOT_JSON'] });
+    for (const stage of STAGES) expect({ stage, running: world.services[stage]!.running, starts: world.services[stage]!.starts }).toEqual({ stage, running: true, starts: 1 });
+    // Exactly once still: the replayed file's rows are already in the table (in the compacted file).
+    expect(after).toEqual(before);
+  }, 300_000);
 });

@@ -159,6 +159,16 @@ describe('S3 fault proxy (in front of the real S3 server)', () => {
     expect(proxy.stats.resets).toBe(3);
   });
 
+  it('answers 500 InternalError after the upstream applied the request (a write that landed, reported as failed)', async () => {
+    proxy.internalError({ requests: 1, afterUpstream: true, match: s3Request({ bucket, keyPrefix: 'applied', method: 'PUT' }) });
+    const { err, classified } = await failure(() => client(1).send(new PutObjectCommand({ Bucket: bucket, Key: 'applied.json', Body: '{"applied":true}' })), 'put applied.json');
+    expect(err.name).toBe('InternalError');
+    expect(err.$metadata?.httpStatusCode).toBe(500);
+    expect(classified.code).toBe('S3_UNAVAILABLE');
+    const applied = await direct.send(new GetObjectCommand({ Bucket: bucket, Key: 'applied.json' }));
+    expect(await applied.Body!.transformToString()).toBe('{"applied":true}');
+  });
+
   it('blackholes: requests are accepted and never answered; S3_REQUEST_TIMEOUT_MS turns the hang into a retriable timeout', async () => {
     await client(1).send(new PutObjectCommand({ Bucket: bucket, Key: 'hole.json', Body: '{}' }));
     const hole = proxy.blackhole({ match: s3Request({ method: 'GET' }) });

@@ -24,7 +24,7 @@ const RATE = 80;
 const BLACKHOLE_MS = 15_000;
 const HOUR_MS = 3_600_000;
 
-/** Switched-on faults, one per stage, and a wait for the window to pass (a deadline, not a sleep). */
+/** Waits for switched-on faults to lift (their window passes or their request count is used up), with a deadline. */
 async function during(what: string, faults: Fault[], ms: number): Promise<{ fromMs: number; toMs: number }> {
   const fromMs = Date.now();
   await waitUntil(`${what} to pass`, () => faults.every((f) => !f.active), ms + 5_000, 200);
@@ -87,7 +87,8 @@ describe('S3 faults under the sink, the ETL and catalog-sync (each behind its ow
       ETL_COMPACTION_MIN_FILES: '2',
     });
     await ready('etl-worker');
-    world.start('consumer-service', { ...faultEnv, S3_ENDPOINT: proxies['consumer-service'].url, SINK_UPLOAD_MAX_ATTEMPTS: '2', SINK_UPLOAD_MAX_BACKOFF_MS: '500' });
+    // debug: the sink logs its commits (OffsetsCommitted) only at debug level.
+    world.start('consumer-service', { ...faultEnv, LOG_LEVEL: 'debug', S3_ENDPOINT: proxies['consumer-service'].url, SINK_UPLOAD_MAX_ATTEMPTS: '2', SINK_UPLOAD_MAX_BACKOFF_MS: '500' });
     console.log(`[s3-faults] work dir ${world.work}, namespace ${world.namespace}`);
 
     await waitUntil('every stage ready', () => STAGES.every((s) => probes!.samples.get(s)!.at(-1)?.ready === true), 120_000, 250);
@@ -98,6 +99,18 @@ describe('S3 faults under the sink, the ETL and catalog-sync (each behind its ow
     await waitUntil('the first rows in the lake (Trino)', async () => (await lakeTotals(trino)).rows > 0, 180_000, 2_000);
 
     const all = (fn: (proxy: S3FaultProxy) => Fault): Fault[] => STAGES.map((s) => fn(proxies[s]));
+    /** A wait that fails says what each stage was doing: requests held at its proxy, its paused partitions and retry counters. */
+    const explained = <T>(wait: Promise<T>): Promise<T> =>
+      wait.catch(async (err: Error) => {
+        for (const stage of STAGES) {
+          const metrics = await fetch(`http://127.0.0.1:${world.ports[stage]}/metrics`)
+            .then((r) => r.text())
+            .catch((e: Error) => `(no metrics: ${e.message})`);
+          const lines = metrics.split('\n').filter((l) => !l.startsWith('#') && /paused|abandoned|retries|failures|errors_total|lag/.test(l));
+          console.log(`[s3-faults] ${stage} when "${err.message}": running ${world.services[stage]?.running}, held at its proxy ${JSON.stringify(proxies[stage].pending)}\n${lines.join('\n')}`);
+        }
+        throw err;
+      });
     await during('latency +300 ms on every request', all((p) => p.delay(300, { forMs: 5_000 })), 5_000);
     await during('503 SlowDown on every request', all((p) => p.slowDown({ forMs: 4_000 })), 4_000);
     // The sink only writes (PUT); the ETL and catalog-sync also read, so they get torn downloads too.
@@ -107,12 +120,12 @@ describe('S3 faults under the sink, the ETL and catalog-sync (each behind its ow
       ...all((p) => p.reset({ requests: 3, at: 'after-upstream', match: (r) => r.method === 'PUT' })),
       ...readers.map((s) => proxies[s].reset({ requests: 3, at: 'mid-response', match: (r) => r.method === 'GET' })),
     ];
-    await waitUntil(`every reset to hit (hits so far ${resets.map((f) => f.hits).join('/')})`, () => resets.every((f) => !f.active), 90_000, 200);
+    await explained(waitUntil('every reset to hit', () => resets.every((f) => !f.active), 90_000, 200));
     console.log(`[s3-faults] resets done: ${resets.map((f) => f.hits).join('/')}`);
 
     // A blackhole under the sink alone: its uploads hang, the others keep working.
     const sinkHole = await during('blackhole under the sink', [proxies['consumer-service'].blackhole({ forMs: BLACKHOLE_MS })], BLACKHOLE_MS);
-    await waitUntil('the sink ready again', () => probes!.samples.get('consumer-service')!.at(-1)?.ready === true, 90_000, 250);
+    await explained(waitUntil('the sink ready again', () => probes!.samples.get('consumer-service')!.at(-1)?.ready === true, 90_000, 250));
     // Then under the ETL and catalog-sync together, while the sink keeps staging.
     const lakeHole = await during(
       'blackhole under the ETL and catalog-sync',
@@ -125,23 +138,27 @@ describe('S3 faults under the sink, the ETL and catalog-sync (each behind its ow
     console.log(`[s3-faults] produced ${produced} valid events`);
 
     // Nothing stuck: every row arrives, then every stage's lag is zero.
-    const totals = await waitUntil(
-      `the lake to hold ${produced} rows`,
-      async () => {
-        const t = await lakeTotals(trino);
-        return t.rows >= produced ? t : undefined;
-      },
-      300_000,
-      3_000,
+    const totals = await explained(
+      waitUntil(
+        `the lake to hold ${produced} rows`,
+        async () => {
+          const t = await lakeTotals(trino);
+          return t.rows >= produced ? t : undefined;
+        },
+        180_000,
+        3_000,
+      ),
     );
-    const lag = await waitUntil(
-      'every stage to drain (lag 0)',
-      async () => {
-        const l = await pipelineLag(world);
-        return Object.values(l).every((n) => n === 0) ? l : undefined;
-      },
-      120_000,
-      2_000,
+    const lag = await explained(
+      waitUntil(
+        'every stage to drain (lag 0)',
+        async () => {
+          const l = await pipelineLag(world);
+          return Object.values(l).every((n) => n === 0) ? l : undefined;
+        },
+        120_000,
+        2_000,
+      ),
     );
     const afterMs = Date.now();
     await waitUntil('every stage ready and live', () => STAGES.every((s) => probes!.samples.get(s)!.at(-1)?.ready === true && probes!.samples.get(s)!.at(-1)?.live === true), 60_000, 250);

@@ -19,6 +19,16 @@ describe('planTableCommit', () => {
     expect(plan.replacements).toEqual([]);
   });
 
+  it('skips an `add` replayed after a compaction removed its file (its rows are in the compacted file), and moves past it', () => {
+    const live = new Map([[uri('compacted'), 20]]);
+    const plan = planTableCommit([add(9, 's1'), add(10, 'new')], { [T]: { '0': 9 } }, live, true, new Set([uri('s1'), uri('s2')]));
+    expect(plan.appends.map((m) => m.manifest.key)).toEqual(['new']);
+    expect(plan.alreadyCommitted).toBe(1);
+    expect(plan.progress).toEqual({ [T]: { '0': 11 } });
+    // Without the table's history the same replay would be appended (what committed its rows twice).
+    expect(planTableCommit([add(9, 's1')], { [T]: { '0': 9 } }, live, true).appends.map((m) => m.manifest.key)).toEqual(['s1']);
+  });
+
   it('commits a compaction once its rows add up to the replaced files, and never before', () => {
     const live = new Map([
       [uri('s1'), 30],

@@ -31,4 +31,12 @@ describe('deadLetterRecord', () => {
       'value.original_sha256': createHash('sha256').update(value).digest('hex'),
     });
   });
+
+  it('keeps the original Kafka timestamp in a header, never as the DLQ record\'s own (a broker refuses one far ahead)', () => {
+    const record = deadLetterRecord({ ...base, code: 'RECORD_INVALID', value: Buffer.from('{}'), timestamp: 8.64e15, messageMaxBytes: 1_000_000 });
+    expect(record.timestamp).toBeUndefined();
+    expect(fromKafkaHeaders(record.headers as never)['source.timestamp']).toBe(8.64e15);
+    const none = deadLetterRecord({ ...base, value: Buffer.from('{}'), messageMaxBytes: 1_000_000 });
+    expect(fromKafkaHeaders(none.headers as never)['source.timestamp']).toBeUndefined();
+  });
 });

@@ -25,4 +25,36 @@ describe('LoopHealth', () => {
     health.markDraining();
     expect([health.ready(), health.live()]).toEqual([false, true]);
   });
+
+  it('is not ready while calls to a dependency (S3) fail, before any batch has failed, and ready once one succeeds', () => {
+    const health = new LoopHealth(() => 0, 60_000);
+    health.markStarted();
+    health.dependency(false);
+    expect(health.ready()).toBe(false);
+    health.dependency(true);
+    expect(health.ready()).toBe(true);
+    health.dependency(false);
+    health.failed();
+    health.dependency(true);
+    // A failing run of batches still shows until a batch commits.
+    expect(health.ready()).toBe(false);
+    health.succeeded();
+    expect(health.ready()).toBe(true);
+    // An idle loop is held up by nothing: a call that failed before it no longer counts.
+    health.dependency(false);
+    health.idle();
+    expect(health.ready()).toBe(true);
+  });
+
+  it('counts a failed dependency call as a turn (the loop is retrying, not wedged)', () => {
+    let now = 0;
+    const health = new LoopHealth(() => now, 10_000);
+    health.markStarted();
+    now = 9_000;
+    health.dependency(false);
+    now = 18_000;
+    expect([health.live(), health.ready()]).toEqual([true, false]);
+    now = 19_001;
+    expect(health.live()).toBe(false);
+  });
 });
