@@ -35,7 +35,7 @@ export function buildApp(config: Config, { logger, registry }: ServiceContext): 
   const { insights, web } = config;
   const store = new WindowStore(
     { horizonMs: insights.horizonMs, allowedLatenessMs: insights.allowedLatenessMs, maxFutureMs: insights.maxFutureMs },
-    { topCapacity: insights.topCapacity, hllPrecision: insights.hllPrecision },
+    { topCapacity: insights.topCapacity, hllPrecision: insights.hllPrecision, hourTopCapacity: insights.hourTopCapacity },
   );
   const ingest = new RecordIngest(
     new EventDecoder({ maxRecordBytes: insights.maxRecordBytes, eventTime: { maxPastMs: insights.eventTimeMaxPastMs, maxFutureMs: insights.eventTimeMaxFutureMs } }),

@@ -1,7 +1,7 @@
 import { mergeTop } from '../sketch/merged-top.js';
 import { MINUTE_MS } from '../windows/minute-window.js';
-import { summarize, topArtists, topTracks } from '../windows/range-summary.js';
-import { trendingTracks, type TrendingTrack } from '../windows/trending.js';
+import { summarize } from '../windows/range-summary.js';
+import { trendingFromTops, type TrendingTrack } from '../windows/trending.js';
 import { floorMinute, type WindowStore } from '../windows/window-store.js';
 import { summaryView, topEntries, topView, windowView, type SummaryView, type TopView, type WindowView } from './views.js';
 
@@ -75,19 +75,20 @@ export class InsightsQueries {
   }
 
   topTracks(fromMs: number, toMs: number, limit: number): TopView {
-    return topView(topTracks(this.store.between(fromMs, toMs), this.options.topCapacity), fromMs, toMs, limit);
+    // Both tiers: the hourly sketches for the period's hours, minute sketches where they bound tighter.
+    return topView(this.store.top(fromMs, toMs, 'tracks', this.options.topCapacity), fromMs, toMs, limit);
   }
 
   topArtists(fromMs: number, toMs: number, limit: number): TopView {
-    return topView(topArtists(this.store.between(fromMs, toMs), this.options.topCapacity), fromMs, toMs, limit);
+    return topView(this.store.top(fromMs, toMs, 'artists', this.options.topCapacity), fromMs, toMs, limit);
   }
 
   /** Tracks rising fastest over the last `minutes` against the `minutes` before. */
   trending(minutes: number, limit: number): TrendingTrack[] {
     const { fromMs, toMs } = this.lastMinutes(minutes);
     const span = toMs - fromMs;
-    return trendingTracks(this.store.between(fromMs, toMs), this.store.between(fromMs - span, fromMs), {
-      capacity: this.options.topCapacity,
+    const capacity = this.options.topCapacity;
+    return trendingFromTops(this.store.top(fromMs, toMs, 'tracks', capacity), this.store.top(fromMs - span, fromMs, 'tracks', capacity), {
       limit,
       minPlays: this.options.trendingMinPlays,
     });

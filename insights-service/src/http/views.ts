@@ -57,7 +57,7 @@ export interface TopView {
   total: number;
   /** Counters per sketch (k). */
   capacity: number;
-  /** N / k: every item with more plays than this is listed, and no error exceeds it. */
+  /** Every item with more plays than this is listed: N / k when the period is answered by one tier, else at least the unlisted bound. */
   guaranteeThreshold: number;
   /** No unlisted item has more plays than this. */
   unlistedBound: number;
@@ -113,7 +113,7 @@ export function topView(top: MergedTop, fromMs: number, toMs: number, limit: num
     to: iso(toMs),
     total: top.total,
     capacity: top.capacity,
-    guaranteeThreshold: round(top.total / top.capacity, 2),
+    guaranteeThreshold: round(top.guaranteeThreshold, 2),
     unlistedBound: top.unlistedBound,
     entries: topEntries(top, limit),
   };

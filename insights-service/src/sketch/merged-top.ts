@@ -13,6 +13,22 @@ export interface MergedTop {
    * `counters`. At most N / k.
    */
   unlistedBound: number;
+  /**
+   * Every item with more plays than this is listed: max(N / k, unlistedBound). For sketches of one
+   * capacity k that is N / k (the README's proof); for a merge of tiers (hourly and minute sketches)
+   * the unlisted bound may exceed N / k, and then it is the threshold.
+   */
+  guaranteeThreshold: number;
+}
+
+/** What a merge needs of a summary: a Space-Saving sketch, or an hourly sketch restricted to some minutes. */
+export interface TopSource {
+  /** Items the summary covers (N_i). */
+  readonly total: number;
+  /** Upper bound of the count of any item the summary does not list (m_i). */
+  readonly unmonitoredBound: number;
+  /** Upper bounds with their errors: the true count is in [count − error, count]. */
+  counters(): Counter[];
 }
 
 interface Candidate extends Counter {
@@ -29,11 +45,24 @@ interface Candidate extends Counter {
  * overestimates by at most its error ≤ N / k (the proof is in the insights-service README).
  */
 export function mergeTop(sketches: readonly SpaceSaving[], capacity: number): MergedTop {
+  for (const sketch of sketches) {
+    if (sketch.capacity !== capacity) throw new RangeError(`cannot merge a Space-Saving sketch of capacity ${sketch.capacity} into ${capacity}`);
+  }
+  return mergeTopSources(sketches, capacity);
+}
+
+/**
+ * The same merge over summaries of any capacities (the minute sketches of a period's partial hours
+ * with the hourly sketches of its other hours): each count stays an upper bound overestimating by at
+ * most its error, and `unlistedBound` stays a true bound — those hold for any summaries, since each
+ * summand bounds the item's plays in its own part of the stream. Only "unlistedBound ≤ N / k" needs
+ * one capacity, hence `guaranteeThreshold`.
+ */
+export function mergeTopSources(sketches: readonly TopSource[], capacity: number): MergedTop {
   let total = 0;
   let boundSum = 0;
   const candidates = new Map<string, Candidate>();
   for (const sketch of sketches) {
-    if (sketch.capacity !== capacity) throw new RangeError(`cannot merge a Space-Saving sketch of capacity ${sketch.capacity} into ${capacity}`);
     total += sketch.total;
     const bound = sketch.unmonitoredBound;
     boundSum += bound;
@@ -48,15 +77,24 @@ export function mergeTop(sketches: readonly SpaceSaving[], capacity: number): Me
       }
     }
   }
+  // Only the capacity + 1 largest are needed: find the count they reach with a numeric sort, then
+  // order just the candidates at or above it (ties included, so the result is the full sort's).
+  const counts = new Float64Array(candidates.size);
+  let n = 0;
+  for (const c of candidates.values()) counts[n++] = c.count + boundSum - c.boundsWherePresent;
+  counts.sort();
+  const cut = counts.length > capacity + 1 ? counts[counts.length - capacity - 1]! : Number.NEGATIVE_INFINITY;
   const merged: Counter[] = [];
   for (const c of candidates.values()) {
     const absent = boundSum - c.boundsWherePresent;
+    if (c.count + absent < cut) continue;
     merged.push({ key: c.key, label: c.label, detail: c.detail, count: c.count + absent, error: c.error + absent });
   }
   merged.sort(byCountThenKey);
   const kept = merged.slice(0, capacity);
   const dropped = merged[capacity];
-  return { total, capacity, counters: kept, unlistedBound: Math.max(boundSum, dropped?.count ?? 0) };
+  const unlistedBound = Math.max(boundSum, dropped?.count ?? 0);
+  return { total, capacity, counters: kept, unlistedBound, guaranteeThreshold: Math.max(total / capacity, unlistedBound) };
 }
 
 /** Upper bound of `key`'s frequency in a merge: its count when listed, else the bound for unlisted items. */

@@ -16,6 +16,8 @@ export interface WindowShape {
   topCapacity: number;
   /** HyperLogLog precision of the distinct-listener sketch. */
   hllPrecision: number;
+  /** Counters per hourly top sketch (the second tier, see HourWindow); 4,096 when not given. */
+  hourTopCapacity?: number;
 }
 
 /**

@@ -1,4 +1,4 @@
-import { mergeTop } from '../sketch/merged-top.js';
+import { mergeTop, type MergedTop } from '../sketch/merged-top.js';
 import type { MinuteWindow } from './minute-window.js';
 
 export interface TrendingTrack {
@@ -28,8 +28,11 @@ export interface TrendingOptions {
  * upper bound: a track listed here rose at least that much, whatever the sketches' errors.
  */
 export function trendingTracks(current: readonly MinuteWindow[], previous: readonly MinuteWindow[], options: TrendingOptions): TrendingTrack[] {
-  const now = mergeTop(current.map((w) => w.tracks), options.capacity);
-  const before = mergeTop(previous.map((w) => w.tracks), options.capacity);
+  return trendingFromTops(mergeTop(current.map((w) => w.tracks), options.capacity), mergeTop(previous.map((w) => w.tracks), options.capacity), options);
+}
+
+/** The same from the two periods' top lists however they were merged (the service: both tiers). */
+export function trendingFromTops(now: MergedTop, before: MergedTop, options: Omit<TrendingOptions, 'capacity'>): TrendingTrack[] {
   const previousHigh = new Map(before.counters.map((c) => [c.key, c.count]));
   const rising: TrendingTrack[] = [];
   for (const counter of now.counters) {
