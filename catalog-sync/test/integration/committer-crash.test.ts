@@ -4,7 +4,7 @@
  * commit but before the Kafka offsets. Restarted each time, it must end with every file in the
  * table exactly once: Trino, reading the table by itself, counts every row once.
  */
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { S3Client } from '@aws-sdk/client-s3';
@@ -146,6 +146,12 @@ const TRINO_URI = process.env.TRINO_URI;
     // No snapshot ever added a file twice: the appends add up to the six files.
     const history = (await trino.query('SELECT CAST(summary[\'added-data-files\'] AS integer) AS added FROM "listening_events$snapshots"')).rows;
     expect(history.reduce((n, r) => n + Number(r.added ?? 0), 0)).toBe(6);
-    expect(await last.stop(60_000)).toBe(0);
+    // A clean drain on SIGTERM. When not, the failure names the signal and shows the log's end.
+    const wasRunning = last.running;
+    const code = await last.stop(60_000);
+    if (code !== 0) {
+      const tail = readFileSync(join(work, 'catalog-sync.log'), 'utf8').trimEnd().split('\n').slice(-25).join('\n');
+      throw new Error(`catalog-sync ${wasRunning ? 'stopped' : 'had already exited'} with code ${code}, signal ${last.signalCode}; its log ends:\n${tail}`);
+    }
   }, 600_000);
 });

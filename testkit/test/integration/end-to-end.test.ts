@@ -1,7 +1,9 @@
 /**
  * The project's headline claim, as a test: the whole pipeline (producer → sink → ETL → catalog)
  * runs on a real broker and a real S3 server while every service is SIGKILLed several times, the
- * broker restarts once and S3 is down for 20 s. At the end every valid event is in the lake exactly
+ * broker restarts once, S3 is down for 20 s and slow (2 s a request) for 10 s, and a sprinkle of
+ * poison records (a lone surrogate, a duplicate key, an event dated 9999, invalid UTF-8, a tombstone)
+ * arrives among the simulator's events. At the end every valid event is in the lake exactly
  * once, every malformed record is in the DLQ or quarantine with a reason, reconciliation is zero for
  * every closed partition, and COUNT(*) per hour equals the simulator's own count — as Trino (the
  * engine Athena runs) reads the Iceberg table by itself, with compaction having replaced files
@@ -16,11 +18,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ListObjectsV2Command, GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { gunzipSync } from 'node:zlib';
+import { createIdempotentProducer, disconnect, flush } from '@spotify-pipeline/shared/kafka';
 import { createS3Client, ensureBucket } from '@spotify-pipeline/shared/s3';
-import { startKafka, startS3, stackEnv, TrinoClient, uniqueName, waitUntil, type KafkaEndpoint, type S3Endpoint } from '@spotify-pipeline/testkit';
+import { S3FaultProxy, startKafka, startS3, stackEnv, TrinoClient, uniqueName, waitUntil, type KafkaEndpoint, type S3Endpoint } from '@spotify-pipeline/testkit';
 import { REPO_ROOT } from '../../src/local/paths';
 import { ServiceProcess, type ServiceName } from '../../src/pipeline/service-process';
 import { header, readTopic } from '../../src/pipeline/read-topic';
+import { listeningEvent } from './support/listening-events';
 
 const FULL = process.env.FULL === '1';
 const EVENTS = Number(process.env.E2E_EVENTS ?? (FULL ? 500_000 : 40_000));
@@ -39,6 +43,22 @@ interface Summary {
   delivery: { delivered: number; failed: number };
   validByEventHour: Record<string, number>;
   completed: boolean;
+}
+
+/**
+ * Poison among the simulator's events (issue 14; the hostile-input test has every case): each must
+ * end in the sink's DLQ or the ETL's quarantine with its reason, and nothing of it in the lake.
+ */
+function poisonRecords(run: string): Array<{ value: Buffer | null; sink: boolean; reason: string }> {
+  const base = (name: string) => ({ ...listeningEvent(run, 0, Date.UTC(2024, 2, 1, 6), 3_600_000), event_id: `${run}-${name}` });
+  const json = (name: string, extra: Record<string, unknown> = {}) => JSON.stringify({ ...base(name), ...extra });
+  return [
+    { value: Buffer.from(json('surrogate', { track_name: 'Song \ud83d' })), sink: false, reason: 'invalid_text' },
+    { value: Buffer.from(`${json('dupkey').slice(0, -1)},"user_id":"someone-else"}`), sink: false, reason: 'duplicate_key' },
+    { value: Buffer.from(json('y9999', { ts: '9999-06-01T12:00:00.000Z' })), sink: false, reason: 'event_time_out_of_range' },
+    { value: Buffer.concat([Buffer.from(`${json('utf8').slice(0, -1)},"x":"`), Buffer.from([0xc3, 0x28, 0xff]), Buffer.from('"}')]), sink: true, reason: 'RECORD_NOT_JSON' },
+    { value: null, sink: true, reason: 'RECORD_NOT_JSON' },
+  ];
 }
 
 /** Seeded, so a failing schedule can be replayed: E2E_SEED=<n>. */
@@ -111,10 +131,14 @@ describe(`end to end, exactly once under failure (${EVENTS.toLocaleString('en-US
     const s3 = createS3Client(s3Endpoint.settings);
     await ensureBucket(s3, buckets.STORAGE_STAGING_BUCKET);
     await ensureBucket(s3, buckets.STORAGE_LAKE_BUCKET);
+    // The services reach S3 through a fault proxy (the slow period); the catalog server and this test do not.
+    const s3Proxy = await S3FaultProxy.start(s3Endpoint.settings.endpoint!);
+    const poison = poisonRecords(prefix);
 
     const env: NodeJS.ProcessEnv = {
       PATH: process.env.PATH,
       ...stackEnv(kafka, s3Endpoint),
+      S3_ENDPOINT: s3Proxy.url,
       ...topics,
       ...buckets,
       HTTP_PORT: '0',
@@ -163,6 +187,21 @@ describe(`end to end, exactly once under failure (${EVENTS.toLocaleString('en-US
     }
     actions.push({ name: 'restart the broker', run: () => kafka.restart(2_000) });
     actions.push({ name: 'stop S3 for 20 s', run: () => s3Endpoint.restart(20_000) });
+    actions.push({
+      name: 'slow S3: 2 s a request for 10 s',
+      run: async () => {
+        s3Proxy.delay(2_000, { forMs: 10_000 });
+      },
+    });
+    actions.push({
+      name: `poison: ${poison.length} bad records among the events`,
+      run: async () => {
+        const poisoner = await createIdempotentProducer(kafka.settings, { clientId: `${prefix}-poison` });
+        for (const [i, record] of poison.entries()) poisoner.produce(topics.TOPICS_LISTENING_EVENTS, i % PARTITIONS, record.value, `poison-${i}`, Date.UTC(2024, 2, 1, 6));
+        await flush(poisoner, 30_000);
+        await disconnect(poisoner);
+      },
+    });
     actions.sort(() => random() - 0.5);
     for (const action of actions) {
       await new Promise((r) => setTimeout(r, 1_500 + random() * 3_500));
@@ -216,10 +255,17 @@ describe(`end to end, exactly once under failure (${EVENTS.toLocaleString('en-US
     const etlDlq = dlq.filter((m) => header(m, 'failed.stage') === 'etl');
     for (const m of dlq) expect(header(m, 'error.code')).toMatch(/^[A-Z_]+$/);
     const quarantine = await quarantinedLines(s3, buckets.STORAGE_LAKE_BUCKET);
-    expect(sinkDlq.length + quarantine.length).toBe(summary.malformed.total);
-    expect(sinkDlq.length).toBe(summary.malformed.not_json);
-    expect(quarantine.length).toBe(summary.malformed.schema_invalid);
+    const sinkPoison = poison.filter((p) => p.sink).length;
+    const etlPoison = poison.length - sinkPoison;
+    expect(sinkDlq.length + quarantine.length).toBe(summary.malformed.total + poison.length);
+    expect(sinkDlq.length).toBe(summary.malformed.not_json + sinkPoison);
+    expect(quarantine.length).toBe(summary.malformed.schema_invalid + etlPoison);
     expect(etlDlq.length).toBe(quarantine.length);
+    // Each ETL poison record is quarantined under its own reason (its event_id names the case).
+    for (const p of poison.filter((x) => !x.sink)) {
+      const id = JSON.parse(p.value!.toString()).event_id as string;
+      expect(quarantine.filter((line) => String(line.__key).includes(`reason=${p.reason}/`) && JSON.stringify(line).includes(id))).toHaveLength(1);
+    }
 
     // Reconciliation is zero for every closed partition, and partitions did close.
     const status = await waitUntil(
@@ -239,8 +285,10 @@ describe(`end to end, exactly once under failure (${EVENTS.toLocaleString('en-US
       `[e2e] checked: ${summary.valid} valid events in the lake exactly once (count ${totals.n}, distinct ${totals.d}), ` +
         `${Object.keys(summary.validByEventHour).length} hours match the simulator, ${summary.late} late offline plays, ` +
         `Trino agrees per hour (COUNT and COUNT DISTINCT) after ${replaces} compaction snapshots, ` +
-        `${summary.malformed.total} malformed = ${sinkDlq.length} in the sink DLQ + ${quarantine.length} quarantined (ETL DLQ ${etlDlq.length}), ` +
-        `${status.closed} closed partitions reconciled to 0; ${KILLS_PER_SERVICE} SIGKILLs of each of the 4 services, 1 broker restart, S3 down 20 s`,
+        `${summary.malformed.total} malformed + ${poison.length} poison = ${sinkDlq.length} in the sink DLQ + ${quarantine.length} quarantined (ETL DLQ ${etlDlq.length}), ` +
+        `${status.closed} closed partitions reconciled to 0; ${KILLS_PER_SERVICE} SIGKILLs of each of the 4 services, 1 broker restart, S3 down 20 s, ` +
+        `S3 slow 10 s (${s3Proxy.stats.delayed} requests delayed), poison ${sinkPoison} to the sink DLQ and ${etlPoison} quarantined by reason`,
     );
+    await s3Proxy.close();
   }, FULL ? 3_600_000 : 900_000);
 });
