@@ -131,8 +131,12 @@ describe('producer-service against a real broker', () => {
   });
 
   it('replays a folder twice (plus a no-op exactly-once repeat) and the zip once: exact counts, every record valid, the same event ids each time', async () => {
-    const vars = env({ PRODUCER_COMMAND: 'replay', PRODUCER_REPLAY_INPUTS: join(FIXTURES, 'spotify-export') });
+    const rejectsFile = join(workDir, 'replay-rejects.ndjson');
+    const vars = env({ PRODUCER_COMMAND: 'replay', PRODUCER_REPLAY_INPUTS: join(FIXTURES, 'spotify-export'), PRODUCER_REJECTS_FILE: rejectsFile });
     await runApp(vars);
+    const rejected = async () => (await readFile(rejectsFile, 'utf8')).trim().split('\n').map((line) => (JSON.parse(line) as { reason: string }).reason);
+    // The fixture's five bad rows, each kept with its reason.
+    expect((await rejected()).sort()).toEqual(['INVALID_MS_PLAYED', 'INVALID_TS', 'NOT_AN_OBJECT', 'NOT_JSON', 'UNKNOWN_FORMAT']);
     // Exactly once (the default for replay): the same replay again is a completed run, nothing is sent.
     await runApp(vars);
     // Idempotent only: sent again, with the same event ids.
@@ -149,6 +153,8 @@ describe('producer-service against a real broker', () => {
     }
     expect(counts.size).toBe(9);
     expect([...counts.values()].every((n) => n === 3)).toBe(true);
+    // The completed exactly-once repeat handled nothing; the other two runs kept their five each.
+    expect(await rejected()).toHaveLength(15);
   });
 
   it('on SIGTERM, a real-time simulation flushes what it accepted and exits 0', async () => {
