@@ -13,20 +13,35 @@ import { BatchStager } from './sink/batch-stager.js';
 import { StagingUploader } from './sink/staging-uploader.js';
 import { PartitionSource } from './source/partition-source.js';
 import { StagingSink } from './staging-sink.js';
+import { slotTransactionalId, type WorkerSlot } from './workers/worker-slot.js';
+import type { SinkSettings } from './config.js';
+import type { HealthCheck } from '@spotify-pipeline/shared/metrics';
 
 const LAG_REPORT_INTERVAL_MS = 5_000;
 
-/** consumer-service: batching Kafka → S3 staging sink. Builds the object graph; nothing connects until start(). */
-export function buildApp(config: Config, { logger, registry }: ServiceContext): ServiceApp {
+/** Liveness budget: longer than the worst upload retry sequence, so an S3 outage is not a restart loop. */
+export function stallBudgetMs(settings: SinkSettings): number {
+  return Math.max(300_000, settings.uploadMaxAttempts * settings.uploadMaxBackoffMs * 2);
+}
+
+/** The sink app, and its health for a supervisor that serves the probes of several consumers. */
+export type SinkApp = ServiceApp & { health: HealthCheck };
+
+/**
+ * consumer-service: batching Kafka → S3 staging sink. Builds the object graph; nothing connects until start().
+ * `slot`: one of several consumers of a process (workers/supervisor.ts): `-w<i>` on its transactional
+ * and client ids, and no ops server (the supervisor serves the probes and merged metrics).
+ */
+export function buildApp(config: Config, { logger, registry }: ServiceContext, slot?: WorkerSlot): SinkApp {
   const { sink: settings } = config;
   const now = (): number => Date.now();
-  const instance = `consumer-service-${hostname()}`;
-  const transactionalId = settings.transactionalId ?? instance;
+  const instance = slotTransactionalId(`consumer-service-${hostname()}`, slot);
+  const transactionalId = slotTransactionalId(settings.transactionalId ?? `consumer-service-${hostname()}`, slot);
   const topics = settings.sourceTopics ?? [config.topics.listeningEvents];
   const metrics = createSinkMetrics(registry);
   // Liveness budget: longer than the worst upload retry sequence, so an S3 outage is not a restart loop.
   // Stuck longer than the worst upload retry budget: wedged. Failing rounds are not wedged (readiness shows them).
-  const health = new LoopHealth(now, Math.max(300_000, settings.uploadMaxAttempts * settings.uploadMaxBackoffMs * 2));
+  const health = new LoopHealth(now, stallBudgetMs(settings));
   const abort = new AbortController();
   const batcher = new PartitionBatcher({
     policy: {
@@ -79,10 +94,13 @@ export function buildApp(config: Config, { logger, registry }: ServiceContext): 
     );
   }
 
-  const app: ServiceApp = {
+  const app: SinkApp = {
+    health,
     async start() {
-      ops = await startOpsServer(registry, health, config.http.port);
-      logger.info({ port: ops.port }, 'OpsServerListening');
+      if (!slot) {
+        ops = await startOpsServer(registry, health, config.http.port);
+        logger.info({ port: ops.port }, 'OpsServerListening');
+      }
       const uploader = await prepareStorage();
       // The producer first: with a stable transactional.id its init fences a crashed predecessor
       // and aborts its open transaction before we read any offset.
@@ -127,7 +145,7 @@ export function buildApp(config: Config, { logger, registry }: ServiceContext): 
       lagTimer = setInterval(() => running.reportLag(now()), LAG_REPORT_INTERVAL_MS);
       lagTimer.unref();
       health.markStarted();
-      logger.info({ topics, groupId: settings.groupId, transactionalId, bucket: config.storage.stagingBucket }, 'SinkStarted');
+      logger.info({ topics, groupId: settings.groupId, transactionalId, bucket: config.storage.stagingBucket, worker: slot?.index }, 'SinkStarted');
     },
     close() {
       return runShutdown(

@@ -41,6 +41,12 @@ export const sinkSettingsSchema = z.strictObject({
   uploadMaxBackoffMs: envInt('longest wait between upload attempts', 10).default(5_000),
   pollMaxRecords: envInt('records fetched per poll', 1).default(5_000),
   pollTimeoutMs: envInt('longest wait for records in one poll', 1).default(100),
+  consumers: envInt(
+    'sink consumers in this process, each a child process with its own group member and transactional producer (transactional id + -w0, -w1, ... when above 1); give the pod about one CPU per consumer',
+    1,
+  )
+    .max(64)
+    .default(1),
   createTopics: envBool('create the source, DLQ and manifest topics at start when missing').default(true),
 });
 

@@ -2,14 +2,18 @@ import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { uniqueName, waitUntil } from '@spotify-pipeline/testkit';
 import { checkLedger, duplicates } from './support/ledger';
-import { committedTotal, createWorld, produceSteadily, SinkProcess, sum, type SinkWorld } from './support/stack';
+import { committedTotal, createWorld, produceSteadily, SinkProcess, sum, TEST_CONSUMERS, type SinkWorld } from './support/stack';
 
 const PARTITIONS = 3;
 const EVENTS = 60_000;
 const MIB = 1024 * 1024;
 const BUFFER_CAP_BYTES = 32 * MIB;
-/** The cap on buffered batches plus what any Node process with librdkafka and the AWS SDK holds anyway. */
-const RSS_LIMIT_BYTES = BUFFER_CAP_BYTES + 288 * MIB;
+/**
+ * The cap on buffered batches plus what any Node process with librdkafka and the AWS SDK holds anyway,
+ * per consumer (the cap is per consumer); with SINK_TEST_CONSUMERS > 1 plus the supervisor process.
+ */
+const CONSUMERS = Number(TEST_CONSUMERS);
+const RSS_LIMIT_BYTES = CONSUMERS * (BUFFER_CAP_BYTES + 288 * MIB) + (CONSUMERS > 1 ? 96 * MIB : 0);
 
 describe('sink with the S3 server down for 20 s (real broker + S3 server)', () => {
   let world: SinkWorld;

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream, readFileSync } from 'node:fs';
+import { createWriteStream, readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { S3Client } from '@aws-sdk/client-s3';
 import {
@@ -15,6 +15,9 @@ import {
 } from '@spotify-pipeline/shared/kafka';
 import { createS3Client, ensureBucket } from '@spotify-pipeline/shared/s3';
 import { stackEnv, startKafka, startS3, uniqueName, type KafkaEndpoint, type S3Endpoint } from '@spotify-pipeline/testkit';
+
+/** Consumers per sink process in these tests (SINK_TEST_CONSUMERS, default 1). */
+export const TEST_CONSUMERS = process.env.SINK_TEST_CONSUMERS ?? '1';
 
 export const REPO_ROOT = resolve(__dirname, '..', '..', '..', '..');
 const MAIN = join(REPO_ROOT, 'consumer-service', 'dist', 'main.js');
@@ -69,6 +72,8 @@ export async function createWorld(prefix: string, partitions: number): Promise<S
       SINK_FLUSH_IDLE_MS: '500',
       HTTP_PORT: '0',
       LOG_LEVEL: 'info',
+      // SINK_TEST_CONSUMERS=2 runs every sink process of these tests with two consumers (child processes).
+      SINK_CONSUMERS: TEST_CONSUMERS,
       ...extra,
     }),
   };
@@ -115,11 +120,17 @@ export async function produceEvents(settings: KafkaSettings, topic: string, ids:
   }
 }
 
-/** Sum of the group's committed offsets on the topic (read without joining the group). */
+/**
+ * Sum of the group's committed offsets on the topic (read without joining the group). Right after a
+ * kill the broker holds this fetch back while a dead sink's transaction with offsets is open (KIP-447
+ * stable offsets) until it times out (SINK_TRANSACTION_TIMEOUT_MS, 30 s) or a restart fences it; with
+ * two consumers per process a kill lands inside one of their transactions far more often, so wait
+ * past the transaction timeout instead of librdkafka's 10 s.
+ */
 export async function committedTotal(settings: KafkaSettings, group: string, topic: string, partitions: number): Promise<number[]> {
   const reader = await createConsumer(settings, { clientId: 'offset-reader', groupId: group });
   try {
-    const committed = await committedOffsets(reader, Array.from({ length: partitions }, (_, partition) => ({ topic, partition })));
+    const committed = await committedOffsets(reader, Array.from({ length: partitions }, (_, partition) => ({ topic, partition })), 45_000);
     return committed.sort((a, b) => a.partition - b.partition).map((tp) => Math.max(0, tp.offset));
   } finally {
     await closeConsumer(reader);
@@ -139,11 +150,23 @@ export class SinkProcess {
     this.exited = new Promise((r) => this.child.once('exit', (code) => r(code)));
   }
 
-  /** Resident set size in bytes, from /proc (Linux). */
+  /** Resident set size in bytes of the process and its consumers (SINK_CONSUMERS > 1), from /proc (Linux). */
   rssBytes(): number {
-    const status = readFileSync(`/proc/${this.child.pid}/status`, 'utf8');
-    const kb = /VmRSS:\s+(\d+)/.exec(status);
-    return kb ? Number(kb[1]) * 1024 : 0;
+    let total = 0;
+    for (const pid of processTree(this.child.pid!)) {
+      try {
+        const kb = /VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+        total += kb ? Number(kb[1]) * 1024 : 0;
+      } catch {
+        // Exited between the listing and the read.
+      }
+    }
+    return total;
+  }
+
+  /** The pids of the consumers this process started (SINK_CONSUMERS > 1), from its log. */
+  consumerPids(): number[] {
+    return [...this.logText().matchAll(/"pid":(\d+),"msg":"ConsumerStarted"/g)].map((m) => Number(m[1]));
   }
 
   /** SIGKILL the moment the process writes `text` (e.g. an upload done, its commit not yet): a crash at that exact point. */
@@ -164,6 +187,31 @@ export class SinkProcess {
 
   logText(): string {
     return readFileSync(this.logFile, 'utf8');
+  }
+}
+
+/** A pid and all its descendants (Linux /proc/<pid>/task/<tid>/children). */
+export function processTree(pid: number): number[] {
+  const out = [pid];
+  for (let i = 0; i < out.length; i++) {
+    try {
+      for (const tid of readdirSync(`/proc/${out[i]}/task`)) {
+        const children = readFileSync(`/proc/${out[i]}/task/${tid}/children`, 'utf8').trim();
+        if (children) out.push(...children.split(/\s+/).map(Number));
+      }
+    } catch {
+      // Gone.
+    }
+  }
+  return out;
+}
+
+/** Whether a process still exists (and is not a zombie). */
+export function alive(pid: number): boolean {
+  try {
+    return !/State:\s+Z/.test(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  } catch {
+    return false;
   }
 }
 
