@@ -37,23 +37,24 @@ function eventIdHeadOf(prefix: string): Uint8Array {
   return headBytes;
 }
 
-/** The content tail (null fields after a track's, episode's or chapter's own), then reason_start and the reason_end key. */
-const reasonStartSegments = new Map<Uint8Array, Map<string | null, Uint8Array>>();
-function reasonStartSegment(tail: Uint8Array, reason: string | null): Uint8Array {
-  let byReason = reasonStartSegments.get(tail);
-  if (!byReason) reasonStartSegments.set(tail, (byReason = new Map()));
-  let segment = byReason.get(reason);
+/**
+ * The content tail (null fields after a track's, episode's or chapter's own), then reason_start,
+ * the reason_end key and reason_end's value: one copy per event for all of them. The tails are a
+ * few constants and the reasons a small vocabulary, so this holds a few hundred segments.
+ */
+const reasonSegments = new Map<Uint8Array, Map<string | null, Map<string | null, Uint8Array>>>();
+function reasonsSegment(tail: Uint8Array, start: string | null, end: string | null): Uint8Array {
+  let byStart = reasonSegments.get(tail);
+  if (!byStart) reasonSegments.set(tail, (byStart = new Map()));
+  let byEnd = byStart.get(start);
+  if (!byEnd) byStart.set(start, (byEnd = new Map()));
+  let segment = byEnd.get(end);
   if (!segment) {
-    segment = Buffer.concat([tail, Buffer.from(`,"reason_start":${json(reason)},"reason_end":`)]);
-    byReason.set(reason, segment);
+    // Unbounded only for reasons outside the vocabulary (tests with odd strings): start over past a few thousand.
+    if (byEnd.size >= 4_096) byEnd.clear();
+    segment = Buffer.concat([tail, Buffer.from(`,"reason_start":${json(start)},"reason_end":${json(end)}`)]);
+    byEnd.set(end, segment);
   }
-  return segment;
-}
-
-const reasonEndSegments = new Map<string | null, Uint8Array>();
-function reasonEndSegment(reason: string | null): Uint8Array {
-  let segment = reasonEndSegments.get(reason);
-  if (!segment) reasonEndSegments.set(reason, (segment = Buffer.from(json(reason))));
   return segment;
 }
 
@@ -77,8 +78,7 @@ export function writePlay(play: EncodablePlay, out: Uint8Array, at: number): num
   o = integer(out, copy(out, o, segments.user), play.msPlayed);
   o = copy(out, o, segments.country);
   o = play.writeContent(out, o);
-  o = copy(out, o, reasonStartSegment(play.contentTail, play.reasonStart));
-  o = copy(out, o, reasonEndSegment(play.reasonEnd));
+  o = copy(out, o, reasonsSegment(play.contentTail, play.reasonStart, play.reasonEnd));
   const skipped = play.skipped;
   o = copy(out, o, skipped === false ? segments.notSkipped : skipped ? segments.skipped : segments.skippedNull);
   const offlineTimestamp = play.offlineTimestamp;

@@ -65,4 +65,31 @@ describe('play encoder', () => {
     }
     expect(lines).toEqual(plays.map((play) => JSON.stringify(play.event)));
   });
+
+  it('keeps sessions apart that differ in one field only (session parts are shared through caches keyed by value)', () => {
+    const variants: Array<Partial<EncodableSession>> = [
+      {},
+      { userId: 'user-a' },
+      { userId: 'user-b' },
+      { platform: 'android' },
+      { platform: 'web_player' },
+      { country: 'DE' },
+      { country: 'ZZ' },
+      { shuffle: true },
+      { shuffle: false },
+      { shuffle: null },
+      { offline: true },
+      { offline: null },
+      { incognito: true },
+      { incognito: null },
+      { sessionId: 'other-session' },
+      { sessionId: null },
+    ];
+    // Each variant meets the parts the ones before it left in the caches.
+    for (const overrides of variants) {
+      for (const realism of ['clean', 'export'] as const) {
+        for (const play of playsWith(realism, overrides, 40)) expect(encodePlay(play).toString('utf8')).toBe(JSON.stringify(play.event));
+      }
+    }
+  });
 });
