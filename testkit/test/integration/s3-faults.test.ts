@@ -111,8 +111,11 @@ describe('S3 faults under the sink, the ETL and catalog-sync (each behind its ow
         }
         throw err;
       });
-    await during('latency +300 ms on every request', all((p) => p.delay(300, { forMs: 5_000 })), 5_000);
-    await during('503 SlowDown on every request', all((p) => p.slowDown({ forMs: 4_000 })), 4_000);
+    // Counted, not timed: catalog-sync calls S3 only when it commits, so a few seconds may pass with
+    // none of its requests (a 4 s SlowDown window once hit it 0 times). Each fault lasts until it
+    // has acted on that many of the stage's requests.
+    await during('latency +300 ms on every request', all((p) => p.delay(300, { requests: 5 })), 60_000);
+    await during('503 SlowDown on every request', all((p) => p.slowDown({ requests: 4 })), 60_000);
     // The sink only writes (PUT); the ETL and catalog-sync also read, so they get torn downloads too.
     const readers: StageName[] = ['etl-worker', 'catalog-sync'];
     const resets = [
