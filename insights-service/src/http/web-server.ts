@@ -1,5 +1,5 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { listenHttp } from '@spotify-pipeline/shared/metrics';
 import type { Logger } from 'pino';
 import type { Asset } from './static-assets.js';
 import type { InsightsQueries } from './insights-queries.js';
@@ -38,19 +38,7 @@ export async function startWebServer(routes: WebRoutes, port: number, host: stri
       else res.destroy();
     });
   });
-  server.keepAliveTimeout = 5_000;
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => resolve());
-  });
-  return {
-    port: (server.address() as AddressInfo).port,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
+  return listenHttp(server, port, host);
 }
 
 async function handle(routes: WebRoutes, req: IncomingMessage, res: ServerResponse): Promise<void> {

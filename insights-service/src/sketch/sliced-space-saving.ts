@@ -1,3 +1,4 @@
+import { siftDown, siftUp } from './count-heap.js';
 import type { Counter } from './space-saving.js';
 import type { TopSource } from './merged-top.js';
 
@@ -70,7 +71,7 @@ export class SlicedSpaceSaving {
       slot.detail = detail;
       const cell = slot.row * this.slices + slice;
       this.sliceCounts[cell] = this.sliceCounts[cell]! + 1;
-      this.siftDown(slot.at);
+      siftDown(this.heap, slot.at);
       return;
     }
     if (this.heap.length < this.capacity) {
@@ -79,7 +80,7 @@ export class SlicedSpaceSaving {
       this.heap.push(fresh);
       this.byKey.set(key, fresh);
       this.sliceCounts[row * this.slices + slice] = 1;
-      this.siftUp(fresh.at);
+      siftUp(this.heap, fresh.at);
       return;
     }
     const smallest = this.heap[0]!;
@@ -94,7 +95,7 @@ export class SlicedSpaceSaving {
     this.sliceCounts.fill(0, base, base + this.slices);
     this.sliceCounts[base + slice] = 1;
     this.byKey.set(key, smallest);
-    this.siftDown(0);
+    siftDown(this.heap, 0);
   }
 
   /**
@@ -132,39 +133,5 @@ export class SlicedSpaceSaving {
       counters.push({ key: slot.key, label: slot.label, detail: slot.detail, count: own + error, error });
     }
     return { total, unmonitoredBound, counters: () => counters };
-  }
-
-  private siftUp(start: number): void {
-    const heap = this.heap;
-    let i = start;
-    const slot = heap[i]!;
-    while (i > 0) {
-      const parent = (i - 1) >> 1;
-      if (heap[parent]!.count <= slot.count) break;
-      heap[i] = heap[parent]!;
-      heap[i]!.at = i;
-      i = parent;
-    }
-    heap[i] = slot;
-    slot.at = i;
-  }
-
-  private siftDown(start: number): void {
-    const heap = this.heap;
-    const n = heap.length;
-    let i = start;
-    const slot = heap[i]!;
-    for (;;) {
-      const left = 2 * i + 1;
-      if (left >= n) break;
-      const right = left + 1;
-      const child = right < n && heap[right]!.count < heap[left]!.count ? right : left;
-      if (heap[child]!.count >= slot.count) break;
-      heap[i] = heap[child]!;
-      heap[i]!.at = i;
-      i = child;
-    }
-    heap[i] = slot;
-    slot.at = i;
   }
 }

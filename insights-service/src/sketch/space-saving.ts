@@ -1,3 +1,4 @@
+import { siftDown, siftUp } from './count-heap.js';
 /** One monitored item of a Space-Saving sketch. */
 export interface Counter {
   key: string;
@@ -53,14 +54,14 @@ export class SpaceSaving {
       slot.count += 1;
       slot.label = label;
       slot.detail = detail;
-      this.siftDown(slot.at);
+      siftDown(this.heap, slot.at);
       return;
     }
     if (this.heap.length < this.capacity) {
       const fresh: Slot = { key, label, detail, count: 1, error: 0, at: this.heap.length };
       this.heap.push(fresh);
       this.byKey.set(key, fresh);
-      this.siftUp(fresh.at);
+      siftUp(this.heap, fresh.at);
       return;
     }
     const smallest = this.heap[0]!;
@@ -72,46 +73,12 @@ export class SpaceSaving {
     smallest.label = label;
     smallest.detail = detail;
     this.byKey.set(key, smallest);
-    this.siftDown(0);
+    siftDown(this.heap, 0);
   }
 
   /** The counters, highest count first (ties by key, so the order is stable). */
   counters(): Counter[] {
     return this.heap.map(({ key, label, detail, count, error }) => ({ key, label, detail, count, error })).sort(byCountThenKey);
-  }
-
-  private siftUp(start: number): void {
-    const heap = this.heap;
-    let i = start;
-    const slot = heap[i]!;
-    while (i > 0) {
-      const parent = (i - 1) >> 1;
-      if (heap[parent]!.count <= slot.count) break;
-      heap[i] = heap[parent]!;
-      heap[i]!.at = i;
-      i = parent;
-    }
-    heap[i] = slot;
-    slot.at = i;
-  }
-
-  private siftDown(start: number): void {
-    const heap = this.heap;
-    const n = heap.length;
-    let i = start;
-    const slot = heap[i]!;
-    for (;;) {
-      const left = 2 * i + 1;
-      if (left >= n) break;
-      const right = left + 1;
-      const child = right < n && heap[right]!.count < heap[left]!.count ? right : left;
-      if (heap[child]!.count >= slot.count) break;
-      heap[i] = heap[child]!;
-      heap[i]!.at = i;
-      i = child;
-    }
-    heap[i] = slot;
-    slot.at = i;
   }
 }
 

@@ -70,6 +70,14 @@ export async function startOpsServer(registry: Registry, health: HealthCheck, po
     }
     res.writeHead(404).end();
   });
+  return listenHttp(server, port, host);
+}
+
+/**
+ * Starts `server` on `port` (0: a free one) and resolves once it listens, or rejects (EADDRINUSE).
+ * `close` drops kept-alive connections too, so a stopping service never waits on an idle client.
+ */
+export async function listenHttp(server: Server, port: number, host: string): Promise<OpsServer> {
   server.keepAliveTimeout = 5_000;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
