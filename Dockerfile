@@ -61,6 +61,8 @@ RUN WORKSPACE_DEPS=$(node -p "Object.keys(require('./${SERVICE}/package.json').d
 COPY tsconfig.base.json ./
 COPY shared/tsconfig.json shared/
 COPY shared/src shared/src
+# The built-in table specs (listening_events, tracks): read at start beside dist/.
+COPY shared/specs shared/specs
 # The workspaces a service may import (tsc -b builds only those its tsconfig references).
 COPY etl-worker/tsconfig.json etl-worker/
 COPY etl-worker/src etl-worker/src
@@ -70,7 +72,7 @@ COPY catalog-sync/src catalog-sync/src
 COPY ${SERVICE} ${SERVICE}
 RUN WORKSPACE_DEPS=$(node -p "Object.keys(require('./${SERVICE}/package.json').dependencies || {}).filter((n) => n.startsWith('@spotify-pipeline/') && n !== '@spotify-pipeline/shared').map((n) => n.split('/')[1]).join(' ')") \
  && npx tsc -b ${SERVICE} \
- && for w in shared ${SERVICE} $WORKSPACE_DEPS; do mkdir -p "/out/$w" && cp -a "$w/package.json" "$w/dist" "/out/$w/" && if [ -d "$w/web" ]; then cp -a "$w/web" "/out/$w/"; fi; done \
+ && for w in shared ${SERVICE} $WORKSPACE_DEPS; do mkdir -p "/out/$w" && cp -a "$w/package.json" "$w/dist" "/out/$w/" && for d in web specs; do if [ -d "$w/$d" ]; then cp -a "$w/$d" "/out/$w/"; fi; done; done \
  && find /out -name '*.tsbuildinfo' -delete
 
 # ---- runtime: Node, the shared libraries librdkafka links to, compiled JS; no compilers --------

@@ -7,6 +7,7 @@ import {
   loadConfig,
   logSettingsSchema,
   storageSettingsSchema,
+  tableSpecSettingsSchema,
   topicSettingsSchema,
   type Env,
 } from '@spotify-pipeline/shared/config';
@@ -66,6 +67,7 @@ export const configSchema = z.strictObject({
   s3: s3SettingsSchema,
   iceberg: icebergSettingsSchema.prefault({}),
   topics: topicSettingsSchema.prefault({}),
+  tableSpecs: tableSpecSettingsSchema.prefault({}),
   storage: storageSettingsSchema.prefault({}),
   catalog: catalogSettingsSchema.prefault({}),
   crawler: crawlerSettingsSchema.prefault({}),
@@ -91,4 +93,12 @@ export function readConfig(env: Env): Config {
 
 export function readCliConfig(env: Env): CliConfig {
   return loadConfig(cliConfigSchema, env);
+}
+
+/** The spec commands read spec files and bind SQL in DuckDB: no catalog, no S3, no brokers. */
+export const specCliConfigSchema = z.strictObject({ topics: topicSettingsSchema.prefault({}), tableSpecs: tableSpecSettingsSchema.prefault({}), log: logSettingsSchema.prefault({}) });
+export type SpecCliConfig = z.output<typeof specCliConfigSchema>;
+
+export function readSpecCliConfig(env: Env): SpecCliConfig {
+  return loadConfig(specCliConfigSchema, env);
 }

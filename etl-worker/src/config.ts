@@ -6,6 +6,7 @@ import {
   loadConfig,
   logSettingsSchema,
   storageSettingsSchema,
+  tableSpecSettingsSchema,
   topicSettingsSchema,
   type Env,
 } from '@spotify-pipeline/shared/config';
@@ -54,6 +55,7 @@ export const configSchema = z.strictObject({
   kafka: kafkaSettingsSchema,
   s3: s3SettingsSchema,
   topics: topicSettingsSchema.prefault({}),
+  tableSpecs: tableSpecSettingsSchema.prefault({}),
   storage: storageSettingsSchema.prefault({}),
   etl: etlSettingsSchema.prefault({}),
   iceberg: icebergSettingsSchema.prefault({}),

@@ -5,9 +5,10 @@ import { createLogger } from '@spotify-pipeline/shared/logging';
 import { createRegistry } from '@spotify-pipeline/shared/metrics';
 import { createS3Client } from '@spotify-pipeline/shared/s3';
 import { buildBackend } from '../backend.js';
-import { configSchema, readCliConfig, type CliConfig } from '../config.js';
+import { configSchema, readCliConfig, readSpecCliConfig, type CliConfig, type SpecCliConfig } from '../config.js';
 import { Reconciler } from '../reconcile/reconciler.js';
 import { SAVED_QUERIES, savedQuery } from '../queries/saved-queries.js';
+import { runSpecCheck } from '../specs/spec-check-command.js';
 import { catalogStatus, snapshotHistory } from './catalog-status.js';
 import { formatResult, OUTPUT_FORMATS, type OutputFormat } from './format.js';
 
@@ -25,6 +26,7 @@ export const USAGE = `usage:
   catalog-sync report --list
   catalog-sync catalog status [--format table|csv|json]
   catalog-sync catalog snapshots <table> [--format table|csv|json]
+  catalog-sync spec check <file.table.yaml>      validate a table spec as the services do at start; print its columns, partitions, Iceberg schema
   catalog-sync --help
 saved queries: ${SAVED_QUERIES.map((q) => q.name).join(', ')}
 `;
@@ -36,8 +38,13 @@ export function helpText(): string {
 
 const USAGE_ERROR = 2;
 
-function parseArgs(argv: string[]): { positional: string[]; format: OutputFormat; list: boolean; help: boolean } {
+/** Options that take a value (`--table web_clicks` or `--table=web_clicks`), besides --format. */
+const VALUE_OPTIONS = ['table', 'out', 'sample'] as const;
+type ValueOption = (typeof VALUE_OPTIONS)[number];
+
+function parseArgs(argv: string[]): { positional: string[]; format: OutputFormat; list: boolean; help: boolean; options: Partial<Record<ValueOption, string>> } {
   const positional: string[] = [];
+  const options: Partial<Record<ValueOption, string>> = {};
   let format: OutputFormat = 'table';
   let list = false;
   let help = false;
@@ -49,9 +56,32 @@ function parseArgs(argv: string[]): { positional: string[]; format: OutputFormat
       const value = arg.includes('=') ? arg.slice('--format='.length) : argv[++i];
       if (!OUTPUT_FORMATS.includes(value as OutputFormat)) throw new PipelineError('CONFIG_INVALID', `--format must be one of ${OUTPUT_FORMATS.join(', ')}, got ${value}`);
       format = value as OutputFormat;
+    } else if (VALUE_OPTIONS.some((o) => arg === `--${o}` || arg.startsWith(`--${o}=`))) {
+      const name = arg.slice(2).split('=')[0] as ValueOption;
+      const value = arg.includes('=') ? arg.slice(arg.indexOf('=') + 1) : argv[++i];
+      if (value === undefined || value === '') throw new PipelineError('CONFIG_INVALID', `--${name} needs a value`);
+      options[name] = value;
     } else positional.push(arg);
   }
-  return { positional, format, list, help };
+  return { positional, format, list, help, options };
+}
+
+/** `spec check <file>`: needs only the spec settings (TABLE_SPECS_DIR, TOPICS_*), never the catalog or S3. */
+async function runSpecCommand(rest: string[], _options: Partial<Record<ValueOption, string>>, io: CliIo): Promise<number> {
+  const [subcommand, target, ...extra] = rest;
+  if (subcommand !== 'check' || !target || extra.length > 0) {
+    io.stderr.write(USAGE);
+    return USAGE_ERROR;
+  }
+  let config: SpecCliConfig;
+  try {
+    config = readSpecCliConfig(io.env);
+  } catch (err) {
+    if (!isPipelineError(err) || err.code !== 'CONFIG_INVALID') throw err;
+    io.stderr.write(`catalog-sync: ${errorMessage(err)}\n`);
+    return EXIT_CONFIG;
+  }
+  return runSpecCheck(target, config.tableSpecs, config.topics, io);
 }
 
 /** The query/report/status commands; returns the exit code. Logs go to stderr, results to stdout. */
@@ -72,6 +102,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     for (const q of SAVED_QUERIES) io.stdout.write(`${q.name.padEnd(28)} ${q.description}\n`);
     return 0;
   }
+  if (command === 'spec') return runSpecCommand(rest, args.options, io);
   const valid =
     (command === 'query' && rest.length === 1) ||
     (command === 'report' && rest.length === 1) ||

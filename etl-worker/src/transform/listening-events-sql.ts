@@ -1,4 +1,4 @@
-import { columnsFromContract, contentTypeSql, isSkipSql, listeningEventV1, platformFamilySql, toDuckDbType, type LakeType } from '@spotify-pipeline/shared/schemas';
+import { columnsFromContract, LISTENING_DERIVED_SQL, listeningEventV1, toDuckDbType, type LakeType } from '@spotify-pipeline/shared/schemas';
 import type { ExtraColumnType } from '../validate/event-validator.js';
 import { parquetCopyOptions, type ParquetOptions } from '../parquet/copy-options.js';
 
@@ -20,19 +20,8 @@ const NORMALISED: Record<string, string> = {
   conn_country: 'upper(e.conn_country)',
 };
 
-/** Derived columns, in DERIVED_LISTENING_COLUMNS order. */
-const DERIVED_SQL: Array<[string, string]> = [
-  ['platform_family', platformFamilySql('e.platform')],
-  ['event_date', 'CAST(e.ts AS DATE)'],
-  ['event_hour', 'CAST(hour(e.ts) AS INTEGER)'],
-  ['seconds_played', 'e.ms_played / 1000.0'],
-  // Known only when the tracks dimension has the track; never a guess.
-  ['completion_ratio', 'CASE WHEN d.duration_ms > 0 THEN e.ms_played / d.duration_ms::DOUBLE END'],
-  // platform_family, is_skip and content_type are defined once in shared/schemas (derived-fields.ts):
-  // insights-service computes the same values live.
-  ['is_skip', isSkipSql('e')],
-  ['content_type', contentTypeSql('e')],
-];
+/** Derived columns, in DERIVED_LISTENING_COLUMNS order (the same SQL the built-in table spec holds). */
+const DERIVED_SQL = LISTENING_DERIVED_SQL;
 
 export const extraColumnDuckDbType = (type: ExtraColumnType): string => toDuckDbType(type as LakeType);
 

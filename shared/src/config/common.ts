@@ -39,3 +39,10 @@ export const storageSettingsSchema = z.strictObject({
 });
 
 export type StorageSettings = z.output<typeof storageSettingsSchema>;
+
+/** `TABLE_SPECS_DIR`: tables declared in spec files, beside the built-in listening_events and tracks. */
+export const tableSpecSettingsSchema = z.strictObject({
+  dir: envString('folder of *.table.yaml table specs for your own topics, read at start beside the built-in listening_events and tracks (docs/table-specs.md)').optional(),
+});
+
+export type TableSpecSettings = z.output<typeof tableSpecSettingsSchema>;

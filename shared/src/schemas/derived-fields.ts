@@ -86,3 +86,19 @@ export function contentTypeOf(event: {
   if (event.audiobook_uri !== null || event.audiobook_chapter_uri !== null) return 'audiobook';
   return 'unknown';
 }
+
+/**
+ * The SQL of every derived listening-event column, in DERIVED_LISTENING_COLUMNS order, over the
+ * event alias `e` and the tracks lookup `d` (duration_ms by track uri). The built-in
+ * listening_events table spec carries these expressions, and the ETL writes them.
+ */
+export const LISTENING_DERIVED_SQL: ReadonlyArray<readonly [string, string]> = [
+  ['platform_family', platformFamilySql('e.platform')],
+  ['event_date', 'CAST(e.ts AS DATE)'],
+  ['event_hour', 'CAST(hour(e.ts) AS INTEGER)'],
+  ['seconds_played', 'e.ms_played / 1000.0'],
+  // Known only when the tracks dimension has the track; never a guess.
+  ['completion_ratio', 'CASE WHEN d.duration_ms > 0 THEN e.ms_played / d.duration_ms::DOUBLE END'],
+  ['is_skip', isSkipSql('e')],
+  ['content_type', contentTypeSql('e')],
+];

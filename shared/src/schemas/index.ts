@@ -13,6 +13,7 @@ export {
   contentTypeSql,
   isSkipOf,
   isSkipSql,
+  LISTENING_DERIVED_SQL,
   platformFamilyOf,
   platformFamilySql,
   type ContentType,
