@@ -22,8 +22,10 @@ import { createS3Client } from '@spotify-pipeline/shared/s3';
 import { pipelineTopics } from '@spotify-pipeline/shared/schemas';
 import { GlueClient } from '@aws-sdk/client-glue';
 import { Counter } from '@spotify-pipeline/shared/metrics';
-import { LAKE_TABLES } from '@spotify-pipeline/shared/schemas';
+import type { LakeTableDefinition } from '@spotify-pipeline/shared/schemas';
+import { deploymentSpecs, tableDefinitionOf } from '@spotify-pipeline/shared/table-spec';
 import { buildBackend, type Backend } from './backend.js';
+import { withDuckDbDescribe } from './specs/duckdb-describe.js';
 import { TableCommitter } from './commit/table-committer.js';
 import type { Config } from './config.js';
 import { CrawlTrigger } from './crawler/crawl-trigger.js';
@@ -43,6 +45,8 @@ export function buildApp(config: Config, { logger, registry, faults }: ServiceCo
   let ops: OpsServer | undefined;
   let s3: S3Client | undefined;
   let backend: Backend | undefined;
+  /** The lake tables of this deployment (built-in and TABLE_SPECS_DIR specs), known once start() checked them. */
+  let tables: LakeTableDefinition[] = [];
   let consumer: KafkaConsumer | undefined;
   let producer: Producer | undefined;
   let loop: Promise<void> | undefined;
@@ -95,7 +99,7 @@ export function buildApp(config: Config, { logger, registry, faults }: ServiceCo
       // Storage upkeep only while caught up: an idle poll means no manifest is waiting here.
       if (handled === 0 && Date.now() >= nextCleanMs) {
         nextCleanMs = Date.now() + config.catalog.janitorIntervalMs;
-        for (const table of LAKE_TABLES) {
+        for (const table of tables) {
           await janitor.clean(table.name).catch((err: unknown) => logger.warn({ err, table: table.name }, 'JanitorFailed'));
           health.turned();
         }
@@ -110,12 +114,14 @@ export function buildApp(config: Config, { logger, registry, faults }: ServiceCo
       logger.info({ port: ops.port, catalog: config.iceberg.catalog, engine: config.catalog.engine }, 'OpsServerListening');
       // A hung or failing S3 shows in readiness at once, not only after a batch spent its retries.
       s3 = createS3Client(config.s3, undefined, { onOutcome: (ok) => health.dependency(ok) });
+      // The built-in tables and those of TABLE_SPECS_DIR; a bad spec stops the committer with exit 78.
+      tables = (await withDuckDbDescribe((describe) => deploymentSpecs(config.tableSpecs, config.topics, describe))).map(tableDefinitionOf);
       backend = await buildBackend(config, s3);
-      for (const table of LAKE_TABLES) await backend.lake.ensureTable(table);
+      for (const table of tables) await backend.lake.ensureTable(table);
       if (config.crawler.name && config.crawler.roleArn) {
         const crawler = new GlueCrawler(
           new GlueClient({ region: config.iceberg.region ?? config.s3.region }),
-          { name: config.crawler.name, roleArn: config.crawler.roleArn, database: config.crawler.database ?? config.iceberg.namespace, tableLocations: LAKE_TABLES.map((t) => backend!.lake.location(t.name)) },
+          { name: config.crawler.name, roleArn: config.crawler.roleArn, database: config.crawler.database ?? config.iceberg.namespace, tableLocations: tables.map((t) => backend!.lake.location(t.name)) },
           { logger: logger.child({ component: 'crawler' }), waitTimeoutMs: config.crawler.waitTimeoutMs },
         );
         await crawler.ensure();

@@ -7,7 +7,8 @@ import { startOpsServer, type OpsServer } from '@spotify-pipeline/shared/metrics
 import { LakeCatalog, restCatalogFor, S3FileIO, TableReader } from '@spotify-pipeline/shared/iceberg';
 import { retry } from '@spotify-pipeline/shared/retry';
 import { createS3Client } from '@spotify-pipeline/shared/s3';
-import { LAKE_TABLES, LISTENING_EVENTS_COLUMNS, LISTENING_EVENTS_TABLE } from '@spotify-pipeline/shared/schemas';
+import { LISTENING_EVENTS_COLUMNS, LISTENING_EVENTS_TABLE } from '@spotify-pipeline/shared/schemas';
+import { deploymentSpecs, tableDefinitionOf, type DescribeQuery } from '@spotify-pipeline/shared/table-spec';
 import { Compactor } from './compaction/compactor.js';
 import { ManifestFollower } from './compaction/manifest-follower.js';
 import { TransactionQueue } from './commit/transaction-queue.js';
@@ -58,9 +59,14 @@ export function buildApp(config: Config, { logger, registry }: ServiceContext): 
   let running: Promise<void> | undefined;
   let closing: Promise<boolean> | undefined;
 
-  /** Every lake table exists before the first file is written (idempotent: replicas may race to create them). */
-  async function ensureLakeTables(): Promise<void> {
-    for (const definition of LAKE_TABLES) {
+  /**
+   * Every lake table exists before the first file is written (idempotent: replicas may race to
+   * create them): the built-in ones and those of TABLE_SPECS_DIR, each checked first (a bad spec
+   * stops the worker with exit 78 and one line per problem, before anything is consumed).
+   */
+  async function ensureLakeTables(describe: DescribeQuery): Promise<void> {
+    const definitions = (await deploymentSpecs(config.tableSpecs, config.topics, describe)).map(tableDefinitionOf);
+    for (const definition of definitions) {
       await retry(() => catalog.ensureTable(definition), {
         maxAttempts: 10,
         baseDelayMs: 500,
@@ -70,7 +76,7 @@ export function buildApp(config: Config, { logger, registry }: ServiceContext): 
       });
       await schemas.refresh(definition.name);
     }
-    logger.info({ namespace: config.iceberg.namespace, tables: LAKE_TABLES.map((t) => t.name) }, 'LakeTablesReady');
+    logger.info({ namespace: config.iceberg.namespace, tables: definitions.map((t) => t.name) }, 'LakeTablesReady');
   }
 
   async function run(loop: EtlLoop, compactor: Compactor | undefined): Promise<void> {
@@ -105,7 +111,6 @@ export function buildApp(config: Config, { logger, registry }: ServiceContext): 
     async start() {
       ops = await startOpsServer(registry, health, config.http.port);
       logger.info({ port: ops.port }, 'OpsServerListening');
-      await ensureLakeTables();
       encoder = await DuckDbEncoder.create({
         tmpDir: config.etl.tmpDir,
         threads: config.etl.duckdbThreads,
@@ -113,6 +118,8 @@ export function buildApp(config: Config, { logger, registry }: ServiceContext): 
         memoryLimitMb: config.etl.duckdbMemoryLimitMb,
         rowGroupRows: config.etl.rowGroupRows,
       });
+      const describe = encoder.describe.bind(encoder);
+      await ensureLakeTables(describe);
       txn = await TransactionalProducer.create(config.kafka, {
         clientId: 'etl-worker',
         transactionalId: config.etl.transactionalId ?? `etl-worker-${hostname()}`,

@@ -11,7 +11,7 @@ import {
   type Snapshot,
   type TableReader,
 } from '@spotify-pipeline/shared/iceberg';
-import { LAKE_TABLES, toDuckDbType } from '@spotify-pipeline/shared/schemas';
+import { toDuckDbType } from '@spotify-pipeline/shared/schemas';
 import { hourCountSql, type Cell, type QueryEngine, type QueryResult } from '../queries/query-engine.js';
 import type { FileMirror } from './file-mirror.js';
 import { timeTravelClauses } from './time-travel.js';
@@ -100,21 +100,32 @@ export class DuckDbEngine implements QueryEngine {
   /** One view per lake table over its current snapshot's files; rebuilt only when the snapshot moved. */
   private async refreshViews(): Promise<Map<string, LoadedTable>> {
     const tables = new Map<string, LoadedTable>();
-    for (const definition of LAKE_TABLES) {
-      const loaded = await this.lake.rest.loadTable(this.lake.namespace, definition.name);
+    // Every table of the namespace, as Trino and Athena see them: the built-in ones and those of table specs.
+    for (const name of await this.tableNames()) {
+      const loaded = await this.lake.rest.loadTable(this.lake.namespace, name);
       if (!loaded) continue;
-      tables.set(definition.name, loaded);
+      tables.set(name, loaded);
       const snapshot = currentSnapshot(loaded.metadata);
       const version = `${snapshot?.['snapshot-id'] ?? 'empty'}/${loaded.metadata['current-schema-id']}`;
-      if (this.viewSnapshots.get(definition.name) === version) continue;
-      await this.connection.run(`CREATE OR REPLACE VIEW ${quote(definition.name)} AS ${await this.viewSelect(loaded, snapshot, definition.name)}`);
-      this.viewSnapshots.set(definition.name, version);
+      if (this.viewSnapshots.get(name) === version) continue;
+      await this.connection.run(`CREATE OR REPLACE VIEW ${quote(name)} AS ${await this.viewSelect(loaded, snapshot, name)}`);
+      this.viewSnapshots.set(name, version);
     }
     if (Date.now() - this.lastPruneMs > PRUNE_INTERVAL_MS) {
       this.lastPruneMs = Date.now();
       await this.mirror.prune(new Set([...this.listed.values()].flatMap((s) => [...s])), PRUNE_INTERVAL_MS);
     }
     return tables;
+  }
+
+  /** The namespace's tables; none before the first table created it. */
+  private async tableNames(): Promise<string[]> {
+    try {
+      return await this.lake.rest.listTables(this.lake.namespace);
+    } catch (err) {
+      if (err instanceof PipelineError && err.code === 'CATALOG_NOT_FOUND') return [];
+      throw err;
+    }
   }
 
   /**

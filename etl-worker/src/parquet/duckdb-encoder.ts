@@ -83,6 +83,15 @@ export class DuckDbEncoder {
     return this.lanes[0]!.run(fn);
   }
 
+  /**
+   * Column names and types of a query, bound but not run (`DESCRIBE SELECT ...`): how table specs'
+   * derived columns are checked at start (derivedSqlProblems).
+   */
+  async describe(sql: string): Promise<Array<{ column_name: string; column_type: string }>> {
+    const reader = await this.serial((connection) => connection.runAndReadAll(sql));
+    return reader.getRowObjectsJS() as Array<{ column_name: string; column_type: string }>;
+  }
+
   /** The least busy lane, for one staged object's statements (they run in order on it). */
   private freeLane(): Lane {
     return this.lanes.reduce((best, lane) => (lane.pending < best.pending ? lane : best));

@@ -74,7 +74,7 @@ export class LakeCatalog {
           name: definition.name,
           location: this.location(definition.name),
           schema,
-          'partition-spec': partitionSpecOf(schema, definition.partitioning),
+          'partition-spec': definition.partitionSpec ?? partitionSpecOf(schema, definition.partitioning),
           properties: LAKE_TABLE_PROPERTIES,
         });
       },

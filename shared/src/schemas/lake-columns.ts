@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { listeningEventV1 } from './listening-event.js';
 import { trackV1 } from './track.js';
+import type { PartitionSpec } from '../iceberg/table-metadata.js';
 
 /** Logical column types of the lake; each maps to one DuckDB (Parquet writer) and one Glue/Hive type. */
 export type LakeType = 'string' | 'bigint' | 'int' | 'double' | 'boolean' | 'timestamp_ms' | 'date';
@@ -91,6 +92,8 @@ export interface LakeTableDefinition {
   name: string;
   columns: LakeColumn[];
   partitioning?: { column: string; transform: 'hour' | 'day' };
+  /** The whole Iceberg partition spec, when a table spec declares more than the event time (identity, bucket). */
+  partitionSpec?: PartitionSpec;
 }
 
 export const LAKE_TABLES: readonly LakeTableDefinition[] = [

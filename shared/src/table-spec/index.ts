@@ -5,3 +5,4 @@ export { lakeTypeOfSpec, partitionSpecFor, resolveTableSpec, type DerivedColumn,
 export { EVENT_TIME_FORMATS, IDENTIFIER, NORMALIZERS, PARQUET_CODECS, SPEC_COLUMN_TYPES, tableSpecDocument, type EventTimeFormat, type Normalizer, type SpecColumnType, type TableSpecDocument } from './spec-document.js';
 export { builtInSpecFiles, LISTENING_EVENTS_PII_FIELDS } from './built-in-specs.js';
 export { deploymentSpecs } from './deployment-specs.js';
+export { tableDefinitionOf } from './table-definition.js';
