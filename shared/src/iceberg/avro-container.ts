@@ -19,9 +19,16 @@ const BIG_LONG = avro.types.LongType.__with({
   compare: (a: bigint, b: bigint) => (a === b ? 0 : a < b ? -1 : 1),
 });
 
-/** An avsc type for a schema object, with every long as a bigint. */
+/**
+ * An avsc type for a schema object, with every long as a bigint: the registry covers `"long"`,
+ * the hook covers `{"type": "long", ...}` (Iceberg writes timestamp and time values that way,
+ * with a logicalType), which avsc would otherwise build as its own number-valued long.
+ */
 export function avroType(schema: object): avro.Type {
-  return avro.Type.forSchema(schema as avro.Schema, { registry: { long: BIG_LONG } as unknown as Record<string, avro.Type> });
+  return avro.Type.forSchema(schema as avro.Schema, {
+    registry: { long: BIG_LONG } as unknown as Record<string, avro.Type>,
+    typeHook: (s) => (typeof s === 'object' && s !== null && !Array.isArray(s) && (s as { type?: unknown }).type === 'long' ? BIG_LONG : undefined),
+  });
 }
 
 const MAGIC = Buffer.from([0x4f, 0x62, 0x6a, 0x01]);

@@ -14,8 +14,27 @@ export {
   type EntryStatus,
   type ManifestEntry,
   type ManifestFile,
+  type PartitionFieldSummary,
+  type PartitionValue,
   type PartitionValues,
 } from './manifests.js';
+export { partitionValueType } from './manifest-schemas.js';
+export { murmur3x86_32 } from './murmur3.js';
+export { humanPartitionValue, javaDoubleString, javaUrlEncode, partitionPath, partitionToPath } from './partition-path.js';
+export { comparePartitionValues, partitionSummaries } from './partition-summaries.js';
+export {
+  bucketOf,
+  exactLong,
+  icebergHash,
+  icebergValueOf,
+  parseTransform,
+  partitionTupleOf,
+  partitionValueOf,
+  recordPartitioner,
+  type IcebergValue,
+  type ParsedTransform,
+  type RecordPartitionField,
+} from './partition-transforms.js';
 export { RestCatalog, type CreateTableRequest, type RequestSigner, type RestCatalogOptions, type TableRequirement, type TableUpdate } from './rest-catalog.js';
 export { sigv4Signer } from './sigv4-signer.js';
 export {
@@ -24,7 +43,6 @@ export {
   icebergTypeOf,
   lakeColumnsOf,
   lakeTypeOfIceberg,
-  partitionPath,
   partitionSpecOf,
   timeTransform,
   transformStartMs,

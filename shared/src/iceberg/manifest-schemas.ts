@@ -21,20 +21,42 @@ const PARTITION_AVRO: Partial<Record<IcebergPrimitive, unknown>> = {
   double: 'double',
   string: 'string',
   date: { type: 'int', logicalType: 'date' },
+  time: { type: 'long', logicalType: 'time-micros' },
   timestamp: { type: 'long', logicalType: 'timestamp-micros', 'adjust-to-utc': false },
+  timestamptz: { type: 'long', logicalType: 'timestamp-micros', 'adjust-to-utc': true },
 };
 
-/** The Avro type of a partition field's values: transforms to int, identity keeps the source type. */
-export function partitionValueType(transform: string, sourceType: IcebergField['type']): IcebergPrimitive {
-  if (transform === 'hour' || transform === 'day' || transform === 'month' || transform === 'year' || transform.startsWith('bucket[')) return 'int';
-  if (transform === 'identity' && typeof sourceType === 'string') return sourceType as IcebergPrimitive;
-  throw new Error(`partition transform ${transform} of ${JSON.stringify(sourceType)} is not supported`);
+/** Source types of each transform (spec: Partition Transforms), among the primitives written here. */
+const BUCKET_SOURCES: ReadonlySet<string> = new Set(['int', 'long', 'date', 'time', 'timestamp', 'timestamptz', 'string']);
+const DATE_SOURCES: ReadonlySet<string> = new Set(['date', 'timestamp', 'timestamptz']);
+const HOUR_SOURCES: ReadonlySet<string> = new Set(['timestamp', 'timestamptz']);
+
+/**
+ * The type of a partition field's values (spec: Partition Transforms, "Result type"): int for
+ * bucket[N], year, month, day and hour; the source type for identity. Throws for a transform
+ * the source type does not allow, or a type this writer has no Avro encoding for: a manifest
+ * written anyway would be one engines misread or refuse. An undefined source type (the column was
+ * dropped from the schema) is accepted where the result type does not depend on it.
+ */
+export function partitionValueType(transform: string, sourceType: IcebergField['type'] | undefined): IcebergPrimitive {
+  const source = sourceType === undefined || typeof sourceType === 'string' ? sourceType : JSON.stringify(sourceType);
+  const allows = (sources: ReadonlySet<string>): boolean => source === undefined || sources.has(source);
+  const fits =
+    transform === 'identity'
+      ? source !== undefined && PARTITION_AVRO[source as IcebergPrimitive] !== undefined
+      : /^bucket\[[1-9]\d*\]$/.test(transform)
+        ? allows(BUCKET_SOURCES)
+        : transform === 'hour'
+          ? allows(HOUR_SOURCES)
+          : (transform === 'day' || transform === 'month' || transform === 'year') && allows(DATE_SOURCES);
+  if (!fits) throw new Error(`partition transform ${transform} of ${source === undefined ? 'a dropped column' : `a ${source} column`} is not supported`);
+  return transform === 'identity' ? (source as IcebergPrimitive) : 'int';
 }
 
 export function manifestEntrySchema(spec: PartitionSpec, sourceTypes: ReadonlyMap<number, IcebergField['type']>): object {
   const partitionFields = spec.fields.map((f) => {
-    const valueType = partitionValueType(f.transform, sourceTypes.get(f['source-id']) ?? 'string');
-    return { name: f.name, type: ['null', PARTITION_AVRO[valueType] ?? valueType], default: null, 'field-id': f['field-id'] };
+    const valueType = partitionValueType(f.transform, sourceTypes.get(f['source-id']));
+    return { name: f.name, type: ['null', PARTITION_AVRO[valueType]], default: null, 'field-id': f['field-id'] };
   });
   return {
     type: 'record',

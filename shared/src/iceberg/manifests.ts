@@ -1,8 +1,15 @@
 import { decodeAvroFile, encodeAvroFile } from './avro-container.js';
 import { MANIFEST_FILE_SCHEMA, manifestEntrySchema, partitionValueType } from './manifest-schemas.js';
+import { exactLong } from './partition-transforms.js';
 import type { IcebergSchema, PartitionSpec } from './table-metadata.js';
 
-export type PartitionValues = Record<string, number | string | boolean | null>;
+/**
+ * A partition value as the manifest holds it: an int for hour, day and bucket[N]; the source
+ * value for identity (timestamps in µs, dates in days). A long is a number while exact, a bigint
+ * beyond 2^53.
+ */
+export type PartitionValue = number | bigint | string | boolean | null;
+export type PartitionValues = Record<string, PartitionValue>;
 
 /** A data file as a manifest describes it (spec: Manifests, `data_file`). Counts are safe integers. */
 export interface DataFile {
@@ -95,10 +102,25 @@ const fromAvroMap = <V, R>(entries: Array<{ key: number; value: V }> | null | un
 const optionalBig = (n: number | null): bigint | null => (n === null ? null : BigInt(n));
 const optionalNumber = (n: bigint | null | undefined): number | null => (n === null || n === undefined ? null : Number(n));
 
-/** Partition values in Avro: ints for time transforms, bigints where the value type is a long. */
-function avroPartition(partition: PartitionValues, longFields: ReadonlySet<string>): Record<string, unknown> {
-  return Object.fromEntries(Object.entries(partition).map(([k, v]) => [k, longFields.has(k) && typeof v === 'number' ? BigInt(v) : v]));
+const LONG_VALUE_TYPES: ReadonlySet<string> = new Set(['long', 'timestamp', 'timestamptz', 'time']);
+
+/**
+ * Partition values in Avro, one per field of the spec: bigints where the value type is a long
+ * (Avro longs are bigints here, see avro-container.ts). A field missing from the tuple is an
+ * error, not a null: null is a real partition, and a file filed there is pruned from queries.
+ */
+function avroPartition(filePath: string, partition: PartitionValues, spec: PartitionSpec, longFields: ReadonlySet<string>): Record<string, unknown> {
+  return Object.fromEntries(
+    spec.fields.map((f) => {
+      const v = partition[f.name];
+      if (v === undefined) throw new Error(`${filePath} has no value for partition field ${f.name} (null is written as null)`);
+      return [f.name, longFields.has(f.name) && typeof v === 'number' ? BigInt(v) : v];
+    }),
+  );
 }
+
+/** A partition value read back: longs as numbers while exact (see PartitionValue). */
+const partitionValueRead = (v: unknown): PartitionValue => (typeof v === 'bigint' ? exactLong(v) : (v as PartitionValue));
 
 /**
  * Encodes a manifest: the entries of one partition spec, with the table schema and spec in the
@@ -106,7 +128,7 @@ function avroPartition(partition: PartitionValues, longFields: ReadonlySet<strin
  */
 export function encodeManifest(entries: ManifestEntry[], schema: IcebergSchema, spec: PartitionSpec): Buffer {
   const sourceTypes = new Map(schema.fields.map((f) => [f.id, f.type]));
-  const longFields = new Set(spec.fields.filter((f) => ['long', 'timestamp', 'timestamptz'].includes(partitionValueType(f.transform, sourceTypes.get(f['source-id']) ?? 'string'))).map((f) => f.name));
+  const longFields = new Set(spec.fields.filter((f) => LONG_VALUE_TYPES.has(partitionValueType(f.transform, sourceTypes.get(f['source-id'])))).map((f) => f.name));
   const records = entries.map(
     (e): AvroEntry => ({
       status: e.status,
@@ -117,7 +139,7 @@ export function encodeManifest(entries: ManifestEntry[], schema: IcebergSchema, 
         content: 0,
         file_path: e.dataFile.filePath,
         file_format: e.dataFile.fileFormat,
-        partition: avroPartition(e.dataFile.partition, longFields),
+        partition: avroPartition(e.dataFile.filePath, e.dataFile.partition, spec, longFields),
         record_count: BigInt(e.dataFile.recordCount),
         file_size_in_bytes: BigInt(e.dataFile.fileSizeInBytes),
         column_sizes: toAvroMap(e.dataFile.columnSizes, BigInt) as AvroDataFile['column_sizes'],
@@ -156,7 +178,7 @@ export function decodeManifest(buf: Buffer, listed?: Pick<ManifestFile, 'sequenc
     const dataFile: DataFile = {
       filePath: f.file_path,
       fileFormat: 'PARQUET',
-      partition: Object.fromEntries(Object.entries(f.partition ?? {}).map(([k, v]) => [k, typeof v === 'bigint' ? Number(v) : (v as PartitionValues[string])])),
+      partition: Object.fromEntries(Object.entries(f.partition ?? {}).map(([k, v]) => [k, partitionValueRead(v)])),
       recordCount: Number(f.record_count),
       fileSizeInBytes: Number(f.file_size_in_bytes),
     };

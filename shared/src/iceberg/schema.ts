@@ -66,16 +66,6 @@ export function timeTransform(transform: 'hour' | 'day', epochMs: number): numbe
   return Math.floor(epochMs / (transform === 'hour' ? HOUR_MS : DAY_MS));
 }
 
-/**
- * The folder name Iceberg writers use for a partition value (`ts_hour=2024-03-01-10`,
- * `ts_day=2024-03-01`): readers never list folders, but people browsing the bucket do.
- */
-export function partitionPath(field: Pick<PartitionField, 'name' | 'transform'>, value: number | null): string {
-  if (value === null) return `${field.name}=null`;
-  const iso = new Date(value * (field.transform === 'hour' ? HOUR_MS : DAY_MS)).toISOString();
-  return `${field.name}=${field.transform === 'hour' ? `${iso.slice(0, 10)}-${iso.slice(11, 13)}` : iso.slice(0, 10)}`;
-}
-
 /** Epoch ms of the start of an hour/day transform value. */
 export function transformStartMs(transform: 'hour' | 'day', value: number): number {
   return value * (transform === 'hour' ? HOUR_MS : DAY_MS);

@@ -1,7 +1,5 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { serializeBound } from './bounds.js';
 import type { S3FileIO } from './file-io.js';
-import { partitionValueType } from './manifest-schemas.js';
 import {
   ADDED,
   DELETED,
@@ -11,11 +9,12 @@ import {
   type DataFile,
   type ManifestEntry,
   type ManifestFile,
-  type PartitionFieldSummary,
+  type PartitionValues,
 } from './manifests.js';
+import { partitionSummaries } from './partition-summaries.js';
 import type { TableRequirement, TableUpdate } from './rest-catalog.js';
 import type { TableReader } from './table-reader.js';
-import { currentSchema, currentSnapshot, defaultSpec, type IcebergPrimitive, type IcebergSchema, type PartitionSpec, type Snapshot, type TableMetadata } from './table-metadata.js';
+import { currentSchema, currentSnapshot, defaultSpec, type IcebergSchema, type PartitionSpec, type Snapshot, type TableMetadata } from './table-metadata.js';
 
 export interface SnapshotChange {
   /** `append` adds files; `replace` swaps files for the same rows (compaction); `overwrite` swaps them for other rows. */
@@ -48,6 +47,10 @@ export function newSnapshotId(): bigint {
 }
 
 const sum = (values: number[]): number => values.reduce((a, b) => a + b, 0);
+
+/** A partition tuple as a set key: JSON.stringify refuses bigints, which long partition values beyond 2^53 are. */
+const partitionKey = (partition: PartitionValues): string =>
+  JSON.stringify(partition, (_, v: unknown) => (typeof v === 'bigint' ? (Number.isSafeInteger(Number(v)) ? Number(v) : `${v}n`) : v));
 
 /**
  * Builds one snapshot on top of the table's current one: writes the new manifests and manifest
@@ -142,7 +145,7 @@ export async function prepareSnapshot(
   const removedRecords = sum(removedFiles.map((f) => f.recordCount));
   const addedSize = sum(change.added.map((f) => f.fileSizeInBytes));
   const removedSize = sum(removedFiles.map((f) => f.fileSizeInBytes));
-  const changedPartitions = new Set([...change.added, ...removedFiles].map((f) => JSON.stringify(f.partition)));
+  const changedPartitions = new Set([...change.added, ...removedFiles].map((f) => partitionKey(f.partition)));
   const previousTotal = (key: string): number | undefined => {
     const value = parent?.summary[key];
     return value === undefined ? (parent ? undefined : 0) : Number(value);
@@ -222,34 +225,4 @@ function describeManifest(
     deletedRowsCount: rows(DELETED),
     partitions: partitionSummaries(entries, spec, schema),
   };
-}
-
-function partitionSummaries(entries: ManifestEntry[], spec: PartitionSpec, schema: IcebergSchema): PartitionFieldSummary[] {
-  return spec.fields.map((field) => {
-    const source = schema.fields.find((f) => f.id === field['source-id']);
-    const type = partitionValueType(field.transform, source?.type ?? 'string');
-    let containsNull = false;
-    let lower: number | string | boolean | undefined;
-    let upper: number | string | boolean | undefined;
-    for (const e of entries) {
-      const value = e.dataFile.partition[field.name];
-      if (value === null || value === undefined) {
-        containsNull = true;
-        continue;
-      }
-      if (lower === undefined || compare(value, lower) < 0) lower = value;
-      if (upper === undefined || compare(value, upper) > 0) upper = value;
-    }
-    return {
-      containsNull,
-      containsNan: type === 'float' || type === 'double' ? false : null,
-      lowerBound: lower === undefined ? null : serializeBound(type as IcebergPrimitive, lower),
-      upperBound: upper === undefined ? null : serializeBound(type as IcebergPrimitive, upper),
-    };
-  });
-}
-
-function compare(a: number | string | boolean, b: number | string | boolean): number {
-  if (typeof a === 'string' && typeof b === 'string') return Buffer.compare(Buffer.from(a), Buffer.from(b));
-  return Number(a) - Number(b);
 }

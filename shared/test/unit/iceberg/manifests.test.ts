@@ -11,13 +11,19 @@ import {
   encodeManifest,
   encodeManifestList,
   parseIcebergJson,
+  partitionSummaries,
+  partitionToPath,
+  recordPartitioner,
   serializeBound,
   stringifyIcebergJson,
+  type DataFile,
   type IcebergSchema,
   type ManifestEntry,
   type PartitionSpec,
+  type PartitionValues,
   type TableMetadata,
 } from '@spotify-pipeline/shared/iceberg';
+import type { LakeColumn } from '@spotify-pipeline/shared/schemas';
 
 const fixture = (name: string): Buffer => readFileSync(join(__dirname, '..', '..', 'fixtures', 'iceberg', name));
 
@@ -113,6 +119,170 @@ describe('Iceberg manifests (Avro, format v2)', () => {
     expect(decodeManifestList(buf)).toEqual(manifests);
     expect(decodeAvroFile(buf).metadata['snapshot-id']).toBe((2n ** 62n + 3n).toString());
     expect(DELETED).toBe(2);
+  });
+});
+
+/** The Avro schema of `data_file.partition` (field 102) as the manifest's header holds it. */
+function partitionAvroFields(buf: Buffer): Array<{ name: string; type: unknown; 'field-id': number }> {
+  const entry = decodeAvroFile<unknown>(buf).schema as { fields: Array<{ name: string; type: { fields: Array<{ name: string; type: unknown }> } }> };
+  const dataFile = entry.fields.find((f) => f.name === 'data_file')!.type;
+  return (dataFile.fields.find((f) => f.name === 'partition')!.type as unknown as { fields: Array<{ name: string; type: unknown; 'field-id': number }> }).fields;
+}
+
+const addedEntry = (dataFile: DataFile): ManifestEntry => ({ status: ADDED, snapshotId: 11n, sequenceNumber: null, fileSequenceNumber: null, dataFile });
+
+describe('manifests of identity and bucket partitions', () => {
+  // A table spec's partitioning: day(ts), identity(device), bucket[8](user_id).
+  const columns: LakeColumn[] = [
+    { name: 'ts', type: 'timestamp_ms', nullable: false },
+    { name: 'device', type: 'string', nullable: true },
+    { name: 'user_id', type: 'bigint', nullable: true },
+  ];
+  const tableSchema: IcebergSchema = {
+    type: 'struct',
+    'schema-id': 0,
+    fields: [
+      { id: 1, name: 'ts', required: false, type: 'timestamp' },
+      { id: 2, name: 'device', required: false, type: 'string' },
+      { id: 3, name: 'user_id', required: false, type: 'long' },
+    ],
+  };
+  const tableSpec: PartitionSpec = {
+    'spec-id': 0,
+    fields: [
+      { name: 'ts_day', transform: 'day', 'source-id': 1, 'field-id': 1000 },
+      { name: 'device', transform: 'identity', 'source-id': 2, 'field-id': 1001 },
+      { name: 'user_id_bucket', transform: 'bucket[8]', 'source-id': 3, 'field-id': 1002 },
+    ],
+  };
+  const partitionOf = recordPartitioner(
+    [
+      { name: 'ts_day', column: 'ts', transform: 'day' },
+      { name: 'device', column: 'device', transform: 'identity' },
+      { name: 'user_id_bucket', column: 'user_id', transform: 'bucket', buckets: 8 },
+    ],
+    columns,
+  );
+  // user 34 hashes to 2017239379 (spec, Appendix B): bucket 3 of 8; user 1 to 1392991556: bucket 4.
+  const rows = [
+    { ts: Date.UTC(2017, 10, 16, 22, 31, 8), device: 'tv', user_id: 34 },
+    { ts: Date.UTC(2017, 10, 17, 1), device: 'car', user_id: 1 },
+    { ts: Date.UTC(2017, 10, 17, 2), device: null, user_id: null },
+  ];
+  const files: DataFile[] = rows.map((row, i) => {
+    const partition = partitionOf(row);
+    return { filePath: `s3://lake/t/data/${partitionToPath(tableSpec, tableSchema, partition)}/f${i}.parquet`, fileFormat: 'PARQUET', partition, recordCount: 1, fileSizeInBytes: 100 };
+  });
+
+  it('computes the tuples and folders Iceberg would', () => {
+    expect(files.map((f) => f.partition)).toEqual([
+      { ts_day: 17486, device: 'tv', user_id_bucket: 3 },
+      { ts_day: 17487, device: 'car', user_id_bucket: 4 },
+      { ts_day: 17487, device: null, user_id_bucket: null },
+    ]);
+    expect(files.map((f) => f.filePath)).toEqual([
+      's3://lake/t/data/ts_day=2017-11-16/device=tv/user_id_bucket=3/f0.parquet',
+      's3://lake/t/data/ts_day=2017-11-17/device=car/user_id_bucket=4/f1.parquet',
+      's3://lake/t/data/ts_day=2017-11-17/device=null/user_id_bucket=null/f2.parquet',
+    ]);
+  });
+
+  it('writes the partition struct with the result types and field ids, and reads the tuples back', () => {
+    const buf = encodeManifest(files.map(addedEntry), tableSchema, tableSpec);
+    expect(partitionAvroFields(buf)).toEqual([
+      { name: 'ts_day', type: ['null', 'int'], default: null, 'field-id': 1000 },
+      { name: 'device', type: ['null', 'string'], default: null, 'field-id': 1001 },
+      { name: 'user_id_bucket', type: ['null', 'int'], default: null, 'field-id': 1002 },
+    ]);
+    expect(decodeAvroFile(buf).metadata['partition-spec']).toBe(JSON.stringify(tableSpec.fields));
+    expect(decodeManifest(buf, { sequenceNumber: 1 }).map((e) => e.dataFile)).toEqual(files);
+  });
+
+  it('summarises each partition field for the manifest list: nulls flagged, bounds in each result type', () => {
+    const summaries = partitionSummaries(files.map(addedEntry), tableSpec, tableSchema);
+    const [day, device, bucket] = summaries;
+    expect(day).toMatchObject({ containsNull: false, containsNan: null });
+    expect([deserializeBound('int', day!.lowerBound!), deserializeBound('int', day!.upperBound!)]).toEqual([17486, 17487]);
+    expect(device).toMatchObject({ containsNull: true, containsNan: null });
+    expect([deserializeBound('string', device!.lowerBound!), deserializeBound('string', device!.upperBound!)]).toEqual(['car', 'tv']);
+    expect(bucket).toMatchObject({ containsNull: true, containsNan: null });
+    expect([deserializeBound('int', bucket!.lowerBound!), deserializeBound('int', bucket!.upperBound!)]).toEqual([3, 4]);
+    const list = encodeManifestList(
+      [
+        {
+          manifestPath: 's3://lake/t/metadata/m0.avro',
+          manifestLength: 1,
+          partitionSpecId: 0,
+          content: 0,
+          sequenceNumber: 1,
+          minSequenceNumber: 1,
+          addedSnapshotId: 11n,
+          addedFilesCount: 3,
+          existingFilesCount: 0,
+          deletedFilesCount: 0,
+          addedRowsCount: 3,
+          existingRowsCount: 0,
+          deletedRowsCount: 0,
+          partitions: summaries,
+        },
+      ],
+      { snapshotId: 11n, parentSnapshotId: null, sequenceNumber: 1 },
+    );
+    expect(decodeManifestList(list)[0]!.partitions).toEqual(summaries);
+  });
+
+  it('round-trips identity partitions of every lake type: source types kept, longs past 2^53 exact', () => {
+    const identitySchema: IcebergSchema = {
+      type: 'struct',
+      'schema-id': 0,
+      fields: (['string', 'int', 'long', 'boolean', 'date', 'timestamp', 'double'] as const).map((type, i) => ({ id: i + 1, name: `c_${type}`, required: false, type })),
+    };
+    const identitySpec: PartitionSpec = { 'spec-id': 0, fields: identitySchema.fields.map((f, i) => ({ name: f.name, transform: 'identity', 'source-id': f.id, 'field-id': 1000 + i })) };
+    const partitions: PartitionValues[] = [
+      { c_string: 'é tv', c_int: -7, c_long: 2n ** 62n + 1n, c_boolean: true, c_date: 17486, c_timestamp: 1_510_871_468_123_456, c_double: 0.5 },
+      { c_string: 'a', c_int: 12, c_long: -3, c_boolean: false, c_date: -1, c_timestamp: -1, c_double: Number.NaN },
+    ];
+    const buf = encodeManifest(
+      partitions.map((partition, i) => addedEntry({ filePath: `s3://lake/t/data/f${i}.parquet`, fileFormat: 'PARQUET', partition, recordCount: 1, fileSizeInBytes: 1 })),
+      identitySchema,
+      identitySpec,
+    );
+    expect(partitionAvroFields(buf).map((f) => f.type)).toEqual([
+      ['null', 'string'],
+      ['null', 'int'],
+      ['null', 'long'],
+      ['null', 'boolean'],
+      ['null', { type: 'int', logicalType: 'date' }],
+      ['null', { type: 'long', logicalType: 'timestamp-micros', 'adjust-to-utc': false }],
+      ['null', 'double'],
+    ]);
+    const decoded = decodeManifest(buf).map((e) => e.dataFile.partition);
+    expect(decoded).toEqual(partitions);
+    expect(decoded[0]!.c_long).toBe(2n ** 62n + 1n);
+
+    const summaries = partitionSummaries(decodeManifest(buf), identitySpec, identitySchema);
+    const bounds = summaries.map((s, i) => {
+      const type = identitySchema.fields[i]!.type as 'string';
+      return [deserializeBound(type, s.lowerBound!), deserializeBound(type, s.upperBound!)];
+    });
+    expect(bounds).toEqual([
+      ['a', 'é tv'],
+      [-7, 12],
+      [-3n, 2n ** 62n + 1n],
+      [false, true],
+      [-1, 17486],
+      [-1n, 1_510_871_468_123_456n],
+      // NaN stays out of the bounds and sets contains_nan instead.
+      [0.5, 0.5],
+    ]);
+    expect(summaries.map((s) => s.containsNan)).toEqual([null, null, null, null, null, null, true]);
+  });
+
+  it('refuses to write a tuple missing a field, or a transform its source type does not allow', () => {
+    const file = (partition: PartitionValues): ManifestEntry => addedEntry({ filePath: 's3://lake/t/data/x.parquet', fileFormat: 'PARQUET', partition, recordCount: 1, fileSizeInBytes: 1 });
+    expect(() => encodeManifest([file({ ts_day: 1, device: 'tv' })], tableSchema, tableSpec)).toThrow(/no value for partition field user_id_bucket/);
+    const hourOfString: PartitionSpec = { 'spec-id': 0, fields: [{ name: 'device_hour', transform: 'hour', 'source-id': 2, 'field-id': 1000 }] };
+    expect(() => encodeManifest([file({ device_hour: 1 })], tableSchema, hourOfString)).toThrow(/hour of a string column is not supported/);
   });
 });
 
