@@ -4,11 +4,15 @@ import { EXIT_CONFIG } from '@spotify-pipeline/shared/lifecycle';
 import { createLogger } from '@spotify-pipeline/shared/logging';
 import { createRegistry } from '@spotify-pipeline/shared/metrics';
 import { createS3Client } from '@spotify-pipeline/shared/s3';
+import { adoptLakeTables } from '@spotify-pipeline/shared/schemas';
+import { deploymentSpecs, tableDefinitionOf, TableSpecError } from '@spotify-pipeline/shared/table-spec';
 import { buildBackend } from '../backend.js';
 import { configSchema, readCliConfig, readSpecCliConfig, type CliConfig, type SpecCliConfig } from '../config.js';
 import { Reconciler } from '../reconcile/reconciler.js';
 import { SAVED_QUERIES, savedQuery } from '../queries/saved-queries.js';
 import { runSpecCheck } from '../specs/spec-check-command.js';
+import { runSpecInfer } from '../specs/spec-infer-command.js';
+import { DEFAULT_SAMPLE_SIZE } from '../specs/sample-records.js';
 import { catalogStatus, snapshotHistory } from './catalog-status.js';
 import { formatResult, OUTPUT_FORMATS, type OutputFormat } from './format.js';
 
@@ -27,6 +31,8 @@ export const USAGE = `usage:
   catalog-sync catalog status [--format table|csv|json]
   catalog-sync catalog snapshots <table> [--format table|csv|json]
   catalog-sync spec check <file.table.yaml>      validate a table spec as the services do at start; print its columns, partitions, Iceberg schema
+  catalog-sync spec infer <topic | file.ndjson> [--table <name>] [--out <dir>] [--sample <n>]
+                                                 sample records and write a draft spec and JSON Schema to edit (never overwrites)
   catalog-sync --help
 saved queries: ${SAVED_QUERIES.map((q) => q.name).join(', ')}
 `;
@@ -66,12 +72,23 @@ function parseArgs(argv: string[]): { positional: string[]; format: OutputFormat
   return { positional, format, list, help, options };
 }
 
-/** `spec check <file>`: needs only the spec settings (TABLE_SPECS_DIR, TOPICS_*), never the catalog or S3. */
-async function runSpecCommand(rest: string[], _options: Partial<Record<ValueOption, string>>, io: CliIo): Promise<number> {
+/**
+ * `spec check <file>` needs only the spec settings (TABLE_SPECS_DIR, TOPICS_*); `spec infer`
+ * reads a file, or a topic with KAFKA_*; neither touches the catalog or S3.
+ */
+async function runSpecCommand(rest: string[], options: Partial<Record<ValueOption, string>>, io: CliIo): Promise<number> {
   const [subcommand, target, ...extra] = rest;
-  if (subcommand !== 'check' || !target || extra.length > 0) {
+  if ((subcommand !== 'check' && subcommand !== 'infer') || !target || extra.length > 0) {
     io.stderr.write(USAGE);
     return USAGE_ERROR;
+  }
+  if (subcommand === 'infer') {
+    const sample = options.sample === undefined ? DEFAULT_SAMPLE_SIZE : Number(options.sample);
+    if (!Number.isInteger(sample) || sample < 1) {
+      io.stderr.write(`--sample must be a whole number of records, got ${options.sample}\n${USAGE}`);
+      return USAGE_ERROR;
+    }
+    return runSpecInfer({ source: target, outDir: options.out ?? '.', sample, ...(options.table ? { table: options.table } : {}) }, io);
   }
   let config: SpecCliConfig;
   try {
@@ -119,6 +136,14 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
   } catch (err) {
     if (!isPipelineError(err) || err.code !== 'CONFIG_INVALID') throw err;
     io.stderr.write(`catalog-sync: ${errorMessage(err)}\n`);
+    return EXIT_CONFIG;
+  }
+  // The tables of the deployment, as the committer knows them (a bad spec: one line each, exit 78).
+  try {
+    adoptLakeTables((await deploymentSpecs(config.tableSpecs, config.topics)).map(tableDefinitionOf));
+  } catch (err) {
+    if (!(err instanceof TableSpecError)) throw err;
+    io.stderr.write(`${err.lines.join('\n')}\n`);
     return EXIT_CONFIG;
   }
   const logger = createLogger({ service: 'catalog-sync', level: config.log.level === 'info' ? 'warn' : config.log.level }, { write: (line: string) => void io.stderr.write(line) });

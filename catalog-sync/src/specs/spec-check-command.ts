@@ -11,6 +11,12 @@ export interface SpecCommandIo {
 
 const SPEC_PROBLEMS = 1;
 
+/** A spec's path relative to the working directory when it is below it, else as given. */
+function shownPath(file: string): string {
+  const shown = relative(process.cwd(), file);
+  return shown && !shown.startsWith('..') ? shown : file;
+}
+
 /** `day(occurred_at_ms) as occurred_at_ms_day, identity(device) ≤ 3 values per object, bucket[8](user_id)`. */
 function describePartitioning(spec: ResolvedTableSpec): string {
   if (spec.partitioning.length === 0) return spec.write.mode === 'latest_by_key' ? `none (latest record per ${spec.write.key}, the table rewritten whole)` : 'none';
@@ -50,7 +56,7 @@ export function describeSpec(spec: ResolvedTableSpec): string {
     rows: spec.columns.map((c) => ({ id: fieldIds.get(c.name) ?? null, column: c.name, type: c.type === 'timestamp_ms' ? 'timestamp' : c.type, nullable: c.nullable ? 'yes' : 'no', from: columnSource(spec, c.name) })),
   });
   const lines = [
-    `table ${spec.table}  (${relative(process.cwd(), spec.source) || spec.source})`,
+    `table ${spec.table}  (${shownPath(spec.source)})`,
     ...(spec.description ? [`  ${spec.description}`] : []),
     `topics: ${spec.topics.join(', ')}`,
     `write: ${spec.write.mode}${spec.dedupKey ? `, de-duplicated on ${spec.dedupKey.column}` : ''}; schema evolution: ${spec.schemaEvolution}; parquet: ${spec.parquet.codec}${spec.parquet.targetFileBytes ? `, compacted to ${spec.parquet.targetFileBytes / 1024 / 1024} MiB files` : ''}`,
@@ -83,7 +89,7 @@ export async function runSpecCheck(file: string, settings: { dir?: string }, top
   } catch (err) {
     if (!(err instanceof TableSpecError)) throw err;
     io.stderr.write(`${err.lines.join('\n')}\n`);
-    io.stderr.write(`${err.lines.length} problem${err.lines.length === 1 ? '' : 's'}: ${relative(process.cwd(), file)} is not usable\n`);
+    io.stderr.write(`${err.lines.length} problem${err.lines.length === 1 ? '' : 's'}: ${shownPath(file)} is not usable\n`);
     return SPEC_PROBLEMS;
   }
 }
