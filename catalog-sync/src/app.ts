@@ -22,7 +22,7 @@ import { createS3Client } from '@spotify-pipeline/shared/s3';
 import { pipelineTopics } from '@spotify-pipeline/shared/schemas';
 import { GlueClient } from '@aws-sdk/client-glue';
 import { Counter } from '@spotify-pipeline/shared/metrics';
-import type { LakeTableDefinition } from '@spotify-pipeline/shared/schemas';
+import { adoptLakeTables, type LakeTableDefinition } from '@spotify-pipeline/shared/schemas';
 import { deploymentSpecs, tableDefinitionOf } from '@spotify-pipeline/shared/table-spec';
 import { buildBackend, type Backend } from './backend.js';
 import { withDuckDbDescribe } from './specs/duckdb-describe.js';
@@ -116,6 +116,7 @@ export function buildApp(config: Config, { logger, registry, faults }: ServiceCo
       s3 = createS3Client(config.s3, undefined, { onOutcome: (ok) => health.dependency(ok) });
       // The built-in tables and those of TABLE_SPECS_DIR; a bad spec stops the committer with exit 78.
       tables = (await withDuckDbDescribe((describe) => deploymentSpecs(config.tableSpecs, config.topics, describe))).map(tableDefinitionOf);
+      adoptLakeTables(tables);
       backend = await buildBackend(config, s3);
       for (const table of tables) await backend.lake.ensureTable(table);
       if (config.crawler.name && config.crawler.roleArn) {

@@ -4,6 +4,7 @@ import { runShutdown } from '@spotify-pipeline/shared/lifecycle';
 import { KafkaAdmin, TransactionalProducer } from '@spotify-pipeline/shared/kafka';
 import { startOpsServer, type OpsServer } from '@spotify-pipeline/shared/metrics';
 import { createS3Client, ensureBucket } from '@spotify-pipeline/shared/s3';
+import { deploymentSpecs } from '@spotify-pipeline/shared/table-spec';
 import { TransactionCommitter } from './commit/transaction-committer.js';
 import type { Config } from './config.js';
 import { LoopHealth } from '@spotify-pipeline/shared/lifecycle';
@@ -28,6 +29,16 @@ export function stallBudgetMs(settings: SinkSettings): number {
 export type SinkApp = ServiceApp & { health: HealthCheck };
 
 /**
+ * The topics the sink stages by default: listening events and every topic an append table's spec
+ * reads (a bad spec stops the sink at start, as it stops the ETL). The tracks dimension is read
+ * from its compacted topic by the ETL, never staged.
+ */
+async function stagedTopics(config: Config): Promise<string[]> {
+  const specs = await deploymentSpecs(config.tableSpecs, config.topics);
+  return [...new Set([config.topics.listeningEvents, ...specs.filter((s) => s.write.mode === 'append').flatMap((s) => s.topics)])];
+}
+
+/**
  * consumer-service: batching Kafka → S3 staging sink. Builds the object graph; nothing connects until start().
  * `slot`: one of several consumers of a process (workers/supervisor.ts): `-w<i>` on its transactional
  * and client ids, and no ops server (the supervisor serves the probes and merged metrics).
@@ -37,7 +48,8 @@ export function buildApp(config: Config, { logger, registry }: ServiceContext, s
   const now = (): number => Date.now();
   const instance = slotTransactionalId(`consumer-service-${hostname()}`, slot);
   const transactionalId = slotTransactionalId(settings.transactionalId ?? `consumer-service-${hostname()}`, slot);
-  const topics = settings.sourceTopics ?? [config.topics.listeningEvents];
+  /** Set at start: SINK_SOURCE_TOPICS, or listening events and the topics of the append tables of TABLE_SPECS_DIR. */
+  let topics: string[] = settings.sourceTopics ?? [config.topics.listeningEvents];
   const metrics = createSinkMetrics(registry);
   // Liveness budget: longer than the worst upload retry sequence, so an S3 outage is not a restart loop.
   // Stuck longer than the worst upload retry budget: wedged. Failing rounds are not wedged (readiness shows them).
@@ -101,6 +113,7 @@ export function buildApp(config: Config, { logger, registry }: ServiceContext, s
         ops = await startOpsServer(registry, health, config.http.port);
         logger.info({ port: ops.port }, 'OpsServerListening');
       }
+      if (!settings.sourceTopics) topics = await stagedTopics(config);
       const uploader = await prepareStorage();
       // The producer first: with a stable transactional.id its init fences a crashed predecessor
       // and aborts its open transaction before we read any offset.

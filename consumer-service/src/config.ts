@@ -9,6 +9,7 @@ import {
   loadConfig,
   logSettingsSchema,
   storageSettingsSchema,
+  tableSpecSettingsSchema,
   topicSettingsSchema,
   type Env,
 } from '@spotify-pipeline/shared/config';
@@ -19,7 +20,7 @@ const MIB = 1024 * 1024;
 
 /** `SINK_*`: batching, encoding, backpressure and transactions of the staging sink. */
 export const sinkSettingsSchema = z.strictObject({
-  sourceTopics: envList('comma-separated topics to stage (default: TOPICS_LISTENING_EVENTS)').optional(),
+  sourceTopics: envList('comma-separated topics to stage (default: TOPICS_LISTENING_EVENTS and the topics of the append tables in TABLE_SPECS_DIR)').optional(),
   groupId: envString('consumer group id; every replica of the sink joins the same group').default('consumer-service'),
   transactionalId: envString(
     'transactional.id, stable per instance slot (e.g. the pod name) so a restart fences its crashed predecessor at once; default consumer-service-<hostname>',
@@ -57,6 +58,7 @@ export const configSchema = z.strictObject({
   kafka: kafkaSettingsSchema,
   s3: s3SettingsSchema,
   topics: topicSettingsSchema.prefault({}),
+  tableSpecs: tableSpecSettingsSchema.prefault({}),
   storage: storageSettingsSchema.prefault({}),
   sink: sinkSettingsSchema.prefault({}),
   http: httpSettingsSchema.prefault({ port: '9462' }),

@@ -1,5 +1,5 @@
 import { ancestors, currentSchema, currentSnapshot, type LakeCatalog, type TableReader } from '@spotify-pipeline/shared/iceberg';
-import { LAKE_TABLES } from '@spotify-pipeline/shared/schemas';
+import { lakeTables } from '@spotify-pipeline/shared/schemas';
 import { filesByHour } from '../lake/table-hours.js';
 import type { Reconciler } from '../reconcile/reconciler.js';
 import type { Cell, QueryResult } from '../queries/query-engine.js';
@@ -16,7 +16,7 @@ const columnsOf = (rows: Array<Record<string, Cell>>): QueryResult['columns'] =>
 export async function catalogStatus(lake: LakeCatalog, reader: TableReader, state: SyncState, reconciler: Reconciler): Promise<{ tables: QueryResult; partitions: QueryResult }> {
   const tableRows: Array<Record<string, Cell>> = [];
   const partitionRows: Array<Record<string, Cell>> = [];
-  for (const definition of LAKE_TABLES) {
+  for (const definition of lakeTables()) {
     const loaded = await lake.rest.loadTable(lake.namespace, definition.name);
     if (!loaded) continue;
     const snapshot = currentSnapshot(loaded.metadata);

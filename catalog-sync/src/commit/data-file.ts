@@ -7,16 +7,23 @@ const numbers = (map: Record<string, number>): Record<number, number> => Object.
 const buffers = (map: Record<string, string>): Record<number, Buffer> => Object.fromEntries(Object.entries(map).map(([k, v]) => [Number(k), Buffer.from(v, 'base64')]));
 
 /**
- * The Iceberg data file a lake manifest describes: the partition value is derived from the
- * manifest's event hour with the table's own transform, the metrics are the ETL's (from the
+ * The Iceberg data file a lake manifest describes: the event-time partition value is derived
+ * from the manifest's event hour with the table's own transform, the others are the manifest's, the metrics are the ETL's (from the
  * Parquet footer), so the committer never reads a data file.
  */
 export function dataFileOf(manifest: LakeFileManifest, spec: PartitionSpec): DataFile {
   const partition: DataFile['partition'] = {};
   for (const field of spec.fields) {
-    if (!manifest.partition) throw new Error(`${manifest.key} has no event hour, but ${manifest.table} is partitioned by ${field.transform}`);
-    if (field.transform !== 'hour' && field.transform !== 'day') throw new Error(`${manifest.table}: partition transform ${field.transform} is not written by this pipeline`);
-    partition[field.name] = timeTransform(field.transform, Date.parse(`${manifest.partition.dt}T${manifest.partition.hour}:00:00Z`));
+    if (field.transform === 'hour' || field.transform === 'day') {
+      if (!manifest.partition) throw new Error(`${manifest.key} has no event hour, but ${manifest.table} is partitioned by ${field.transform}`);
+      partition[field.name] = timeTransform(field.transform, Date.parse(`${manifest.partition.dt}T${manifest.partition.hour}:00:00Z`));
+      continue;
+    }
+    // identity and bucket[N]: the ETL computed the value with Iceberg's transform when it cut the file.
+    if (field.transform !== 'identity' && !/^bucket\[\d+\]$/.test(field.transform)) throw new Error(`${manifest.table}: partition transform ${field.transform} is not written by this pipeline`);
+    const value = manifest.partition_values?.[field.name];
+    if (value === undefined) throw new Error(`${manifest.key} has no value for the partition field ${field.name} of ${manifest.table}`);
+    partition[field.name] = value;
   }
   const file: DataFile = {
     filePath: fileUri(manifest.bucket, manifest.key),

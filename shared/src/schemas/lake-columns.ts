@@ -101,6 +101,21 @@ export const LAKE_TABLES: readonly LakeTableDefinition[] = [
   { name: TRACKS_TABLE, columns: TRACKS_COLUMNS },
 ];
 
+/** The tables of this deployment: the built-in ones until a service adopts its table specs at start. */
+let deploymentTables: readonly LakeTableDefinition[] = LAKE_TABLES;
+
+/**
+ * Makes `tables` (every table spec of the deployment, built-in ones included: tableDefinitionOf)
+ * the tables lakeTableDefinition knows. Called once, at start, by the services that read specs,
+ * before any manifest is handled; like the configuration, it does not change while they run.
+ */
+export function adoptLakeTables(tables: readonly LakeTableDefinition[]): void {
+  deploymentTables = [...tables];
+}
+
+/** Every table of this deployment. */
+export const lakeTables = (): readonly LakeTableDefinition[] => deploymentTables;
+
 export function lakeTableDefinition(name: string): LakeTableDefinition | undefined {
-  return LAKE_TABLES.find((t) => t.name === name);
+  return deploymentTables.find((t) => t.name === name);
 }

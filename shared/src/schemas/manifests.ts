@@ -54,7 +54,8 @@ export type DataFileMetrics = z.output<typeof dataFileMetricsV1>;
  * `pipeline.lake-files`, v1: one message per object the ETL wrote, in the transaction that commits
  * the staged manifests it consumed.
  * - `add`: a Parquet data file of the Iceberg table `table`; `partition` is the event hour its rows
- *   fall in (the table's hidden `hour(ts)` partition), null for an unpartitioned table.
+ *   fall in (the table's hidden `hour(ts)` or `day(ts)` partition), null for an unpartitioned
+ *   table; `partition_values` the file's value of each other partition field of a spec'd table.
  * - `compact`: a Parquet file that, with the other `compact` manifests naming the same `replaces`
  *   (one Kafka transaction), replaces those keys: catalog-sync commits them as one Iceberg replace
  *   snapshot, so readers see the old files or the new, never both. For an unpartitioned table
@@ -71,6 +72,13 @@ export const lakeFileManifestV1 = z.object({
   bucket: z.string(),
   key: z.string(),
   partition: z.object({ dt: z.string().regex(/^\d{4}-\d{2}-\d{2}$/), hour: z.string().regex(/^\d{2}$/) }).nullable(),
+  /**
+   * The values of the table's partition fields beyond the event time (identity, bucket), by
+   * Iceberg partition field name, as Iceberg's transforms give them (`device: "mobile"`,
+   * `user_id_bucket: 3`); absent for tables partitioned by event time only. The event-time field's
+   * value is always derived from `partition`.
+   */
+  partition_values: z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()])).optional(),
   size_bytes: z.number().int().min(0),
   sha256,
   row_count: z.number().int().min(0),
