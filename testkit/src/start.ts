@@ -16,6 +16,7 @@ import { defaultStateDir } from './local/paths.js';
 import { startIcebergCatalog, startKafka, startS3 } from './index.js';
 import { checkPinnedPorts, OpsPortError } from './pipeline/ops-ports.js';
 import { pipelineEnv } from './pipeline/pipeline-env.js';
+import { REPO_ROOT } from './local/paths.js';
 import { onStopRequest, type StopSignal } from './pipeline/stop-request.js';
 import { renderStatus, stateSignature } from './pipeline/status-screen.js';
 import { PipelineSupervisor } from './pipeline/supervisor.js';
@@ -76,6 +77,8 @@ async function main(): Promise<number> {
       PRODUCER_RATE: '200',
       // insights-service's DuckDB copies of the lake's files: with the stack's state, not in the checkout.
       HISTORY_CACHE_DIR: join(defaultStateDir(), 'insights-history'),
+      // Tables of your own topics: the specs in the checkout's specs/ folder (docs/table-specs.md).
+      TABLE_SPECS_DIR: join(REPO_ROOT, 'specs'),
       ...process.env,
       SINK_FLUSH_INTERVAL_MS: process.env.SINK_FLUSH_INTERVAL_MS || START_SINK_FLUSH_INTERVAL_MS,
     },

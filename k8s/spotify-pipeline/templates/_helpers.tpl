@@ -215,3 +215,66 @@ topologySpreadConstraints:
 {{- end -}}
 {{- join "," $names -}}
 {{- end -}}
+
+{{/*
+Table specs (docs/table-specs.md): the services that read them at start are the sink (which topics
+to stage), the ETL and catalog-sync (the tables they create, write and commit); producer-service and
+insights-service do not. The three must see the same folder, or the sink stages topics no table
+takes, or a table waits for a topic nobody stages.
+*/}}
+{{- define "pipeline.readsTableSpecs" -}}
+{{- $root := index . 0 -}}{{- $key := index . 1 -}}
+{{- if and (has $key (list "consumer" "etl" "catalog")) (or $root.Values.tableSpecs $root.Values.tableSpecsConfigMap) -}}true{{- end -}}
+{{- end -}}
+
+{{/* The ConfigMap holding the specs: the user's (tableSpecsConfigMap), or the one rendered from tableSpecs. */}}
+{{- define "pipeline.tableSpecsConfigMapName" -}}
+{{- .Values.tableSpecsConfigMap | default (printf "%s-table-specs" .Release.Name | trunc 63 | trimSuffix "-") -}}
+{{- end -}}
+
+{{/*
+Refuses table specs that could only fail at start: two sources, a tableSpecs without a spec, a schema
+in a folder (a ConfigMap has none), and a TABLE_SPECS_DIR, volume or mount of the user's that the
+chart's own would silently replace or collide with.
+*/}}
+{{- define "pipeline.checkTableSpecs" -}}
+{{- $specs := .Values.tableSpecs | default dict -}}
+{{- if and $specs .Values.tableSpecsConfigMap -}}
+{{- fail (printf "tableSpecs and tableSpecsConfigMap (%s) are both set: give the specs either inline in tableSpecs (the chart renders the ConfigMap) or as the name of a ConfigMap you manage, not both" .Values.tableSpecsConfigMap) -}}
+{{- end -}}
+{{- if $specs -}}
+{{- $specFiles := list -}}
+{{- range $file, $text := $specs -}}
+{{- if regexMatch "\\.table\\.(ya?ml|json)$" $file -}}
+{{- $specFiles = append $specFiles $file -}}
+{{- $schema := (fromYaml $text).schema -}}
+{{- if and $schema (not (hasKey $specs (toString $schema))) -}}
+{{- fail (printf "tableSpecs.%s names the schema %v, which is not a file of tableSpecs: a ConfigMap has no folders, so put the JSON Schema beside the spec (a key of tableSpecs) and name it without a path" $file $schema) -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+{{- if not $specFiles -}}
+{{- fail (printf "tableSpecs holds no spec (%s): the services read only <table>.table.yaml, .table.yml or .table.json files, the JSON Schemas beside them" (keys $specs | sortAlpha | join ", ")) -}}
+{{- end -}}
+{{- end -}}
+{{- if or $specs .Values.tableSpecsConfigMap -}}
+{{- range $key := list "consumer" "etl" "catalog" -}}
+{{- $svc := index $.Values.services $key -}}
+{{- $names := keys ($svc.env | default dict) -}}
+{{- range concat ($.Values.extraEnv | default list) ($svc.extraEnv | default list) -}}{{- $names = append $names .name -}}{{- end -}}
+{{- if has "TABLE_SPECS_DIR" $names -}}
+{{- fail (printf "services.%s sets TABLE_SPECS_DIR (in env or extraEnv) while tableSpecs or tableSpecsConfigMap is set: the chart mounts the specs at /specs and sets it. Remove it" $key) -}}
+{{- end -}}
+{{- range concat ($.Values.extraVolumes | default list) ($svc.extraVolumes | default list) -}}
+{{- if eq .name "table-specs" -}}
+{{- fail (printf "services.%s has an extra volume named table-specs, the chart's own volume for tableSpecs/tableSpecsConfigMap: rename it" $key) -}}
+{{- end -}}
+{{- end -}}
+{{- range concat ($.Values.extraVolumeMounts | default list) ($svc.extraVolumeMounts | default list) -}}
+{{- if eq (trimSuffix "/" .mountPath) "/specs" -}}
+{{- fail (printf "services.%s mounts %s at /specs, where the chart mounts tableSpecs/tableSpecsConfigMap: mount it elsewhere" $key .name) -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}

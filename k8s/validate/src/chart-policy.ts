@@ -4,13 +4,15 @@ import { checkObservability } from './observability-policy.js';
 import { checkPodIdentity } from './pod-identity-policy.js';
 import type { RenderedObject } from './render-chart.js';
 import { isPipelineWorkload, matchesLabels, podSpecOf, WORKLOAD_KINDS, type Obj } from './rendered-objects.js';
+import { checkTableSpecs } from './table-specs-policy.js';
 
 /**
  * What the pipeline needs from its manifests beyond schema validity: probes, resources, a drain
  * window, least privilege, and for every workload a PodDisruptionBudget, a ServiceAccount and a
  * metrics Service; scalers that target a rendered workload of the right kind and stop at the
  * partition count; one owner per transactional id (pod-identity-policy.ts); scraping, alerts and
- * the helm test covering every service (observability-policy.ts).
+ * the helm test covering every service (observability-policy.ts); the same table specs, mounted, for
+ * the sink, the ETL and catalog-sync (table-specs-policy.ts).
  */
 const MIN_GRACE_SECONDS = 30;
 
@@ -61,6 +63,7 @@ export function checkChartPolicy(objects: readonly RenderedObject[], label: stri
   findings.push(...checkScalers(objects, check));
   findings.push(...checkPodIdentity(objects, check));
   findings.push(...checkObservability(objects, check));
+  findings.push(...checkTableSpecs(objects, check));
   return findings;
 }
 

@@ -49,8 +49,9 @@ export interface ValidateOptions {
 
 /**
  * The values sets CI renders: the defaults, the EKS example (KEDA, SCRAM) and its overlays for HPA
- * scaling and MSK IAM, and a set with every operator-facing key set (scheduling, pull secrets, extra
- * env and volumes, ServiceMonitor, PrometheusRule), so no template branch ships unrendered.
+ * scaling, MSK IAM and a table of your own topic (tableSpecs), and a set with every operator-facing
+ * key set (scheduling, pull secrets, extra env and volumes, ServiceMonitor, PrometheusRule, a table
+ * specs ConfigMap of the user's), so no template branch ships unrendered.
  */
 export function repositoryValuesSets(repoRoot: string): ValuesSet[] {
   const values = path.join(repoRoot, 'k8s/values');
@@ -60,6 +61,7 @@ export function repositoryValuesSets(repoRoot: string): ValuesSet[] {
     { label: 'eks example', files: [eks] },
     { label: 'eks example, hpa scaling', files: [eks, path.join(values, 'eks-hpa.yaml')] },
     { label: 'eks example, msk iam', files: [eks, path.join(values, 'eks-msk-iam.yaml')] },
+    { label: 'eks example, table specs', files: [eks, path.join(values, 'eks-table-specs.yaml')] },
     { label: 'eks example, every operator key', files: [eks, path.join(repoRoot, 'k8s/validate/test/fixtures/every-operator-key.yaml')] },
   ];
 }

@@ -51,7 +51,7 @@ afterEach(() => {
 describe('deploy validation CLI', () => {
   it('passes the repository: every values set, the alerts, alarms, dashboard, compose file and override, Dockerfiles and IAM documents', async () => {
     const { code, output } = await validate([]);
-    for (const set of ['default values', 'eks example', 'eks example, hpa scaling', 'eks example, msk iam', 'eks example, every operator key']) {
+    for (const set of ['default values', 'eks example', 'eks example, hpa scaling', 'eks example, msk iam', 'eks example, table specs', 'eks example, every operator key']) {
       expect(output).toMatch(new RegExp(`^ok {4}chart \\(${set.replace(/[(),]/g, '\\$&')}\\): [1-9]\\d* manifests$`, 'm'));
     }
     expect(output).toMatch(/^ok {4}prometheus rules: 11 alerts in k8s\/spotify-pipeline\/files\/prometheus-rules\.yaml$/m);
