@@ -7,8 +7,8 @@ import { startOpsServer, type OpsServer } from '@spotify-pipeline/shared/metrics
 import { LakeCatalog, restCatalogFor, S3FileIO, TableReader } from '@spotify-pipeline/shared/iceberg';
 import { retry } from '@spotify-pipeline/shared/retry';
 import { createS3Client } from '@spotify-pipeline/shared/s3';
-import { LISTENING_EVENTS_COLUMNS, LISTENING_EVENTS_TABLE } from '@spotify-pipeline/shared/schemas';
-import { deploymentSpecs, tableDefinitionOf, type DescribeQuery } from '@spotify-pipeline/shared/table-spec';
+import { adoptLakeTables, LISTENING_EVENTS_COLUMNS, LISTENING_EVENTS_TABLE } from '@spotify-pipeline/shared/schemas';
+import { deploymentSpecs, tableDefinitionOf, TableSpecError, type DescribeQuery, type ResolvedTableSpec } from '@spotify-pipeline/shared/table-spec';
 import { Compactor } from './compaction/compactor.js';
 import { ManifestFollower } from './compaction/manifest-follower.js';
 import { TransactionQueue } from './commit/transaction-queue.js';
@@ -17,6 +17,7 @@ import { createEtlMetrics } from './metrics.js';
 import { DuckDbEncoder } from './parquet/duckdb-encoder.js';
 import { EtlLoop } from './pipeline/etl-loop.js';
 import { LakeObjectWriter } from './pipeline/lake-object-writer.js';
+import { isSpecWrittenTable, specTableRoutes, unwritableSpecProblems } from './pipeline/spec-table-routes.js';
 import { StagedObjectPreparer } from './pipeline/staged-object-preparer.js';
 import { S3LakeStore } from './sink/lake-store.js';
 import { TableSchemas } from './sink/table-schemas.js';
@@ -64,8 +65,12 @@ export function buildApp(config: Config, { logger, registry }: ServiceContext): 
    * create them): the built-in ones and those of TABLE_SPECS_DIR, each checked first (a bad spec
    * stops the worker with exit 78 and one line per problem, before anything is consumed).
    */
-  async function ensureLakeTables(describe: DescribeQuery): Promise<void> {
-    const definitions = (await deploymentSpecs(config.tableSpecs, config.topics, describe)).map(tableDefinitionOf);
+  async function ensureLakeTables(describe: DescribeQuery): Promise<ResolvedTableSpec[]> {
+    const specs = await deploymentSpecs(config.tableSpecs, config.topics, describe);
+    const unwritable = unwritableSpecProblems(specs);
+    if (unwritable.length > 0) throw new TableSpecError(unwritable);
+    const definitions = specs.map(tableDefinitionOf);
+    adoptLakeTables(definitions);
     for (const definition of definitions) {
       await retry(() => catalog.ensureTable(definition), {
         maxAttempts: 10,
@@ -77,6 +82,7 @@ export function buildApp(config: Config, { logger, registry }: ServiceContext): 
       await schemas.refresh(definition.name);
     }
     logger.info({ namespace: config.iceberg.namespace, tables: definitions.map((t) => t.name) }, 'LakeTablesReady');
+    return specs;
   }
 
   async function run(loop: EtlLoop, compactor: Compactor | undefined): Promise<void> {
@@ -119,7 +125,7 @@ export function buildApp(config: Config, { logger, registry }: ServiceContext): 
         rowGroupRows: config.etl.rowGroupRows,
       });
       const describe = encoder.describe.bind(encoder);
-      await ensureLakeTables(describe);
+      const specs = await ensureLakeTables(describe);
       txn = await TransactionalProducer.create(config.kafka, {
         clientId: 'etl-worker',
         transactionalId: config.etl.transactionalId ?? `etl-worker-${hostname()}`,
@@ -148,15 +154,19 @@ export function buildApp(config: Config, { logger, registry }: ServiceContext): 
 
       pool = config.etl.validationThreads > 0 ? new ValidationPool(config.etl.validationThreads) : undefined;
       const checker = pool ?? new EventValidator();
+      const source = new S3StagedObjectSource(s3);
+      const eventTimes = { window: { maxPastMs: config.etl.eventTimeMaxPastMs, maxFutureMs: config.etl.eventTimeMaxFutureMs }, now: Date.now };
+      const writerTopics = { dlq: config.topics.dlq, messageMaxBytes: config.kafka.messageMaxBytes };
+      // Topics of the tables declared in TABLE_SPECS_DIR; every other staged object is a listening event.
+      const routes = specTableRoutes(specs, { source, encoder, store, topics: writerTopics, metrics, logger: logger.child({ component: 'writer' }), schemas, eventTimes, maxNewColumns: config.etl.maxNewColumns });
+      for (const spec of specs.filter(isSpecWrittenTable)) await schemas.refresh(spec.table);
       const loop: EtlLoop = new EtlLoop({
         consumer: undefined as never,
         txn,
         transactions,
-        preparer: new StagedObjectPreparer(new S3StagedObjectSource(s3), checker, () => encoder!.tempPath('.ndjson'), undefined, extraTypes, {
-          window: { maxPastMs: config.etl.eventTimeMaxPastMs, maxFutureMs: config.etl.eventTimeMaxFutureMs },
-          now: Date.now,
-        }),
-        writer: new LakeObjectWriter(encoder, store, { dlq: config.topics.dlq, messageMaxBytes: config.kafka.messageMaxBytes }, metrics, logger.child({ component: 'writer' }), { schemas }),
+        preparer: new StagedObjectPreparer(source, checker, () => encoder!.tempPath('.ndjson'), undefined, extraTypes, eventTimes),
+        writer: new LakeObjectWriter(encoder, store, writerTopics, metrics, logger.child({ component: 'writer' }), { schemas }),
+        route: (manifest) => routes.get(manifest.source.topic),
         topics: { lakeFiles: config.topics.lakeFiles, dlq: config.topics.dlq },
         stagingBucket: config.storage.stagingBucket,
         messageMaxBytes: config.kafka.messageMaxBytes,

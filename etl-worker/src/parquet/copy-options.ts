@@ -12,6 +12,8 @@ export type ColumnFields = ReadonlyMap<string, ColumnField>;
 
 export interface ParquetOptions {
   rowGroupRows: number;
+  /** Parquet codec (a table spec's `parquet.codec`); zstd when unset, as every built-in table. */
+  codec?: 'zstd' | 'snappy' | 'gzip' | 'uncompressed';
   /**
    * Field ids of every column written. Iceberg readers (Trino, Athena) resolve columns by id, not
    * by name: a data file without them is read as all nulls, or refused.
@@ -22,12 +24,12 @@ export interface ParquetOptions {
 const quoteIdent = (name: string): string => `"${name.replaceAll('"', '""')}"`;
 
 /**
- * The options of every COPY that writes a lake file: ZSTD, dictionary on (DuckDB's default), µs
+ * The options of every COPY that writes a lake file: ZSTD (or a table spec's codec), dictionary on (DuckDB's default), µs
  * timestamps (DuckDB's TIMESTAMP), the configured row group size, and the Iceberg field ids.
  * `extra` carries statement-specific options (partitioning, ordering).
  */
 export function parquetCopyOptions(options: ParquetOptions, extra: string[] = []): string {
-  const parts = ['FORMAT parquet', 'COMPRESSION zstd', `ROW_GROUP_SIZE ${options.rowGroupRows}`, ...extra];
+  const parts = ['FORMAT parquet', `COMPRESSION ${options.codec ?? 'zstd'}`, `ROW_GROUP_SIZE ${options.rowGroupRows}`, ...extra];
   if (options.fields && options.fields.size > 0) {
     parts.push(`FIELD_IDS {${[...options.fields].map(([name, field]) => `${quoteIdent(name)}: ${field.id}`).join(', ')}}`);
   }

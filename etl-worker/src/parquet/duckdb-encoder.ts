@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
@@ -8,7 +8,9 @@ import { PipelineError } from '@spotify-pipeline/shared/errors';
 import { EngineRejectedInput } from './engine-rejection.js';
 import { claimWorkDir, pidAlive, removeStaleWorkDirs, WORK_DIR_PREFIX } from './stale-work-dirs.js';
 import type { DataFileMetrics } from '@spotify-pipeline/shared/schemas';
-import { copyToHourPartitions, HOUR_KEY_COLUMN, listeningEventsSelect, TRACK_DURATIONS_TABLE, type ExtraColumn, sqlString } from '../transform/listening-events-sql.js';
+import type { ResolvedTableSpec } from '@spotify-pipeline/shared/table-spec';
+import { copyToHourPartitions, copyToParquet, HOUR_KEY_COLUMN, listeningEventsSelect, TRACK_DURATIONS_TABLE, type ExtraColumn, sqlString } from '../transform/listening-events-sql.js';
+import { ETL_LOOKUP_RELATIONS, specTableSelect } from '../transform/spec-table-sql.js';
 import type { ColumnFields } from './copy-options.js';
 import { footerQuery, summariseFooters, type FileFooter } from './file-metrics.js';
 
@@ -156,6 +158,57 @@ export class DuckDbEncoder {
       throw new EngineRejectedInput((err as Error).message, err);
     } finally {
       if (!spooled) await rm(ndjsonPath, { force: true });
+    }
+  }
+
+  /**
+   * Encodes a spec table's staged object: one Parquet file per bucket (event hour and field
+   * partition values), each from its own lines, in bucket order. Each bucket is its own COPY: the
+   * bucket[N] values of Iceberg (murmur3) are not a function DuckDB has, so the validator's values
+   * decide which lines share a file.
+   */
+  async encodeSpecBuckets(spec: ResolvedTableSpec, buckets: ReadonlyArray<{ lines: readonly string[] }>, extras: ExtraColumn[], dir: string, fields: ColumnFields): Promise<Array<{ path: string } & FileFooter>> {
+    const lane = this.freeLane();
+    const paths: string[] = [];
+    try {
+      await mkdir(dir, { recursive: true });
+      for (const [i, bucket] of buckets.entries()) {
+        const path = join(dir, `bucket-${String(i).padStart(5, '0')}.parquet`);
+        const written = await this.copySpecLines(lane, spec, bucket.lines, extras, path, fields);
+        if (written !== bucket.lines.length) throw new PipelineError('INTERNAL', `DuckDB wrote ${written} rows of ${bucket.lines.length} validated lines (${spec.table})`);
+        paths.push(path);
+      }
+      const footers = await lane.run((connection) => readFooters(connection, paths, fields));
+      return paths.map((path) => ({ path, ...(footers.get(path) ?? { rows: -1, metrics: emptyMetrics() }) }));
+    } catch (err) {
+      if (err instanceof PipelineError) throw err;
+      throw new EngineRejectedInput((err as Error).message, err);
+    }
+  }
+
+  /** One COPY of a spec table's lines to one Parquet file; the rows written. */
+  private async copySpecLines(lane: Lane, spec: ResolvedTableSpec, lines: readonly string[], extras: ExtraColumn[], path: string, fields: ColumnFields): Promise<number> {
+    const ndjsonPath = this.tempPath('.ndjson');
+    await writeFile(ndjsonPath, lines.join('\n'));
+    try {
+      const select = specTableSelect(spec, ndjsonPath, { extras, lookupRelations: ETL_LOOKUP_RELATIONS });
+      const sql = copyToParquet(select, path, { rowGroupRows: this.options.rowGroupRows, fields, codec: spec.parquet.codec });
+      return Number((await lane.run((connection) => connection.runAndReadAll(sql))).getRows()[0]?.[0] ?? -1);
+    } finally {
+      await rm(ndjsonPath, { force: true });
+    }
+  }
+
+  /** probe() for a spec table's lines. */
+  async probeSpec(spec: ResolvedTableSpec, lines: readonly string[], extras: ExtraColumn[], fields: ColumnFields): Promise<void> {
+    const path = this.tempPath('.probe.parquet');
+    try {
+      await this.copySpecLines(this.freeLane(), spec, lines, extras, path, fields);
+    } catch (err) {
+      if (err instanceof PipelineError) throw err;
+      throw new EngineRejectedInput((err as Error).message, err);
+    } finally {
+      await rm(path, { force: true });
     }
   }
 

@@ -8,7 +8,7 @@ import type { TransactionQueue } from '../commit/transaction-queue.js';
 import type { EtlMetrics } from '../metrics.js';
 import { deadLetterOf, parseStagedManifest } from '../source/staged-manifest-message.js';
 import type { LakeObjectWriter } from './lake-object-writer.js';
-import { prepareAndWrite } from './overlapped-processing.js';
+import { prepareAndWrite, type TableRoute } from './overlapped-processing.js';
 import { CHECKSUM_ATTEMPTS, poisonCode } from './poison-objects.js';
 import type { StagedObjectPreparer } from './staged-object-preparer.js';
 
@@ -16,8 +16,11 @@ export interface EtlLoopDeps {
   consumer: KafkaConsumer;
   txn: TransactionalProducer;
   transactions: TransactionQueue;
+  /** The listening_events pair, and the pair of every manifest `route` gives none for. */
   preparer: StagedObjectPreparer;
   writer: LakeObjectWriter;
+  /** The pair of the table a manifest's source topic feeds (table specs beyond listening_events). */
+  route?: (manifest: StagedFileManifest) => TableRoute | undefined;
   topics: { lakeFiles: string; dlq: string };
   /** KAFKA_MESSAGE_MAX_BYTES: dead letters are cut to fit it. */
   messageMaxBytes?: number;
@@ -108,6 +111,7 @@ export class EtlLoop {
       preparer,
       writer,
       {
+        ...(this.deps.route ? { route: this.deps.route } : {}),
         prepare: (manifest, run) =>
           retry(run, {
             maxAttempts: 6,

@@ -1,5 +1,7 @@
-import { icebergSchemaOf, partitionPath, partitionSpecOf, timeTransform, type PartitionField } from '@spotify-pipeline/shared/iceberg';
+import { icebergSchemaOf, partitionPath, partitionSpecOf, partitionToPath, timeTransform, type PartitionField, type PartitionValues } from '@spotify-pipeline/shared/iceberg';
+import type { ResolvedTableSpec } from '@spotify-pipeline/shared/table-spec';
 import { lakeTableDefinition, TRACKS_TABLE, type StagedFileManifest } from '@spotify-pipeline/shared/schemas';
+import { decodePartitionKey } from '../validate/field-partition-key.js';
 import type { RejectReason } from '../validate/reasons.js';
 
 /**
@@ -77,3 +79,31 @@ export function quarantineKey(table: string, reason: RejectReason, source: Stage
  * in order, so one compactor (the member assigned that partition) owns the hour.
  */
 export const manifestKey = (table: string, p: HourPartition | null): string => (p ? `${table}/dt=${p.dt}/hour=${p.hour}` : `${table}/_unpartitioned`);
+
+/**
+ * A spec table's file partition tuple: the event-time field's value from the hour, the other
+ * fields' values as the validator computed them (`partitionKey`, decodePartitionKey).
+ */
+export function specPartitionValues(spec: ResolvedTableSpec, p: HourPartition, partitionKey: string | undefined): PartitionValues {
+  const fieldValues = partitionKey === undefined ? {} : decodePartitionKey(spec, partitionKey);
+  const values: PartitionValues = {};
+  for (const field of spec.partitionSpec.fields) {
+    if (field.transform === 'hour' || field.transform === 'day') values[field.name] = timeTransform(field.transform, hourStartMs(p));
+    else {
+      const value = fieldValues[field.name];
+      if (value === undefined) throw new Error(`table ${spec.table}: the line's partition values ${partitionKey ?? '(none)'} lack ${field.name}`);
+      values[field.name] = value;
+    }
+  }
+  return values;
+}
+
+/**
+ * `<table>/data/<partition folders>/part-<topic>+<partition>+<firstOffset:020>-<YYYY-MM-DD-HH>.parquet`:
+ * a spec table's file of one event hour and one tuple of field-partition values. The hour is in
+ * the name because a `day` partition folder holds the object's files of several hours.
+ */
+export function specFileKey(spec: ResolvedTableSpec, p: HourPartition, partitionKey: string | undefined, source: StagedFileManifest['source']): string {
+  const folders = partitionToPath(spec.partitionSpec, spec.icebergSchema, specPartitionValues(spec, p, partitionKey));
+  return `${spec.table}/data/${folders ? `${folders}/` : ''}part-${offsetPart(source)}-${p.dt}-${p.hour}.parquet`;
+}

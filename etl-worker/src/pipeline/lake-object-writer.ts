@@ -2,7 +2,8 @@ import { readFile, rm } from 'node:fs/promises';
 import { gzipSync } from 'node:zlib';
 import type { Logger } from 'pino';
 import { PipelineError } from '@spotify-pipeline/shared/errors';
-import { LISTENING_EVENTS_COLUMNS, LISTENING_EVENTS_TABLE, type LakeFileManifest } from '@spotify-pipeline/shared/schemas';
+import { LISTENING_EVENTS_COLUMNS, LISTENING_EVENTS_TABLE, type LakeFileManifest, type StagedFileManifest } from '@spotify-pipeline/shared/schemas';
+import type { ResolvedTableSpec } from '@spotify-pipeline/shared/table-spec';
 import { deadLetterRecord, type OutgoingRecord } from '@spotify-pipeline/shared/kafka';
 import type { EtlMetrics } from '../metrics.js';
 import { fieldsOf, type ColumnFields } from '../parquet/copy-options.js';
@@ -11,10 +12,16 @@ import { EngineRejectedInput, isolateRejectedLines, LinesRejectedByEngine } from
 import { putFile, type LakeStore } from '../sink/lake-store.js';
 import { MemorySchemaCatalog } from '../sink/memory-schema-catalog.js';
 import { TableSchemas } from '../sink/table-schemas.js';
-import { listeningEventColumnNames } from '../transform/listening-events-sql.js';
+import type { FileFooter } from '../parquet/file-metrics.js';
+import { listeningEventColumnNames, type ExtraColumn } from '../transform/listening-events-sql.js';
+import { specTableColumnNames } from '../transform/spec-table-sql.js';
 import { REJECT_REASONS, type RejectReason } from '../validate/reasons.js';
-import { lakeFileKey, quarantineKey } from './lake-keys.js';
-import type { PreparedObject, RejectedLine } from './staged-object-preparer.js';
+import { lakeFileKey, quarantineKey, specFileKey, specPartitionValues } from './lake-keys.js';
+import type { HourBucket, PreparedObject, RejectedLine } from './staged-object-preparer.js';
+
+/** A partition value as a lake manifest carries it (JSON): a long beyond 2^53 as its decimal text. */
+const toJsonValue = (value: string | number | bigint | boolean | null | undefined): string | number | boolean | null =>
+  value === undefined || value === null ? null : typeof value === 'bigint' ? value.toString() : value;
 
 /** What one staged object turns into: the objects are durable, the records are not yet produced. */
 export interface ObjectOutcome {
@@ -39,7 +46,16 @@ export interface WriterOptions {
    * catalog gives a fresh table's ids.
    */
   schemas?: TableSchemas;
+  /**
+   * The table spec of a table other than listening_events: its files are cut per event hour and
+   * field-partition values and written with the SQL the spec implies. Without one, the writer
+   * writes listening_events.
+   */
+  spec?: ResolvedTableSpec;
 }
+
+/** A file the encoder wrote for one bucket of the prepared object. */
+type EncodedFile = { path: string } & FileFooter;
 
 /**
  * Writes a prepared staged object to the lake: one Parquet data file per event hour (Iceberg field
@@ -52,6 +68,9 @@ export class LakeObjectWriter {
   private readonly watermarks = new Map<string, number>();
   private readonly now: () => number;
   private readonly schemas: TableSchemas;
+  private readonly spec: ResolvedTableSpec | undefined;
+  /** The lake table this writer writes. */
+  readonly table: string;
 
   constructor(
     private readonly encoder: DuckDbEncoder,
@@ -63,6 +82,40 @@ export class LakeObjectWriter {
   ) {
     this.now = options.now ?? Date.now;
     this.schemas = options.schemas ?? new TableSchemas(new MemorySchemaCatalog(), logger);
+    this.spec = options.spec;
+    this.table = options.spec?.table ?? LISTENING_EVENTS_TABLE;
+  }
+
+  /** Every column a file of the prepared object holds, in order (the table's, then its new ones). */
+  private columnNames(extras: ExtraColumn[]): string[] {
+    return this.spec ? specTableColumnNames(this.spec, extras) : listeningEventColumnNames(extras);
+  }
+
+  /** Files in bucket order: listening_events in one partitioned COPY, a spec table one COPY per bucket. */
+  private async encode(prepared: PreparedObject, input: { lines: string[] } | { ndjsonPath: string; lineCount: number }, dir: string, fields: ColumnFields): Promise<EncodedFile[]> {
+    if (this.spec) return this.encoder.encodeSpecBuckets(this.spec, prepared.buckets.map((b) => ({ lines: b.lines ?? [] })), prepared.extras, dir, fields);
+    const files = await this.encoder.encodeListeningEventsByHour(input, prepared.extras, dir, fields);
+    if (files.length !== prepared.buckets.length) throw new PipelineError('INTERNAL', `DuckDB wrote ${files.length} hour files, validation found ${prepared.buckets.length} hours`);
+    return prepared.buckets.map((bucket) => {
+      // JS and DuckDB must agree on every row's hour, or a row is in the wrong partition.
+      const file = files.find((f) => f.dt === bucket.partition.dt && f.hour === bucket.partition.hour);
+      if (!file) throw new PipelineError('INTERNAL', `partition ${bucket.partition.dt}/${bucket.partition.hour}: DuckDB wrote no file, validation counted ${bucket.rowCount} rows`);
+      return file;
+    });
+  }
+
+  private probe(lines: readonly string[], extras: ExtraColumn[], fields: ColumnFields): Promise<void> {
+    return this.spec ? this.encoder.probeSpec(this.spec, lines, extras, fields) : this.encoder.probe(lines, extras, fields);
+  }
+
+  /** Where a bucket's file goes, and its partition values beyond the event hour (spec tables). */
+  private placement(bucket: HourBucket, source: StagedFileManifest['source']): { key: string; partitionValues?: LakeFileManifest['partition_values'] } {
+    if (!this.spec) return { key: lakeFileKey(LISTENING_EVENTS_TABLE, bucket.partition, source) };
+    const key = specFileKey(this.spec, bucket.partition, bucket.partitionKey, source);
+    if (bucket.partitionKey === undefined) return { key };
+    const all = specPartitionValues(this.spec, bucket.partition, bucket.partitionKey);
+    const fieldNames = this.spec.partitionSpec.fields.filter((f) => f.transform !== 'hour' && f.transform !== 'day').map((f) => f.name);
+    return { key, partitionValues: Object.fromEntries(fieldNames.map((name) => [name, toJsonValue(all[name])])) };
   }
 
   /**
@@ -70,13 +123,17 @@ export class LakeObjectWriter {
    * bisection) and reports them, so the object is prepared again with those lines quarantined
    * instead of failing as a whole on every retry.
    */
-  private async encodeOrIsolate(prepared: PreparedObject, input: Parameters<DuckDbEncoder['encodeListeningEventsByHour']>[0], dir: string, fields: ColumnFields) {
+  private async encodeOrIsolate(prepared: PreparedObject, input: Parameters<DuckDbEncoder['encodeListeningEventsByHour']>[0], dir: string, fields: ColumnFields): Promise<EncodedFile[]> {
     try {
-      return await this.encoder.encodeListeningEventsByHour(input, prepared.extras, dir, fields);
+      return await this.encode(prepared, input, dir, fields);
     } catch (err) {
       if (!(err instanceof EngineRejectedInput)) throw err;
-      const lines = prepared.validLinesPath ? (await readFile(prepared.validLinesPath, 'utf8')).split('\n').filter((l) => l.length > 0) : prepared.lines;
-      const rejected = await isolateRejectedLines(lines, (chunk) => this.encoder.probe(chunk, prepared.extras, fields));
+      const lines = prepared.validLinesPath
+        ? (await readFile(prepared.validLinesPath, 'utf8')).split('\n').filter((l) => l.length > 0)
+        : this.spec
+          ? prepared.buckets.flatMap((b) => b.lines ?? [])
+          : prepared.lines;
+      const rejected = await isolateRejectedLines(lines, (chunk) => this.probe(chunk, prepared.extras, fields));
       this.logger.warn({ staged: prepared.manifest.key, lines: lines.length, rejected: rejected.size, reason: err.message }, 'EngineRejectedLinesIsolated');
       // Refused whole, yet no line alone: nothing to quarantine line by line; the object is poison.
       if (rejected.size === 0) throw err;
@@ -97,7 +154,7 @@ export class LakeObjectWriter {
     this.watermarks.set(watermarkKey, watermarkMs);
     const base = {
       schema_version: 1 as const,
-      table: LISTENING_EVENTS_TABLE,
+      table: this.table,
       bucket: this.store.bucket,
       source: staged.source,
       staged_key: staged.key,
@@ -115,17 +172,16 @@ export class LakeObjectWriter {
         const started = performance.now();
         const input = prepared.validLinesPath ? { ndjsonPath: prepared.validLinesPath, lineCount: validCount } : { lines: prepared.lines };
         // New columns reach the table before any file holding them: ids and types are the table's.
-        const tableFields = await this.schemas.fields(LISTENING_EVENTS_TABLE, [...LISTENING_EVENTS_COLUMNS, ...prepared.extras]);
-        const fields = fieldsOf(tableFields, listeningEventColumnNames(prepared.extras));
+        const tableFields = await this.schemas.fields(this.table, [...(this.spec?.columns ?? LISTENING_EVENTS_COLUMNS), ...prepared.extras]);
+        const fields = fieldsOf(tableFields, this.columnNames(prepared.extras));
         const files = await this.encodeOrIsolate(prepared, input, dir, fields);
         this.metrics.parquetWrite.observe((performance.now() - started) / 1000);
-        for (const bucket of prepared.buckets) {
-          const file = files.find((f) => f.dt === bucket.partition.dt && f.hour === bucket.partition.hour);
-          // JS and DuckDB must agree on every row's hour, or a row is in the wrong partition.
-          if (!file || file.rows !== bucket.rowCount) {
-            throw new PipelineError('INTERNAL', `partition ${bucket.partition.dt}/${bucket.partition.hour}: DuckDB wrote ${file?.rows ?? 0} rows, validation counted ${bucket.rowCount}`);
+        for (const [i, bucket] of prepared.buckets.entries()) {
+          const file = files[i]!;
+          if (file.rows !== bucket.rowCount) {
+            throw new PipelineError('INTERNAL', `partition ${bucket.partition.dt}/${bucket.partition.hour}${bucket.partitionKey ? ` ${bucket.partitionKey}` : ''}: DuckDB wrote ${file.rows} rows, validation counted ${bucket.rowCount}`);
           }
-          const key = lakeFileKey(LISTENING_EVENTS_TABLE, bucket.partition, staged.source);
+          const { key, partitionValues } = this.placement(bucket, staged.source);
           const stored = await putFile(this.store, key, file.path);
           rowsOut += file.rows;
           this.metrics.fileSize.observe(stored.sizeBytes);
@@ -135,6 +191,7 @@ export class LakeObjectWriter {
             operation: 'add',
             key,
             partition: bucket.partition,
+            ...(partitionValues ? { partition_values: partitionValues } : {}),
             size_bytes: stored.sizeBytes,
             sha256: stored.sha256,
             row_count: file.rows,
@@ -145,7 +202,6 @@ export class LakeObjectWriter {
             metrics: file.metrics,
           });
         }
-        if (files.length !== prepared.buckets.length) throw new PipelineError('INTERNAL', `DuckDB wrote ${files.length} hour files, validation found ${prepared.buckets.length} hours`);
       } finally {
         await rm(dir, { recursive: true, force: true });
         if (prepared.validLinesPath) await rm(prepared.validLinesPath, { force: true });
@@ -155,7 +211,7 @@ export class LakeObjectWriter {
     const byReason = new Map<RejectReason, RejectedLine[]>();
     for (const r of prepared.rejected) byReason.set(r.reason, [...(byReason.get(r.reason) ?? []), r]);
     for (const [reason, lines] of [...byReason].sort(([a], [b]) => a.localeCompare(b))) {
-      const key = quarantineKey(LISTENING_EVENTS_TABLE, reason, staged.source);
+      const key = quarantineKey(this.table, reason, staged.source);
       const body = gzipSync(
         lines
           .map((r) =>
@@ -184,7 +240,7 @@ export class LakeObjectWriter {
     const dlq = prepared.rejected.map((r) => this.dlqRecord(prepared, r));
     this.metrics.stagedObjects.inc();
     this.metrics.rowsIn.inc(prepared.lineCount);
-    this.metrics.rowsOut.inc({ table: LISTENING_EVENTS_TABLE }, rowsOut);
+    this.metrics.rowsOut.inc({ table: this.table }, rowsOut);
     this.metrics.rowsDuplicate.inc(prepared.duplicateCount);
     this.logger.debug({ staged: staged.key, files: manifests.length, rowsOut, rejected: prepared.rejected.length }, 'StagedObjectWritten');
     return { manifests, dlq, rowsOut };

@@ -11,6 +11,18 @@ export interface OverlapOptions {
    * an outcome (its manifest dead-lettered) instead of a failed batch; undefined = not poison, rethrow.
    */
   poisoned?: (manifest: StagedFileManifest, err: unknown, phase: 'prepare' | 'write') => ObjectOutcome | undefined;
+  /**
+   * The preparer and writer of the table a staged object's topic feeds (table specs); undefined
+   * for the default pair (listening_events). Every writer shares the one encoder, so one bound on
+   * parallel writes holds for all.
+   */
+  route?: (manifest: StagedFileManifest) => TableRoute | undefined;
+}
+
+/** How one table's staged objects are prepared and written. */
+export interface TableRoute {
+  preparer: StagedObjectPreparer;
+  writer: LakeObjectWriter;
 }
 
 const ignore = (): undefined => undefined;
@@ -34,7 +46,8 @@ export async function prepareAndWrite(
   try {
     for (const manifest of manifests) {
       if (writes.length > parallel) await writes[writes.length - parallel - 1];
-      const run = () => preparer.prepare(manifest);
+      const table = options.route?.(manifest) ?? { preparer, writer };
+      const run = () => table.preparer.prepare(manifest);
       let prepared: PreparedObject;
       try {
         prepared = await (options.prepare ? options.prepare(manifest, run) : run());
@@ -49,7 +62,7 @@ export async function prepareAndWrite(
       previousStart = start;
       writes.push(
         start
-          .then(() => writeIsolating(manifest, prepared, preparer, writer, options))
+          .then(() => writeIsolating(manifest, prepared, table.preparer, table.writer, options))
           .catch((err: unknown) => {
             const outcome = options.poisoned?.(manifest, err, 'write');
             if (!outcome) throw err;

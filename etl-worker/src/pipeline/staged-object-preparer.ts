@@ -21,9 +21,27 @@ export interface RejectedLine {
 
 export interface HourBucket {
   partition: HourPartition;
+  /**
+   * The Iceberg values of the table's field partitions (identity, bucket) as the validator gave
+   * them (a JSON array, in spec order), for tables that have them: one file per hour and value.
+   */
+  partitionKey?: string;
+  /** The bucket's valid lines, in input order, when the object is cut per bucket (spec tables). */
+  lines?: string[];
   rowCount: number;
   eventTimeMinMs: number;
   eventTimeMaxMs: number;
+}
+
+/** How a table's lines are cut into files beyond the event hour (table specs); none for listening_events. */
+export interface BucketLayout {
+  /** Keep each bucket's lines apart: its file is written from them. */
+  linesPerBucket: boolean;
+  /**
+   * Per field partition (spec order), the most distinct values one staged object may hold
+   * (identity fields with max_distinct_per_object); undefined for a bucket[N] field, bounded by N.
+   */
+  maxDistinct?: ReadonlyArray<number | undefined>;
 }
 
 /** One staged object, downloaded, checked and validated: everything the writer needs, nothing written yet. */
@@ -67,6 +85,8 @@ interface ValidationPass {
 
 interface OpenBucket {
   hourKey: string;
+  partitionKey?: string;
+  lines?: string[];
   partition: HourPartition;
   rowCount: number;
   minTs: string;
@@ -90,6 +110,8 @@ export class StagedObjectPreparer {
     private readonly extraTypes: ExtraColumnTypes = new ExtraColumnTypes(new Set(LISTENING_EVENTS_COLUMNS.map((c) => c.name))),
     /** Event times accepted (others are quarantined), as of the clock's now at each object. */
     private readonly eventTimes: { window: EventTimeWindow; now: () => number } = { window: DEFAULT_EVENT_TIME_WINDOW, now: Date.now },
+    /** How a spec table's lines are cut beyond the event hour; listening_events has no layout. */
+    private readonly layout?: BucketLayout,
   ) {}
 
   /**
@@ -119,8 +141,8 @@ export class StagedObjectPreparer {
         manifest,
         lines: pass.lines,
         buckets: [...pass.buckets.keys()].sort().map((k) => {
-          const { partition, rowCount, minTs, maxTs } = pass.buckets.get(k)!;
-          return { partition, rowCount, eventTimeMinMs: Date.parse(minTs), eventTimeMaxMs: Date.parse(maxTs) };
+          const { partition, partitionKey, lines, rowCount, minTs, maxTs } = pass.buckets.get(k)!;
+          return { partition, ...(partitionKey !== undefined ? { partitionKey } : {}), ...(lines ? { lines } : {}), rowCount, eventTimeMinMs: Date.parse(minTs), eventTimeMaxMs: Date.parse(maxTs) };
         }),
         extras: [...pass.extras].sort(([a], [b]) => a.localeCompare(b)).map(([name, type]) => ({ name, type })),
         rejected: pass.rejected,
@@ -133,6 +155,23 @@ export class StagedObjectPreparer {
     }
   }
 
+  /**
+   * Why a new (hour, partition value) bucket would break an identity field's bound on distinct
+   * values per object, if it would; otherwise its values are counted as seen.
+   */
+  private excessValue(partitionKey: string, distinct: Array<Set<string>>): string | undefined {
+    const bounds = this.layout?.maxDistinct;
+    if (!bounds) return undefined;
+    const values = (JSON.parse(partitionKey) as unknown[]).map((v) => JSON.stringify(v));
+    for (const [i, bound] of bounds.entries()) {
+      if (bound !== undefined && !distinct[i]!.has(values[i]!) && distinct[i]!.size >= bound) {
+        return `partition field ${i + 1} would take a value beyond the ${bound} distinct values one staged object may hold (max_distinct_per_object): ${values[i]!.slice(0, 64)}`;
+      }
+    }
+    values.forEach((v, i) => distinct[i]?.add(v));
+    return undefined;
+  }
+
   /** One read of the object's lines: validate, de-duplicate, bucket. */
   private async validatePass(manifest: StagedFileManifest, read: LineSource, keepLines: boolean, ids: EventIdFilter, engineRejected?: ReadonlyMap<string, string>): Promise<ValidationPass> {
     const { source } = manifest;
@@ -140,6 +179,8 @@ export class StagedObjectPreparer {
     const bounds = new EventTimeBounds(this.eventTimes.window, this.eventTimes.now());
     const pass: ValidationPass = { lines: [], dropped: new Set(), rejected: [], buckets: new Map(), extras: new Map(), duplicateCount: 0, lineCount: 0, unsure: false, invalidUtf8: false };
     let lastBucket: OpenBucket | undefined;
+    // Distinct values per field partition in this object (identity bounds, BucketLayout.maxDistinct).
+    const distinct = (this.layout?.maxDistinct ?? []).map(() => new Set<string>());
     const reject = (reason: RejectReason, message: string, line: string, lineIndex: number): void => {
       pass.dropped.add(lineIndex);
       pass.rejected.push({ reason, message, line: detached(line), offset: contiguous ? source.first_offset + lineIndex : source.first_offset });
@@ -186,20 +227,29 @@ export class StagedObjectPreparer {
       }
       // Counted as new for now; the caller redoes the whole object exactly.
       if (fresh === 'maybe') pass.unsure = true;
+      const partitionKey = verdict.partition;
       // Lines come mostly in event-time order: the previous line's hour is the likely one, found without a lookup.
-      let bucket = lastBucket !== undefined && ts.startsWith(lastBucket.hourKey) ? lastBucket : undefined;
+      let bucket = lastBucket !== undefined && ts.startsWith(lastBucket.hourKey) && lastBucket.partitionKey === partitionKey ? lastBucket : undefined;
       if (!bucket) {
         const hourKey = ts.slice(0, 13);
-        bucket = pass.buckets.get(hourKey);
+        const key = partitionKey === undefined ? hourKey : `${hourKey}|${partitionKey}`;
+        bucket = pass.buckets.get(key);
         if (!bucket) {
-          bucket = { hourKey, partition: hourPartitionOf(ts), rowCount: 0, minTs: ts, maxTs: ts };
-          pass.buckets.set(hourKey, bucket);
+          const excess = partitionKey === undefined ? undefined : this.excessValue(partitionKey, distinct);
+          if (excess) {
+            // The line was counted as seen: a repeat of it is a duplicate, as anywhere else.
+            reject('too_many_partition_values', excess, line, lineIndex);
+            return;
+          }
+          bucket = { hourKey, partition: hourPartitionOf(ts), rowCount: 0, minTs: ts, maxTs: ts, ...(partitionKey !== undefined ? { partitionKey } : {}), ...(this.layout?.linesPerBucket ? { lines: [] } : {}) };
+          pass.buckets.set(key, bucket);
         }
         lastBucket = bucket;
       }
+      bucket.lines?.push(line);
       // The raw line goes to DuckDB (it parses faster than we can re-serialise), but a lower-case
       // country was fixed on the parsed copy only; SQL upper() repeats that normalisation.
-      if (keepLines) pass.lines.push(line);
+      if (keepLines && !bucket.lines) pass.lines.push(line);
       bucket.rowCount++;
       // Mostly in order: a new maximum cannot be a new minimum.
       if (isEarlier(bucket.maxTs, ts)) bucket.maxTs = ts;

@@ -16,7 +16,7 @@ export class MemorySchemaCatalog implements SchemaCatalog {
   constructor(definitions: readonly LakeTableDefinition[] = LAKE_TABLES, bucket = 'local-lake') {
     for (const d of definitions) {
       const schema = icebergSchemaOf(d.columns);
-      this.tables.set(d.name, { uuid: randomUUID(), location: `s3://${bucket}/${d.name}`, schemas: [schema], spec: partitionSpecOf(schema, d.partitioning), lastColumnId: schema.fields.length });
+      this.tables.set(d.name, { uuid: randomUUID(), location: `s3://${bucket}/${d.name}`, schemas: [schema], spec: d.partitionSpec ?? partitionSpecOf(schema, d.partitioning), lastColumnId: schema.fields.length });
     }
   }
 

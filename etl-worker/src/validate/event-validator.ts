@@ -7,7 +7,7 @@ import { CanonicalLineMatcher } from './canonical-line-matcher.js';
 import { hasLoneSurrogate, topLevelKeyCount } from './json-text-checks.js';
 import type { RejectReason } from './reasons.js';
 
-type JsonType = 'string' | 'number' | 'integer' | 'boolean' | 'null' | 'object' | 'array';
+export type JsonType = 'string' | 'number' | 'integer' | 'boolean' | 'null' | 'object' | 'array';
 
 /** Type of a new column found in the data; mirrors the lake types a JSON scalar can become. */
 export type ExtraColumnType = 'string' | 'bigint' | 'double' | 'boolean';
@@ -24,7 +24,7 @@ export const FIELD_NORMALISERS: Readonly<Record<string, (value: string) => strin
 };
 
 /** A name a new column may take; the writer's helper columns start with `_`, so they never clash. */
-const COLUMN_NAME = /^[a-z][a-z0-9_]{0,62}$/;
+export const COLUMN_NAME = /^[a-z][a-z0-9_]{0,62}$/;
 /**
  * Derived columns, and the table's partition field (`ts_hour`): Iceberg refuses a column named like
  * a partition field, and readers that take `key=value` folders as columns would see two.
@@ -33,7 +33,14 @@ const RESERVED_NAMES = new Set([...DERIVED_LISTENING_COLUMNS.map((c) => c.name),
 
 /** What the preparer needs of a line's verdict: small and structured-cloneable (worker threads). */
 export type LineSummary =
-  | { ok: true; eventId: string; ts: string; extras: Array<[string, ExtraColumnType]> | null }
+  | {
+      ok: true;
+      eventId: string;
+      ts: string;
+      extras: Array<[string, ExtraColumnType]> | null;
+      /** Spec tables with identity/bucket partitions: the line's Iceberg values of those fields, a JSON array in spec order. */
+      partition?: string;
+    }
   | { ok: false; reason: RejectReason; message: string };
 
 /** Checks lines in order: in this thread (EventValidator) or in worker threads (ValidationPool). */
@@ -58,14 +65,14 @@ function allowedTypes(node: JsonSchemaNode): Set<JsonType> {
   return new Set([...own, ...nested]);
 }
 
-function jsonTypeOf(value: unknown): JsonType {
+export function jsonTypeOf(value: unknown): JsonType {
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'array';
   if (typeof value === 'number') return Number.isInteger(value) ? 'integer' : 'number';
   return typeof value as JsonType;
 }
 
-function typeMatches(actual: JsonType, allowed: Set<JsonType>): boolean {
+export function typeMatches(actual: JsonType, allowed: Set<JsonType>): boolean {
   return allowed.has(actual) || (actual === 'integer' && allowed.has('number'));
 }
 
@@ -166,7 +173,7 @@ export class EventValidator implements LineChecker {
  * What JSON.parse accepts but the Parquet engine refuses: a repeated key (JSON.parse keeps the last
  * silently) or a lone surrogate in a key or a string value.
  */
-function textProblemOf(line: string, record: Record<string, unknown>): LineVerdict | undefined {
+export function textProblemOf(line: string, record: Record<string, unknown>): LineVerdict | undefined {
   const keys = Object.keys(record);
   if (topLevelKeyCount(line) !== keys.length) return { ok: false, reason: 'duplicate_key', message: 'a key appears more than once in the object' };
   for (const key of keys) {
@@ -178,7 +185,7 @@ function textProblemOf(line: string, record: Record<string, unknown>): LineVerdi
   return undefined;
 }
 
-function extraColumnType(value: unknown): ExtraColumnType | undefined {
+export function extraColumnType(value: unknown): ExtraColumnType | undefined {
   switch (typeof value) {
     case 'string':
       return 'string';

@@ -25,6 +25,11 @@ export const REJECT_REASONS = {
   number_out_of_range: 'RECORD_INVALID',
   /** `ts` outside the accepted window (ETL_EVENT_TIME_MAX_PAST_MS / _MAX_FUTURE_MS): a broken clock, not history. */
   event_time_out_of_range: 'RECORD_INVALID',
+  /**
+   * An identity partition field took more distinct values in one staged object than its table spec
+   * allows (max_distinct_per_object): each value is a file, so the excess is quarantined, not written.
+   */
+  too_many_partition_values: 'RECORD_INVALID',
   /** Valid by every rule here, yet the Parquet engine refused the line (found by bisecting the object). */
   engine_rejected: 'RECORD_INVALID',
 } as const satisfies Record<string, ErrorCode>;
