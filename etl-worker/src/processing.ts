@@ -10,6 +10,7 @@ export { DirectoryLakeStore } from './sink/directory-lake-store.js';
 export { MemorySchemaCatalog } from './sink/memory-schema-catalog.js';
 export { TableSchemas, type SchemaCatalog } from './sink/table-schemas.js';
 export { type StagedObjectSource } from './source/staged-object-reader.js';
-export { listeningEventsSelect, copyToParquet } from './transform/listening-events-sql.js';
+export { listeningEventsSelect } from './transform/spec-table-sql.js';
+export { copyToParquet } from './transform/lake-sql.js';
 export { createEtlMetrics } from './metrics.js';
 export { etlSettingsSchema, type EtlSettings } from './config.js';

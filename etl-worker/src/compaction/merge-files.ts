@@ -4,7 +4,7 @@ import { LISTENING_EVENTS_COLUMNS, toDuckDbType, type LakeType } from '@spotify-
 import { parquetCopyOptions, type ColumnField } from '../parquet/copy-options.js';
 import type { DuckDbEncoder } from '../parquet/duckdb-encoder.js';
 import type { FileFooter } from '../parquet/file-metrics.js';
-import { quoteIdent, sqlString } from '../transform/listening-events-sql.js';
+import { quoteIdent, sqlString } from '../transform/lake-sql.js';
 import type { CompactionPlan } from './compaction-plan.js';
 
 export interface MergedFile extends FileFooter {

@@ -3,7 +3,7 @@ import { PipelineError } from '@spotify-pipeline/shared/errors';
 import { LISTENING_EVENTS_COLUMNS, type StagedFileManifest } from '@spotify-pipeline/shared/schemas';
 import { copyLinesExcept } from '../source/spooled-lines.js';
 import { type LinesRead, readSpooledLines, readStagedLines, type StagedObjectSource } from '../source/staged-object-reader.js';
-import type { ExtraColumn } from '../transform/listening-events-sql.js';
+import type { ExtraColumn } from '../transform/lake-sql.js';
 import type { ExtraColumnType, LineChecker, LineSummary } from '../validate/event-validator.js';
 import { DEFAULT_EVENT_TIME_WINDOW, EventTimeBounds, type EventTimeWindow } from '../validate/event-time-window.js';
 import { ExtraColumnTypes } from '../validate/extra-column-types.js';

@@ -12,7 +12,7 @@ import type { DuckDbEncoder } from '../parquet/duckdb-encoder.js';
 import { tracksSnapshotKey } from '../pipeline/lake-keys.js';
 import { putFile, type LakeStore } from '../sink/lake-store.js';
 import type { TableSchemas } from '../sink/table-schemas.js';
-import { quoteIdent, sqlString } from '../transform/listening-events-sql.js';
+import { quoteIdent, sqlString } from '../transform/lake-sql.js';
 
 export interface TracksDimensionDeps {
   settings: KafkaSettings;

@@ -1,8 +1,8 @@
 import { PipelineError } from '@spotify-pipeline/shared/errors';
-import { toDuckDbType, TRACKS_TABLE } from '@spotify-pipeline/shared/schemas';
-import { recordColumnsOf, type RecordColumn, type ResolvedTableSpec } from '@spotify-pipeline/shared/table-spec';
+import { LISTENING_EVENTS_TABLE, toDuckDbType, TRACKS_TABLE } from '@spotify-pipeline/shared/schemas';
+import { builtInTableSpec, recordColumnsOf, type RecordColumn, type ResolvedTableSpec } from '@spotify-pipeline/shared/table-spec';
 import { parquetCopyOptions, type ParquetOptions } from '../parquet/copy-options.js';
-import { extraColumnDuckDbType, HOUR_KEY_COLUMN, quoteIdent, sqlString, TRACK_DURATIONS_TABLE, type ExtraColumn } from './listening-events-sql.js';
+import { extraColumnDuckDbType, HOUR_KEY_COLUMN, quoteIdent, sqlString, TRACK_DURATIONS_TABLE, type ExtraColumn } from './lake-sql.js';
 
 /**
  * The SQL that turns a table spec's validated NDJSON into lake rows (docs/table-specs.md):
@@ -170,4 +170,21 @@ export function specTableSelect(spec: ResolvedTableSpec, ndjsonPath: string, opt
  */
 export function copyToTimePartitions(select: string, dir: string, key: TimePartitionKey, options: ParquetOptions): string {
   return `COPY (${select}) TO ${sqlString(dir)} ${parquetCopyOptions(options, ['PRESERVE_ORDER false', `PARTITION_BY (${key.column})`, "FILENAME_PATTERN 'part_{i}'"])}`;
+}
+
+/** listening_events as its built-in spec declares it: the SQL every listening event is written with. */
+const LISTENING_EVENTS_SPEC = builtInTableSpec(LISTENING_EVENTS_TABLE);
+
+/** The columns a listening-events file holds, in order: the contract's, the derived ones, then the new ones. */
+export function listeningEventColumnNames(extras: readonly ExtraColumn[]): string[] {
+  return specTableColumnNames(LISTENING_EVENTS_SPEC, extras);
+}
+
+/**
+ * The SELECT that turns validated listening-event lines into lake rows (with the hour key for a
+ * partitioned COPY): the built-in spec's, which writes byte-identical Parquet to the hand-written
+ * SQL the ETL ran before table specs (spec-table-sql.test.ts keeps that SQL as its reference).
+ */
+export function listeningEventsSelect(ndjsonPath: string, extras: readonly ExtraColumn[], withHourKey = false): string {
+  return specTableSelect(LISTENING_EVENTS_SPEC, ndjsonPath, { extras, lookupRelations: ETL_LOOKUP_RELATIONS, ...(withHourKey ? { timeKey: timePartitionKey(LISTENING_EVENTS_SPEC)! } : {}) });
 }

@@ -4,7 +4,9 @@ import { LISTENING_DERIVED_SQL } from '../schemas/derived-fields.js';
 import { DERIVED_LISTENING_COLUMNS, LISTENING_EVENTS_TABLE, TRACKS_TABLE, type LakeType } from '../schemas/lake-columns.js';
 import { listeningEventV1 } from '../schemas/listening-event.js';
 import { trackV1 } from '../schemas/track.js';
-import type { SpecColumnType, tableSpecDocument } from './spec-document.js';
+import { resolveTableSpec, type ResolvedTableSpec } from './resolve-spec.js';
+import { tableSpecDocument, type SpecColumnType } from './spec-document.js';
+import type { JsonSchemaNode } from './json-schema-columns.js';
 
 /**
  * The built-in table specs (shared/specs/) as this code generates them: the zod contracts stay the
@@ -68,4 +70,21 @@ export function builtInSpecFiles(): Map<string, string> {
     files.set(spec.schema, JSON.stringify(schemaOf(contract), null, 2) + '\n');
   }
   return files;
+}
+
+const resolved = new Map<string, ResolvedTableSpec>();
+
+/**
+ * A built-in table's spec as the code generates it, resolved without reading shared/specs (the
+ * files are exactly this, a unit test makes sure): what the ETL writes the Spotify tables with.
+ */
+export function builtInTableSpec(table: string): ResolvedTableSpec {
+  const cached = resolved.get(table);
+  if (cached) return cached;
+  const found = BUILT_IN_SPEC_DOCUMENTS.find((d) => d.spec.table === table);
+  if (!found) throw new Error(`no built-in table spec for ${table}`);
+  const { spec, problems } = resolveTableSpec(`built-in:${table}`, tableSpecDocument.parse(found.spec), schemaOf(found.contract) as JsonSchemaNode);
+  if (!spec) throw new Error(`the built-in spec of ${table} does not resolve: ${problems.map((p) => `${p.field}: ${p.problem}`).join('; ')}`);
+  resolved.set(table, spec);
+  return spec;
 }

@@ -6,7 +6,8 @@ import { fieldsOf } from '../../../src/parquet/copy-options';
 import { DuckDbEncoder } from '../../../src/parquet/duckdb-encoder';
 import { MemorySchemaCatalog } from '../../../src/sink/memory-schema-catalog';
 import { TableSchemas } from '../../../src/sink/table-schemas';
-import { listeningEventColumnNames, type ExtraColumn } from '../../../src/transform/listening-events-sql';
+import { type ExtraColumn } from '../../../src/transform/lake-sql';
+import { listeningEventColumnNames } from '../../../src/transform/spec-table-sql';
 import { listeningEvent } from '../../fixtures/listening-events';
 
 describe('listening events SQL (DuckDB in process)', () => {

@@ -9,8 +9,9 @@ import { fieldsOf, type ColumnFields } from '../../../src/parquet/copy-options';
 import { DuckDbEncoder } from '../../../src/parquet/duckdb-encoder';
 import { MemorySchemaCatalog } from '../../../src/sink/memory-schema-catalog';
 import { TableSchemas } from '../../../src/sink/table-schemas';
-import { copyToHourPartitions, HOUR_KEY_COLUMN, listeningEventColumnNames, type ExtraColumn } from '../../../src/transform/listening-events-sql';
-import { copyToTimePartitions, DAY_KEY_COLUMN, ETL_LOOKUP_RELATIONS, specTableColumnNames, specTableSelect, timePartitionKey } from '../../../src/transform/spec-table-sql';
+import { copyToHourPartitions, HOUR_KEY_COLUMN, type ExtraColumn } from '../../../src/transform/lake-sql';
+import { copyToTimePartitions, DAY_KEY_COLUMN, ETL_LOOKUP_RELATIONS, listeningEventColumnNames, listeningEventsSelect, specTableColumnNames, specTableSelect, timePartitionKey } from '../../../src/transform/spec-table-sql';
+import { preSpecListeningEventsSelect } from '../../fixtures/pre-spec-listening-events-sql';
 import { listeningEvent } from '../../fixtures/listening-events';
 
 /** The shared package's example spec of an unrelated topic: both packages hold the same file to account. */
@@ -95,21 +96,21 @@ describe('table spec SQL (DuckDB in process)', () => {
       for (const dropped of spec.dropFields) expect(sql).not.toContain(dropped);
     });
 
-    it('writes Parquet files byte-identical to listeningEventsSelect + copyToHourPartitions', async () => {
+    it('writes Parquet files byte-identical to the hand-written SQL the ETL ran before table specs', async () => {
       const { lines, durations } = simulatedInput();
       await encoder.setTrackDurations(durations);
       const fields = await fieldsFor('listening_events', LISTENING_EVENTS_COLUMNS, EXTRAS);
 
-      // Today's path, as the worker runs it.
-      const todayDir = join(dir, 'today');
-      const today = await encoder.encodeListeningEventsByHour({ lines }, EXTRAS, todayDir, fields);
+      // The worker's path: the built-in spec's SQL (listeningEventsSelect), as the ETL runs it.
+      const specDir = join(dir, 'spec');
+      const today = await encoder.encodeListeningEventsByHour({ lines }, EXTRAS, specDir, fields);
+      expect(listeningEventsSelect('/x.ndjson', EXTRAS, true)).toBe(specTableSelect(spec, '/x.ndjson', { extras: EXTRAS, lookupRelations: ETL_LOOKUP_RELATIONS, timeKey: timePartitionKey(spec) }));
 
-      // The spec's SQL, same NDJSON text, same COPY options.
+      // The reference: the pre-spec SQL (test/fixtures), same NDJSON text, same COPY options.
       const ndjson = join(dir, 'events.ndjson');
       await writeFile(ndjson, lines.join('\n'));
-      const specDir = join(dir, 'spec');
-      const select = specTableSelect(spec, ndjson, { extras: EXTRAS, lookupRelations: ETL_LOOKUP_RELATIONS, timeKey: timePartitionKey(spec) });
-      const written = await encoder.run(copyToHourPartitions(select, specDir, { rowGroupRows: encoder.rowGroupRows, fields }));
+      const todayDir = join(dir, 'pre-spec');
+      const written = await encoder.run(copyToHourPartitions(preSpecListeningEventsSelect(ndjson, EXTRAS, true), todayDir, { rowGroupRows: encoder.rowGroupRows, fields }));
 
       expect(written).toBe(lines.length);
       expect(today.reduce((sum, f) => sum + f.rows, 0)).toBe(lines.length);
