@@ -1,4 +1,6 @@
 import { createHash } from 'node:crypto';
+import type { PartitionValues } from '@spotify-pipeline/shared/iceberg';
+import type { LakeFileManifest } from '@spotify-pipeline/shared/schemas';
 import { hourStartMs, type HourPartition } from '../pipeline/lake-keys.js';
 
 export interface CompactionPolicy {
@@ -15,16 +17,25 @@ export interface TableFile {
   rowCount: number;
 }
 
-/** The live files of one event hour of a table. */
+/**
+ * The live files of one event hour of a table, and of one tuple of its other partition values
+ * (a spec table's identity and bucket fields): files of different tuples are never merged.
+ */
 export interface HourFiles {
   table: string;
   partition: HourPartition;
+  /** The files' Iceberg partition tuple (every field, the time one included): where merged files go. */
+  tuple?: PartitionValues;
+  /** The tuple's fields beyond the event time, as a lake manifest's `partition_values`; absent when there are none. */
+  partitionValues?: LakeFileManifest['partition_values'];
   files: TableFile[];
 }
 
 export interface CompactionPlan {
   table: string;
   partition: HourPartition;
+  tuple?: PartitionValues;
+  partitionValues?: LakeFileManifest['partition_values'];
   /** The small files merged, sorted by key. */
   inputs: TableFile[];
   /** Output files, each a contiguous range of the inputs' rows (1-based, inclusive). */
@@ -62,5 +73,5 @@ export function planCompaction(hour: HourFiles, watermarkMs: number, policy: Com
     .update(inputs.map((f) => f.key).join('\n'))
     .digest('hex')
     .slice(0, 16);
-  return { table: hour.table, partition: hour.partition, inputs, outputs, generation };
+  return { table: hour.table, partition: hour.partition, ...(hour.tuple ? { tuple: hour.tuple } : {}), ...(hour.partitionValues ? { partitionValues: hour.partitionValues } : {}), inputs, outputs, generation };
 }

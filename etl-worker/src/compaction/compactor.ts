@@ -2,13 +2,13 @@ import { rm } from 'node:fs/promises';
 import type { Logger } from 'pino';
 import type { TransactionalProducer } from '@spotify-pipeline/shared/kafka';
 import { PipelineError } from '@spotify-pipeline/shared/errors';
-import { currentSchema, defaultSpec, deserializeBound, type LoadedTable, type TableReader } from '@spotify-pipeline/shared/iceberg';
-import { LAKE_TABLES, type LakeFileManifest } from '@spotify-pipeline/shared/schemas';
+import { currentSchema, defaultSpec, deserializeBound, partitionToPath, type LoadedTable, type TableReader } from '@spotify-pipeline/shared/iceberg';
+import { lakeTableDefinition, lakeTables, type LakeFileManifest } from '@spotify-pipeline/shared/schemas';
 import { commitLakeTransaction } from '../commit/lake-commit.js';
 import type { TransactionQueue } from '../commit/transaction-queue.js';
 import type { EtlMetrics } from '../metrics.js';
 import type { DuckDbEncoder } from '../parquet/duckdb-encoder.js';
-import { compactedFileKey, hourStartMs, manifestKey } from '../pipeline/lake-keys.js';
+import { compactedFileKey, compactedFileKeyIn, hourStartMs, manifestKey } from '../pipeline/lake-keys.js';
 import { putFile, type LakeStore } from '../sink/lake-store.js';
 import { partitionEndMs, planCompaction, type CompactionPlan, type CompactionPolicy } from './compaction-plan.js';
 import { InFlightCompactions } from './in-flight-compactions.js';
@@ -32,8 +32,8 @@ export interface CompactorDeps {
   now?: () => number;
 }
 
-/** The tables the compactor looks after: those partitioned by event hour. */
-const HOURLY_TABLES = LAKE_TABLES.filter((t) => t.partitioning?.transform === 'hour').map((t) => t.name);
+/** The tables the compactor looks after: those partitioned by event time (hour or day), spec tables included. */
+const timePartitionedTables = (): string[] => lakeTables().filter((t) => t.partitioning !== undefined).map((t) => t.name);
 
 /**
  * Merges the small files of closed hours. It plans from the table's current snapshot (what is
@@ -50,13 +50,13 @@ export class Compactor {
 
   constructor(private readonly deps: CompactorDeps) {}
 
-  /** One round over every hourly table; returns how many hours it compacted. A failure waits for the next round. */
+  /** One round over every time-partitioned table; returns how many hours it compacted. A failure waits for the next round. */
   async runOnce(): Promise<number> {
     let compacted = 0;
     this.deps.metrics.compactionRounds.inc();
     try {
       await this.deps.follower.poll();
-      for (const table of HOURLY_TABLES) compacted += await this.runTable(table);
+      for (const table of timePartitionedTables()) compacted += await this.runTable(table);
     } catch (err) {
       if (isShutdown(err)) throw err;
       this.deps.metrics.compactionFailures.inc();
@@ -107,14 +107,18 @@ export class Compactor {
       const locals = plan.inputs.map(tempPath);
       await Promise.all(plan.inputs.map((f, i) => store.download(f.key, locals[i]!)));
       const schema = currentSchema(table.metadata);
-      const merged = await mergeFiles(encoder, plan, locals, schema, tempPath);
-      const tsField = schema.fields.find((f) => f.name === 'ts');
+      const declared = new Set((lakeTableDefinition(plan.table)?.columns ?? []).map((c) => c.name));
+      const merged = await mergeFiles(encoder, plan, locals, schema, tempPath, declared);
+      const partitionSpec = defaultSpec(table.metadata);
+      // The event-time column: the source of the table's hour or day partition.
+      const timeSourceId = partitionSpec.fields.find((f) => f.transform === 'hour' || f.transform === 'day')?.['source-id'];
+      const folders = plan.tuple ? partitionToPath(partitionSpec, schema, plan.tuple) : undefined;
       const written = (this.deps.now ?? Date.now)();
       const manifests: LakeFileManifest[] = [];
       for (const [index, file] of merged.files.entries()) {
-        const key = compactedFileKey(plan.table, plan.partition, plan.generation, index);
+        const key = folders ? compactedFileKeyIn(plan.table, folders, plan.generation, index) : compactedFileKey(plan.table, plan.partition, plan.generation, index);
         const stored = await putFile(store, key, file.path);
-        const times = eventTimes(file, tsField?.id, plan);
+        const times = eventTimes(file, timeSourceId, plan);
         manifests.push({
           schema_version: 1,
           operation: 'compact',
@@ -122,6 +126,7 @@ export class Compactor {
           bucket: store.bucket,
           key,
           partition: plan.partition,
+          ...(plan.partitionValues ? { partition_values: plan.partitionValues } : {}),
           size_bytes: stored.sizeBytes,
           sha256: stored.sha256,
           row_count: file.rows,
@@ -156,7 +161,7 @@ export class Compactor {
 
 const isShutdown = (err: unknown): boolean => err instanceof PipelineError && err.code === 'SHUTDOWN';
 
-/** A merged file's event-time range from its `ts` bounds; the hour itself when the footer had none. */
+/** A merged file's event-time range from its bounds on the event-time column; the hour itself when the footer had none. */
 function eventTimes(file: MergedFile, tsFieldId: number | undefined, plan: CompactionPlan): { min: number; max: number } {
   const lower = tsFieldId === undefined ? undefined : file.metrics.lower_bounds[String(tsFieldId)];
   const upper = tsFieldId === undefined ? undefined : file.metrics.upper_bounds[String(tsFieldId)];

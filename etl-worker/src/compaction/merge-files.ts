@@ -17,7 +17,6 @@ export interface MergeResult {
   extraColumns: Array<{ name: string; type: LakeType }>;
 }
 
-const BUILT_IN = new Set(LISTENING_EVENTS_COLUMNS.map((c) => c.name));
 
 /**
  * Merges the downloaded inputs of a plan (`inputPaths`, in the plan's key order) into its
@@ -26,7 +25,15 @@ const BUILT_IN = new Set(LISTENING_EVENTS_COLUMNS.map((c) => c.name));
  * of the table with the table's type (union_by_name would otherwise widen a type silently), the
  * inputs must hold exactly the rows the table says, and each output exactly its range.
  */
-export async function mergeFiles(encoder: DuckDbEncoder, plan: CompactionPlan, inputPaths: string[], schema: IcebergSchema, outputPath: () => string): Promise<MergeResult> {
+export async function mergeFiles(
+  encoder: DuckDbEncoder,
+  plan: CompactionPlan,
+  inputPaths: string[],
+  schema: IcebergSchema,
+  outputPath: () => string,
+  /** The table's declared columns (its spec's): any other column of the inputs is a new one. */
+  declared: ReadonlySet<string> = new Set(LISTENING_EVENTS_COLUMNS.map((c) => c.name)),
+): Promise<MergeResult> {
   const source = `read_parquet([${inputPaths.map(sqlString).join(', ')}], union_by_name = true)`;
   const described = await encoder.query(`DESCRIBE SELECT * FROM ${source}`);
   const tableFields = new Map(schema.fields.map((f) => [f.name, f]));
@@ -40,7 +47,7 @@ export async function mergeFiles(encoder: DuckDbEncoder, plan: CompactionPlan, i
       throw new PipelineError('INTERNAL', `compaction of ${plan.table} ${plan.partition.dt} ${plan.partition.hour}: column ${name} (${String(column.column_type)}) is not a column of the table of that type`);
     }
     fields.set(name, { id: field.id, type: field.type as IcebergPrimitive });
-    if (!BUILT_IN.has(name)) extraColumns.push({ name, type: lakeType });
+    if (!declared.has(name)) extraColumns.push({ name, type: lakeType });
   }
 
   const expected = plan.inputs.reduce((sum, f) => sum + f.rowCount, 0);

@@ -63,8 +63,14 @@ export function lakeFileKey(table: string, p: HourPartition, source: StagedFileM
  * replaced keys, so a compaction that crashed before its commit reruns into the same objects.
  */
 export function compactedFileKey(table: string, p: HourPartition, generation: string, index: number): string {
-  return `${dataFolder(table, p)}compacted-${generation}-${String(index).padStart(5, '0')}.parquet`;
+  return compactedFileKeyIn(table, dataFolder(table, p).slice(`${table}/data/`.length, -1), generation, index);
 }
+
+/** `<table>/data/<partition folders>/compacted-<generation>-<NNNNN>.parquet`, the folders as Iceberg's writers name the tuple (partitionToPath). */
+export function compactedFileKeyIn(table: string, folders: string, generation: string, index: number): string {
+  return `${table}/data/${folders}/compacted-${generation}-${String(index).padStart(5, '0')}.parquet`;
+}
+
 
 /** `tracks/data/tracks-<content hash>.parquet`: the same dimension always has the same key. */
 export const tracksSnapshotKey = (hash: string): string => `${TRACKS_TABLE}/data/tracks-${hash}.parquet`;

@@ -4,10 +4,12 @@
  * drop, from the fixture spec of shared/test, produced to their own topic while listening events
  * flow too, through the sink, the ETL and catalog-sync as processes (real broker, S3 server and
  * Iceberg REST catalog). Then Trino, Athena's engine, reads both tables; the bad clicks are in the
- * quarantine with their reasons; and `catalog status` reconciles every hour of the clicks to zero.
+ * quarantine with their reasons; the closed hours are compacted per partition value; and `catalog
+ * status` reconciles every hour of the clicks to zero.
  */
 import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { bucketOf, icebergHash } from '@spotify-pipeline/shared/iceberg';
 import { KafkaAdmin } from '@spotify-pipeline/shared/kafka';
 import { stackEnv, uniqueName, waitUntil } from '@spotify-pipeline/testkit';
 import { runCli } from '../../../catalog-sync/src/cli/run-cli';
@@ -99,7 +101,8 @@ describe('a table of your own topic from a spec, beside the Spotify tables (sink
     const env = { TABLE_SPECS_DIR: specsDir };
     world.start('catalog-sync', env);
     await ready('catalog-sync');
-    world.start('etl-worker', env);
+    // Compaction every 2 s: the clicks' closed hours are merged per hour, device and user bucket.
+    world.start('etl-worker', { ...env, ETL_COMPACTION_INTERVAL_MS: '2000', ETL_COMPACTION_MIN_FILES: '2' });
     await ready('etl-worker');
     world.start('consumer-service', env);
     await ready('consumer-service');
@@ -185,6 +188,43 @@ describe('a table of your own topic from a spec, beside the Spotify tables (sink
     const quarantined = (await quarantinedLines(world.s3, world.buckets.lake)).filter((q) => q.key.startsWith('_quarantine/web_clicks/'));
     expect(quarantined.map((q) => [q.reason, (JSON.parse(q.line) as { click_id: string }).click_id]).sort()).toEqual(bad.map((b) => [b.reason, b.value.click_id]).sort());
     expect(quarantined.find((q) => q.reason === 'unsupported_field')?.message).toMatch(/coupon/);
+
+    // Compaction: in each closed hour, one file per (device, user bucket) once the small files are merged.
+    const closedEnd = startMs + 3 * HOUR_MS;
+    const filesPerGroup = async (): Promise<Map<string, Set<string>>> => {
+      const groups = new Map<string, Set<string>>();
+      const rows = (await trino.query(`SELECT "$path" AS path, CAST(date_trunc('hour', occurred_at_ms) AS varchar) AS h FROM web_clicks WHERE occurred_at_ms < from_unixtime(${closedEnd / 1000}) GROUP BY 1, 2`)).rows;
+      for (const row of rows) {
+        const folders = /device=([^/]+)\/user_id_bucket=(\d+)\//.exec(String(row.path));
+        const key = `${String(row.h)}|${folders?.[1]}|${folders?.[2]}`;
+        groups.set(key, (groups.get(key) ?? new Set()).add(String(row.path)));
+      }
+      return groups;
+    };
+    // The groups the clicks fall in, with Iceberg's bucket of each user id.
+    const expectedGroups = new Set(
+      clicks
+        .filter((c) => c.occurred_at_ms < closedEnd)
+        .map((c) => `${new Date(Math.floor(c.occurred_at_ms / HOUR_MS) * HOUR_MS).toISOString().replace('T', ' ').replace('Z', '000')}|${c.device}|${bucketOf(icebergHash('string', c.user_id), 8)}`),
+    );
+    const compacted = await waitUntil(
+      'every closed hour of the clicks compacted to one file per device and bucket',
+      async () => {
+        const groups = await filesPerGroup();
+        return [...groups.values()].every((paths) => paths.size === 1) ? groups : undefined;
+      },
+      120_000,
+      2_000,
+    );
+    expect([...compacted.keys()].sort()).toEqual([...expectedGroups].sort());
+    // Merged files, not only groups that had one file to begin with.
+    const mergedGroups = [...compacted.values()].filter((paths) => [...paths][0]!.includes('/compacted-')).length;
+    expect(mergedGroups).toBeGreaterThan(0);
+    expect((await trino.query('SELECT COUNT(*) AS n, COUNT(DISTINCT click_id) AS d FROM web_clicks')).rows).toEqual([{ n: clicks.length, d: clicks.length }]);
+    for (const user of ['u0', 'u3', 'u6']) {
+      expect((await trino.query(`SELECT COUNT(*) AS n FROM web_clicks WHERE user_id = '${user}'`)).rows).toEqual([{ n: clicks.filter((c) => c.user_id === user).length }]);
+    }
+    console.log(`[own-table] compacted: ${mergedGroups} of ${compacted.size} (hour, device, bucket) groups of the closed hours are one merged file each`);
 
     // Reconciliation as an operator reads it: every hour of the clicks accounted for, the first three closed.
     let stdout = '';

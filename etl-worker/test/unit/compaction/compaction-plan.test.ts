@@ -2,6 +2,7 @@ import { ADDED, type LiveFile, type PartitionSpec } from '@spotify-pipeline/shar
 import { planCompaction, partitionEndMs, type HourFiles } from '../../../src/compaction/compaction-plan';
 import { InFlightCompactions } from '../../../src/compaction/in-flight-compactions';
 import { hoursOf } from '../../../src/compaction/table-hours';
+import { serializeBound } from '@spotify-pipeline/shared/iceberg';
 import { compactedFileKey, hourValueOf, lakeFileKey, tracksSnapshotKey } from '../../../src/pipeline/lake-keys';
 
 const P = { dt: '2026-11-20', hour: '10' };
@@ -103,5 +104,46 @@ describe('hoursOf (the table snapshot, grouped by hour)', () => {
     expect(hours.skipped).toBe(3);
     expect(hours.liveKeys.has('e.parquet')).toBe(true);
     expect(hours.liveKeys.has('d.parquet')).toBe(false);
+  });
+
+  it('groups a spec table by event hour (a day partition: from the file\'s event-time lower bound) and by its identity and bucket values, never merging across them', () => {
+    const daySpec: PartitionSpec = {
+      'spec-id': 0,
+      fields: [
+        { name: 'at_day', transform: 'day', 'source-id': 2, 'field-id': 1000 },
+        { name: 'device', transform: 'identity', 'source-id': 4, 'field-id': 1001 },
+        { name: 'user_id_bucket', transform: 'bucket[8]', 'source-id': 3, 'field-id': 1002 },
+      ],
+    };
+    const day = Math.floor(Date.parse('2026-11-20T00:00:00Z') / 86_400_000);
+    const file = (name: string, atIso: string | undefined, device: string, bucket: number): LiveFile => {
+      const base = live(`s3://lake/web_clicks/data/${name}.parquet`, 0);
+      const lowerBounds = atIso ? { 2: serializeBound('timestamp', BigInt(Date.parse(atIso)) * 1000n) } : undefined;
+      return { ...base, entry: { ...base.entry, dataFile: { ...base.entry.dataFile, partition: { at_day: day, device, user_id_bucket: bucket }, ...(lowerBounds ? { lowerBounds } : {}) } } };
+    };
+    const hours = hoursOf(
+      'web_clicks',
+      [
+        file('a', '2026-11-20T10:05:00Z', 'mobile', 3),
+        file('b', '2026-11-20T10:59:59Z', 'mobile', 3),
+        file('c', '2026-11-20T10:30:00Z', 'tablet', 3),
+        file('d', '2026-11-20T10:30:00Z', 'mobile', 4),
+        file('e', '2026-11-20T11:00:00Z', 'mobile', 3),
+        // No bound: its hour within the day is unknown, so it is left alone.
+        file('f', undefined, 'mobile', 3),
+        // A bound outside its day partition: not a file this worker wrote; left alone.
+        file('g', '2026-11-21T01:00:00Z', 'mobile', 3),
+      ],
+      daySpec,
+      'lake',
+    );
+    expect(hours.hours.map((h) => [h.partition.hour, h.partitionValues, h.files.map((f) => f.key.slice(-9, -8))])).toEqual([
+      ['10', { device: 'mobile', user_id_bucket: 3 }, ['a', 'b']],
+      ['10', { device: 'mobile', user_id_bucket: 4 }, ['d']],
+      ['10', { device: 'tablet', user_id_bucket: 3 }, ['c']],
+      ['11', { device: 'mobile', user_id_bucket: 3 }, ['e']],
+    ]);
+    expect(hours.hours[0]!.tuple).toEqual({ at_day: day, device: 'mobile', user_id_bucket: 3 });
+    expect(hours.skipped).toBe(2);
   });
 });
