@@ -23,9 +23,9 @@ import { pipelineTopics } from '@spotify-pipeline/shared/schemas';
 import { GlueClient } from '@aws-sdk/client-glue';
 import { Counter } from '@spotify-pipeline/shared/metrics';
 import { adoptLakeTables, type LakeTableDefinition } from '@spotify-pipeline/shared/schemas';
-import { deploymentSpecs, tableDefinitionOf } from '@spotify-pipeline/shared/table-spec';
+import { tableDefinitionOf } from '@spotify-pipeline/shared/table-spec';
 import { buildBackend, type Backend } from './backend.js';
-import { withDuckDbDescribe } from './specs/duckdb-describe.js';
+import { checkedDeploymentSpecs, withDuckDbDescribe } from './specs/duckdb-describe.js';
 import { TableCommitter } from './commit/table-committer.js';
 import type { Config } from './config.js';
 import { CrawlTrigger } from './crawler/crawl-trigger.js';
@@ -115,7 +115,7 @@ export function buildApp(config: Config, { logger, registry, faults }: ServiceCo
       // A hung or failing S3 shows in readiness at once, not only after a batch spent its retries.
       s3 = createS3Client(config.s3, undefined, { onOutcome: (ok) => health.dependency(ok) });
       // The built-in tables and those of TABLE_SPECS_DIR; a bad spec stops the committer with exit 78.
-      tables = (await withDuckDbDescribe((describe) => deploymentSpecs(config.tableSpecs, config.topics, describe))).map(tableDefinitionOf);
+      tables = (await withDuckDbDescribe((describe) => checkedDeploymentSpecs(config.tableSpecs, config.topics, describe))).map(tableDefinitionOf);
       adoptLakeTables(tables);
       backend = await buildBackend(config, s3);
       for (const table of tables) await backend.lake.ensureTable(table);

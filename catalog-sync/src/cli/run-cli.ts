@@ -5,11 +5,12 @@ import { createLogger } from '@spotify-pipeline/shared/logging';
 import { createRegistry } from '@spotify-pipeline/shared/metrics';
 import { createS3Client } from '@spotify-pipeline/shared/s3';
 import { adoptLakeTables } from '@spotify-pipeline/shared/schemas';
-import { deploymentSpecs, tableDefinitionOf, TableSpecError } from '@spotify-pipeline/shared/table-spec';
+import { deploymentSpecs, tableDefinitionOf, TableSpecError, type ResolvedTableSpec } from '@spotify-pipeline/shared/table-spec';
 import { buildBackend } from '../backend.js';
 import { configSchema, readCliConfig, readSpecCliConfig, type CliConfig, type SpecCliConfig } from '../config.js';
 import { Reconciler } from '../reconcile/reconciler.js';
-import { SAVED_QUERIES, savedQuery } from '../queries/saved-queries.js';
+import { deploymentQueries, findDeploymentQuery } from '../queries/deployment-queries.js';
+import { SAVED_QUERIES } from '../queries/saved-queries.js';
 import { runSpecCheck } from '../specs/spec-check-command.js';
 import { runSpecInfer } from '../specs/spec-infer-command.js';
 import { DEFAULT_SAMPLE_SIZE } from '../specs/sample-records.js';
@@ -34,7 +35,7 @@ export const USAGE = `usage:
   catalog-sync spec infer <topic | file.ndjson> [--table <name>] [--out <dir>] [--sample <n>]
                                                  sample records and write a draft spec and JSON Schema to edit (never overwrites)
   catalog-sync --help
-saved queries: ${SAVED_QUERIES.map((q) => q.name).join(', ')}
+saved queries: ${SAVED_QUERIES.map((q) => q.name).join(', ')}, and those of the table specs (report --list)
 `;
 
 /** `--help`: the commands, then every variable the committer reads (the commands need neither KAFKA_* nor HTTP_PORT). */
@@ -70,6 +71,19 @@ function parseArgs(argv: string[]): { positional: string[]; format: OutputFormat
     } else positional.push(arg);
   }
   return { positional, format, list, help, options };
+}
+
+/** The deployment's table specs (TABLE_SPECS_DIR, TOPICS_*), or undefined after printing why they cannot be used. */
+async function specsOfDeployment(io: CliIo): Promise<ResolvedTableSpec[] | undefined> {
+  try {
+    const config = readSpecCliConfig(io.env);
+    return await deploymentSpecs(config.tableSpecs, config.topics);
+  } catch (err) {
+    if (err instanceof TableSpecError) io.stderr.write(`${err.lines.join('\n')}\n`);
+    else if (isPipelineError(err) && err.code === 'CONFIG_INVALID') io.stderr.write(`catalog-sync: ${errorMessage(err)}\n`);
+    else throw err;
+    return undefined;
+  }
 }
 
 /**
@@ -115,11 +129,13 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     return 0;
   }
   const [command, ...rest] = args.positional;
+  if (command === 'spec') return runSpecCommand(rest, args.options, io);
   if (command === 'report' && args.list) {
-    for (const q of SAVED_QUERIES) io.stdout.write(`${q.name.padEnd(28)} ${q.description}\n`);
+    const specs = await specsOfDeployment(io);
+    if (!specs) return EXIT_CONFIG;
+    for (const q of deploymentQueries(specs)) io.stdout.write(`${q.name.padEnd(28)} ${q.description}${q.table ? ` (${q.table}, table spec)` : ''}\n`);
     return 0;
   }
-  if (command === 'spec') return runSpecCommand(rest, args.options, io);
   const valid =
     (command === 'query' && rest.length === 1) ||
     (command === 'report' && rest.length === 1) ||
@@ -139,13 +155,9 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     return EXIT_CONFIG;
   }
   // The tables of the deployment, as the committer knows them (a bad spec: one line each, exit 78).
-  try {
-    adoptLakeTables((await deploymentSpecs(config.tableSpecs, config.topics)).map(tableDefinitionOf));
-  } catch (err) {
-    if (!(err instanceof TableSpecError)) throw err;
-    io.stderr.write(`${err.lines.join('\n')}\n`);
-    return EXIT_CONFIG;
-  }
+  const specs = await specsOfDeployment(io);
+  if (!specs) return EXIT_CONFIG;
+  adoptLakeTables(specs.map(tableDefinitionOf));
   const logger = createLogger({ service: 'catalog-sync', level: config.log.level === 'info' ? 'warn' : config.log.level }, { write: (line: string) => void io.stderr.write(line) });
   const registry = createRegistry('catalog-sync', false);
   const s3 = createS3Client(config.s3);
@@ -159,7 +171,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       if (args.format === 'json') io.stdout.write(JSON.stringify({ catalog: config.iceberg.catalog, engine: backend.engine.name, tables: status.tables.rows, partitions: status.partitions.rows }, null, 2) + '\n');
       else io.stdout.write(`${formatResult(status.tables, args.format)}\n${formatResult(status.partitions, args.format)}`);
     } else {
-      const sql = command === 'report' ? savedQuery(rest[0]!).sql : rest[0]!;
+      const sql = command === 'report' ? findDeploymentQuery(rest[0]!, specs).sql : rest[0]!;
       io.stdout.write(formatResult(await backend.engine.query(sql), args.format));
     }
     return 0;

@@ -1,8 +1,8 @@
 import { relative } from 'node:path';
 import type { TopicSettings } from '@spotify-pipeline/shared/config';
-import { deploymentSpecs, TableSpecError, type ResolvedTableSpec } from '@spotify-pipeline/shared/table-spec';
+import { TableSpecError, type ResolvedTableSpec } from '@spotify-pipeline/shared/table-spec';
 import { formatTable } from '../cli/format.js';
-import { withDuckDbDescribe } from './duckdb-describe.js';
+import { checkedDeploymentSpecs, withDuckDbDescribe } from './duckdb-describe.js';
 
 export interface SpecCommandIo {
   stdout: { write(text: string): unknown };
@@ -63,6 +63,7 @@ export function describeSpec(spec: ResolvedTableSpec): string {
     ...(spec.dropFields.length > 0 ? [`dropped on sight: ${spec.dropFields.join(', ')}`] : []),
     ...(spec.lookups.length > 0 ? [`lookups: ${spec.lookups.map((l) => `${l.alias} = ${l.table} on ${l.table}.${l.column} = ${l.field} (${l.columns.join(', ')})`).join('; ')}`] : []),
     `partitioning: ${describePartitioning(spec)}`,
+    ...(spec.queries.length > 0 ? [`saved queries: ${spec.queries.map((q) => q.name).join(', ')} (catalog-sync report <name>)`] : []),
     '',
     columns.trimEnd(),
     '',
@@ -81,7 +82,7 @@ export function describeSpec(spec: ResolvedTableSpec): string {
  */
 export async function runSpecCheck(file: string, settings: { dir?: string }, topics: Pick<TopicSettings, 'listeningEvents' | 'tracks'>, io: SpecCommandIo): Promise<number> {
   try {
-    const specs = await withDuckDbDescribe((describe) => deploymentSpecs(settings, topics, describe, [file]));
+    const specs = await withDuckDbDescribe((describe) => checkedDeploymentSpecs(settings, topics, describe, [file]));
     const spec = specs.find((s) => relative(s.source, file) === '');
     if (!spec) throw new Error(`${file} was not loaded`);
     io.stdout.write(describeSpec(spec));

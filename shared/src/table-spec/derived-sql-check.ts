@@ -52,3 +52,33 @@ export async function derivedSqlProblems(spec: ResolvedTableSpec, specs: readonl
   }
   return lines;
 }
+
+/**
+ * Binds every saved query of the specs in DuckDB against empty views of every table of the
+ * deployment (their lake columns, typed): a misspelt column or table fails at start, not when an
+ * analyst runs the report. Views are created in the describing connection, so it must be a
+ * throwaway one (catalog-sync's withDuckDbDescribe), never a worker's. `builtInQueryNames`: the
+ * names the code's saved queries already take.
+ */
+export async function savedQueryProblems(specs: readonly ResolvedTableSpec[], describe: DescribeQuery, builtInQueryNames: readonly string[] = []): Promise<string[]> {
+  const lines: string[] = [];
+  const views = specs
+    .map((s) => `CREATE OR REPLACE TEMP VIEW ${quoteIdent(s.table)} AS SELECT * FROM ${typedRow(s.columns.map((c) => ({ name: c.name, duckDbType: toDuckDbType(c.type) })))} WHERE false`)
+    .join('; ');
+  for (const spec of specs) {
+    for (const [i, query] of spec.queries.entries()) {
+      const field = `queries[${i}]`;
+      if (builtInQueryNames.includes(query.name)) {
+        lines.push(problemLine(spec.source, { field: `${field}.name`, problem: `${query.name} is the name of a built-in saved query`, fix: 'choose another name (catalog-sync report --list shows them)' }));
+        continue;
+      }
+      try {
+        await describe(`${views}; DESCRIBE ${query.sql.trim().replace(/;\s*$/, '')}`);
+      } catch (err) {
+        const message = (err as Error).message.replace(/\s+/g, ' ').slice(0, 300);
+        lines.push(problemLine(spec.source, { field: `${field}.sql`, problem: `does not bind in DuckDB: ${message}`, fix: 'one SELECT over the tables of the deployment (spec check lists their columns)' }));
+      }
+    }
+  }
+  return lines;
+}

@@ -1,4 +1,4 @@
-export { derivedSqlProblems, type DescribeQuery } from './derived-sql-check.js';
+export { derivedSqlProblems, savedQueryProblems, type DescribeQuery } from './derived-sql-check.js';
 export { recordColumnsOf, type JsonSchemaNode, type RecordColumn, type SchemaProblem } from './json-schema-columns.js';
 export { BUILT_IN_SPECS_DIR, crossSpecProblems, loadTableSpec, loadTableSpecs, problemLine, SPEC_FILE, specFilesIn, specForTopic, TableSpecError, type LoadOptions } from './load-specs.js';
 export { lakeTypeOfSpec, partitionSpecFor, resolveTableSpec, type DerivedColumn, type ResolvedTableSpec, type SpecLookup, type SpecPartitionField, type SpecProblem } from './resolve-spec.js';

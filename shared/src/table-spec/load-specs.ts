@@ -138,7 +138,7 @@ export async function loadTableSpecs(dirs: readonly string[], options: LoadOptio
   return specs;
 }
 
-/** Problems only the set of specs shows: duplicate tables or topics, lookups of unknown tables or columns. */
+/** Problems only the set of specs shows: duplicate tables, topics or query names, lookups of unknown tables or columns. */
 export function crossSpecProblems(specs: readonly ResolvedTableSpec[]): string[] {
   const lines: string[] = [];
   const byTable = new Map<string, ResolvedTableSpec>();
@@ -151,6 +151,14 @@ export function crossSpecProblems(specs: readonly ResolvedTableSpec[]): string[]
       const owner = byTopic.get(topic);
       if (owner && owner !== spec) lines.push(problemLine(spec.source, { field: `topics[${i}]`, problem: `topic ${topic} already feeds table ${owner.table} (${basename(owner.source)})`, fix: 'a topic feeds one table: remove it from one of the specs' }));
       else byTopic.set(topic, spec);
+    });
+  }
+  const queries = new Map<string, ResolvedTableSpec>();
+  for (const spec of specs) {
+    spec.queries.forEach((q, i) => {
+      const other = queries.get(q.name);
+      if (other && other !== spec) lines.push(problemLine(spec.source, { field: `queries[${i}].name`, problem: `query ${q.name} is also declared by ${basename(other.source)}`, fix: 'query names are one namespace for the deployment: rename one' }));
+      else queries.set(q.name, spec);
     });
   }
   for (const spec of specs) {

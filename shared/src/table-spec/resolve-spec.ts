@@ -59,6 +59,8 @@ export interface ResolvedTableSpec {
   schemaEvolution: TableSpecDocument['schema_evolution'];
   icebergSchema: IcebergSchema;
   partitionSpec: PartitionSpec;
+  /** Saved queries the spec declares (`catalog-sync report <name>`). */
+  queries: Array<{ name: string; description: string; sql: string }>;
 }
 
 const LAKE_TYPE_OF_SPEC: Record<SpecColumnType, LakeType> = {
@@ -223,6 +225,12 @@ export function resolveTableSpec(source: string, doc: TableSpecDocument, recordS
     if (p.transform !== 'identity' && names.has(p.name)) problems.push({ field: 'partitioning', problem: `the partition field ${p.name} has the name of a column`, fix: `rename the column ${p.name} (a derived column, or drop_fields)` });
   }
 
+  const queryNames = new Set<string>();
+  doc.queries.forEach((q, i) => {
+    if (queryNames.has(q.name)) problems.push({ field: `queries[${i}].name`, problem: `two queries are named ${q.name}`, fix: 'give each query its own name' });
+    queryNames.add(q.name);
+  });
+
   if (problems.length > 0) return { problems };
   const icebergSchema = icebergSchemaOf(columns);
   const partitionSpec = partitionSpecFor(icebergSchema, partitioning);
@@ -248,6 +256,7 @@ export function resolveTableSpec(source: string, doc: TableSpecDocument, recordS
       schemaEvolution: doc.schema_evolution,
       icebergSchema,
       partitionSpec,
+      queries: doc.queries,
     },
   };
 }

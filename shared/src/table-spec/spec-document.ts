@@ -112,6 +112,21 @@ export const tableSpecDocument = z
       .default({ codec: 'zstd' }),
     /** `additive`: an unknown field becomes a new column; `strict`: a record with one is quarantined. */
     schema_evolution: z.enum(['additive', 'strict']).default('additive'),
+    /**
+     * Saved queries over this table (and any other), run by `catalog-sync report <name>` on
+     * DuckDB locally or Athena on AWS: write SQL both engines read alike (docs/table-specs.md).
+     */
+    queries: z
+      .array(
+        z
+          .object({
+            name: z.string().regex(/^[a-z][a-z0-9-]{0,62}$/, 'a query name is lower-case letters, digits and -, starting with a letter'),
+            description: z.string().min(1).max(200),
+            sql: z.string().min(1),
+          })
+          .strict(),
+      )
+      .default([]),
   })
   .strict();
 

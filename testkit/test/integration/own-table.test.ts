@@ -227,30 +227,38 @@ describe('a table of your own topic from a spec, beside the Spotify tables (sink
     console.log(`[own-table] compacted: ${mergedGroups} of ${compacted.size} (hour, device, bucket) groups of the closed hours are one merged file each`);
 
     // Reconciliation as an operator reads it: every hour of the clicks accounted for, the first three closed.
-    let stdout = '';
-    let stderr = '';
-    const code = await runCli(['catalog', 'status', '--format', 'json'], {
-      env: {
-        ...stackEnv(world.kafka, world.s3Endpoint),
-        ICEBERG_REST_URI: process.env.ICEBERG_REST_URI!,
-        ICEBERG_NAMESPACE: world.namespace,
-        STORAGE_LAKE_BUCKET: world.buckets.lake,
-        STORAGE_STAGING_BUCKET: world.buckets.staging,
-        TOPICS_LISTENING_EVENTS: world.topics.events,
-        TOPICS_TRACKS: world.topics.tracks,
-        TABLE_SPECS_DIR: specsDir,
-        LOCAL_CACHE_DIR: join(world.work, 'cli-cache'),
-      },
-      stdout: { write: (t: string) => (stdout += t) },
-      stderr: { write: (t: string) => (stderr += t) },
-    });
-    expect({ code, stderr }).toEqual({ code: 0, stderr: '' });
-    const status = JSON.parse(stdout) as { partitions: Array<{ table: string; hour: string; status: string; staged: number | null; written: number; engine: number; difference: number }> };
+    const cliEnv = {
+      ...stackEnv(world.kafka, world.s3Endpoint),
+      ICEBERG_REST_URI: process.env.ICEBERG_REST_URI!,
+      ICEBERG_NAMESPACE: world.namespace,
+      STORAGE_LAKE_BUCKET: world.buckets.lake,
+      STORAGE_STAGING_BUCKET: world.buckets.staging,
+      TOPICS_LISTENING_EVENTS: world.topics.events,
+      TOPICS_TRACKS: world.topics.tracks,
+      TABLE_SPECS_DIR: specsDir,
+      LOCAL_CACHE_DIR: join(world.work, 'cli-cache'),
+    };
+    const cli = async (argv: string[]): Promise<string> => {
+      let stdout = '';
+      let stderr = '';
+      const code = await runCli(argv, { env: cliEnv, stdout: { write: (t: string) => (stdout += t) }, stderr: { write: (t: string) => (stderr += t) } });
+      expect({ argv, code, stderr }).toEqual({ argv, code: 0, stderr: '' });
+      return stdout;
+    };
+    const status = JSON.parse(await cli(['catalog', 'status', '--format', 'json'])) as { partitions: Array<{ table: string; hour: string; status: string; staged: number | null; written: number; engine: number; difference: number }> };
     const hours = status.partitions.filter((p) => p.table === 'web_clicks');
     console.log(`[own-table] web_clicks hours: ${JSON.stringify(hours)}`);
     expect(hours).toHaveLength(4);
     expect(hours.reduce((n, h) => n + h.written, 0)).toBe(clicks.length);
     expect(hours.every((h) => h.difference === 0 && h.engine === h.written)).toBe(true);
     expect(hours.filter((h) => h.status === 'closed')).toHaveLength(3);
+
+    // The spec's saved query, run by catalog-sync (DuckDB) and by Trino: the same rows.
+    const report = JSON.parse(await cli(['report', 'clicks-by-device', '--format', 'json'])) as Array<Record<string, unknown>>;
+    const query = /sql: \|\n([\s\S]*)$/.exec(readFileSync(join(specsDir, 'web_clicks.table.yaml'), 'utf8'))![1]!;
+    const viaTrino = (await trino.query(query)).rows;
+    expect(report).toHaveLength(new Set(clicks.map((c) => `${new Date(c.occurred_at_ms).toISOString().slice(0, 10)}|${c.device}`)).size);
+    expect(report).toEqual(viaTrino.map((r) => ({ ...r, day: String(r.day) })));
+    expect(report.reduce((n, r) => n + Number(r.clicks), 0)).toBe(clicks.length);
   });
 });

@@ -72,6 +72,38 @@ describe('catalog-sync spec check', () => {
     expect(stderr).toContain(`${file}: derived_columns[0].sql: holds a ";": a derived column is one expression — fix: write a single SQL expression, no statements`);
   });
 
+  it('binds saved queries against every table of the deployment: a misspelt column and a built-in name fail, one line each', async () => {
+    const file = await spec(
+      ['  - { name: amount, type: double, sql: "e.amount_cents / 100.0" }'],
+      [
+        'queries:',
+        '  - { name: daily-amount, description: Amount per day, sql: "SELECT CAST(o.at AS DATE) AS day, SUM(amount) AS amount FROM orders o GROUP BY 1 ORDER BY 1" }',
+        '  - { name: with-plays, description: Orders beside plays, sql: "SELECT COUNT(*) AS n FROM orders o JOIN listening_events l ON l.user_id = o.id" }',
+        '  - { name: typo, description: Broken, sql: "SELECT amount_cent FROM orders" }',
+        '  - { name: top-tracks, description: Clashes, sql: "SELECT 1" }',
+      ],
+    );
+    const { code, stderr } = await cli(['spec', 'check', file]);
+    expect(code).toBe(1);
+    const lines = stderr.trimEnd().split('\n');
+    expect(lines).toEqual([
+      expect.stringMatching(new RegExp(`^${file}: queries\\[2\\]\\.sql: does not bind in DuckDB: .*amount_cent.* — fix: `)),
+      `${file}: queries[3].name: top-tracks is the name of a built-in saved query — fix: choose another name (catalog-sync report --list shows them)`,
+      expect.stringMatching(/^2 problems: /),
+    ]);
+  });
+
+  it('lists the saved queries of the table specs with the built-in ones', async () => {
+    const file = await spec(['  - { name: amount, type: double, sql: "e.amount_cents / 100.0" }'], ['queries:', '  - { name: daily-orders, description: Orders per day, sql: "SELECT CAST(o.at AS DATE) AS day, COUNT(*) AS n FROM orders o GROUP BY 1 ORDER BY 1" }']);
+    const { code, stdout } = await cli(['spec', 'check', file]);
+    expect(code).toBe(0);
+    expect(stdout).toContain('saved queries: daily-orders (catalog-sync report <name>)');
+    const listed = await cli(['report', '--list'], { TABLE_SPECS_DIR: dir });
+    expect(listed.code).toBe(0);
+    expect(listed.stdout).toMatch(/^top-tracks +Top 10 tracks per day/m);
+    expect(listed.stdout).toMatch(/^daily-orders +Orders per day \(orders, table spec\)$/m);
+  });
+
   it('says how to call it when the file is missing', async () => {
     const { code, stderr } = await cli(['spec', 'check']);
     expect(code).toBe(2);

@@ -162,3 +162,25 @@ describe('builtInTableSpec (what the ETL writes the Spotify tables with)', () =>
     }
   });
 });
+
+describe('saved queries of specs', () => {
+  it('are named once per spec and once per deployment', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'table-spec-queries-'));
+    try {
+      const schema = { type: 'object', properties: { id: { type: 'string' }, at: { type: 'string', format: 'date-time' } }, required: ['id', 'at'] };
+      await writeFile(join(dir, 'a.schema.json'), JSON.stringify(schema));
+      const spec = (table: string, queries: string[]) =>
+        ['spec_version: 1', `table: ${table}`, `topics: [${table}]`, 'schema: a.schema.json', 'event_time: { field: at, format: iso }', 'partitioning: { time: day }', 'queries:', ...queries.map((q) => `  - { name: ${q}, description: d, sql: "SELECT 1" }`)].join('\n');
+      await writeFile(join(dir, 'a.table.yaml'), spec('a', ['daily', 'daily']));
+      await writeFile(join(dir, 'b.table.yaml'), spec('b', ['weekly']));
+      await writeFile(join(dir, 'c.table.yaml'), spec('c', ['weekly']));
+      const lines = await problemsOf(loadTableSpecs([dir], { builtIn: false }));
+      expect(lines).toEqual([
+        `${join(dir, 'a.table.yaml')}: queries[1].name: two queries are named daily — fix: give each query its own name`,
+        `${join(dir, 'c.table.yaml')}: queries[0].name: query weekly is also declared by b.table.yaml — fix: query names are one namespace for the deployment: rename one`,
+      ]);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
