@@ -1,4 +1,4 @@
-import { currentSnapshot, defaultSpec, deserializeBound, transformStartMs, type LoadedTable, type PartitionField, type TableReader } from '@spotify-pipeline/shared/iceberg';
+import { currentSnapshot, defaultSpec, fileEventHourStartMs, transformStartMs, type LoadedTable, type TableReader } from '@spotify-pipeline/shared/iceberg';
 import { hourId } from '../sync/plan-lineage.js';
 
 export interface HourFiles {
@@ -10,19 +10,6 @@ export interface HourFiles {
   files: number;
   rows: number;
   bytes: number;
-}
-
-/**
- * The event hour a file's rows fall in. A `day` partition value names only the day; the ETL cuts
- * every file of an event hour apart (the lineage ledger's unit), so the file's lower bound on the
- * event-time column (µs) names its hour.
- */
-function hourStartOf(field: PartitionField, value: number, lowerBounds: Record<number, Buffer> | undefined): number {
-  const start = transformStartMs(field.transform as 'hour' | 'day', value);
-  const bound = field.transform === 'day' ? lowerBounds?.[field['source-id']] : undefined;
-  if (!bound) return start;
-  const lowerMs = Number(BigInt(deserializeBound('timestamp', bound)) / 1000n);
-  return lowerMs >= start ? Math.floor(lowerMs / 3_600_000) * 3_600_000 : start;
 }
 
 /**
@@ -38,7 +25,8 @@ export async function filesByHour(table: string, loaded: LoadedTable, reader: Ta
     let hour = '';
     const value = field ? entry.dataFile.partition[field.name] : undefined;
     if (field && typeof value === 'number' && (field.transform === 'hour' || field.transform === 'day')) {
-      const iso = new Date(hourStartOf(field, value, entry.dataFile.lowerBounds)).toISOString();
+      // A day file without a usable bound counts at its day's start.
+      const iso = new Date(fileEventHourStartMs(field, value, entry.dataFile.lowerBounds) ?? transformStartMs(field.transform, value)).toISOString();
       dt = iso.slice(0, 10);
       hour = iso.slice(11, 13);
     }

@@ -1,6 +1,5 @@
-import { deserializeBound, parseS3Uri, transformStartMs, type LiveFile, type PartitionField, type PartitionSpec, type PartitionValues } from '@spotify-pipeline/shared/iceberg';
-import type { LakeFileManifest } from '@spotify-pipeline/shared/schemas';
-import { hourPartitionOfValue } from '../pipeline/lake-keys.js';
+import { fileEventHourStartMs, parseS3Uri, type LiveFile, type PartitionSpec } from '@spotify-pipeline/shared/iceberg';
+import { fieldPartitionValues, hourPartitionOfValue } from '../pipeline/lake-keys.js';
 import type { HourFiles } from './compaction-plan.js';
 
 export interface TableHours {
@@ -11,25 +10,6 @@ export interface TableHours {
   skipped: number;
 }
 
-const HOUR_MS = 3_600_000;
-
-/**
- * The event hour (hours since the epoch) a file's rows fall in: its `hour` partition value, or for
- * a `day` partition the hour of its lower bound on the event-time column. The ETL cuts every file
- * of one event hour apart (the lineage ledger's unit), so either names the file's only hour.
- */
-function eventHourOf(field: PartitionField, value: number, lowerBounds: Record<number, Buffer> | undefined): number | undefined {
-  if (field.transform === 'hour') return value;
-  const bound = lowerBounds?.[field['source-id']];
-  if (!bound) return undefined;
-  const lowerMs = Number((deserializeBound('timestamp', bound) as bigint) / 1000n);
-  const dayStart = transformStartMs('day', value);
-  return lowerMs >= dayStart && lowerMs < dayStart + 24 * HOUR_MS ? Math.floor(lowerMs / HOUR_MS) : undefined;
-}
-
-/** A manifest's JSON form of a partition value (a long beyond 2^53 as its digits). */
-const jsonValue = (value: PartitionValues[string]): string | number | boolean | null => (typeof value === 'bigint' ? value.toString() : value);
-
 /**
  * The live data files of a table snapshot, grouped by event hour and, for a spec table, by the
  * values of its other partition fields (identity, bucket): what a compaction plans from. The
@@ -39,7 +19,6 @@ const jsonValue = (value: PartitionValues[string]): string | number | boolean | 
  */
 export function hoursOf(table: string, live: readonly LiveFile[], spec: PartitionSpec, lakeBucket: string): TableHours {
   const timeField = spec.fields.find((f) => f.transform === 'hour' || f.transform === 'day');
-  const otherFields = spec.fields.filter((f) => f !== timeField);
   const groups = new Map<string, { hour: number; group: HourFiles }>();
   const liveKeys = new Set<string>();
   let skipped = 0;
@@ -52,16 +31,17 @@ export function hoursOf(table: string, live: readonly LiveFile[], spec: Partitio
     liveKeys.add(key);
     const tuple = entry.dataFile.partition;
     const value = timeField && manifest.partitionSpecId === spec['spec-id'] ? tuple[timeField.name] : undefined;
-    const hour = typeof value === 'number' ? eventHourOf(timeField!, value, entry.dataFile.lowerBounds) : undefined;
-    if (hour === undefined) {
+    const hourStart = typeof value === 'number' ? fileEventHourStartMs(timeField!, value, entry.dataFile.lowerBounds) : undefined;
+    if (hourStart === undefined) {
       skipped++;
       continue;
     }
-    const others: NonNullable<LakeFileManifest['partition_values']> = Object.fromEntries(otherFields.map((f) => [f.name, jsonValue(tuple[f.name] ?? null)]));
-    const groupKey = `${hour}|${JSON.stringify(others)}`;
+    const hour = hourStart / 3_600_000;
+    const others = fieldPartitionValues(spec, tuple);
+    const groupKey = `${hour}|${JSON.stringify(others ?? {})}`;
     let found = groups.get(groupKey);
     if (!found) {
-      const group: HourFiles = { table, partition: hourPartitionOfValue(hour), tuple, ...(otherFields.length > 0 ? { partitionValues: others } : {}), files: [] };
+      const group: HourFiles = { table, partition: hourPartitionOfValue(hour), tuple, ...(others ? { partitionValues: others } : {}), files: [] };
       groups.set(groupKey, (found = { hour, group }));
     }
     found.group.files.push({ key, sizeBytes: entry.dataFile.fileSizeInBytes, rowCount: entry.dataFile.recordCount });

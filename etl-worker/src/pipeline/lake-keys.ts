@@ -1,6 +1,6 @@
-import { icebergSchemaOf, partitionPath, partitionSpecOf, partitionToPath, timeTransform, type PartitionField, type PartitionValues } from '@spotify-pipeline/shared/iceberg';
+import { icebergSchemaOf, partitionPath, partitionSpecOf, partitionToPath, timeTransform, type PartitionField, type PartitionSpec, type PartitionValues } from '@spotify-pipeline/shared/iceberg';
 import type { ResolvedTableSpec } from '@spotify-pipeline/shared/table-spec';
-import { lakeTableDefinition, TRACKS_TABLE, type StagedFileManifest } from '@spotify-pipeline/shared/schemas';
+import { lakeTableDefinition, TRACKS_TABLE, type LakeFileManifest, type StagedFileManifest } from '@spotify-pipeline/shared/schemas';
 import { decodePartitionKey } from '../validate/field-partition-key.js';
 import type { RejectReason } from '../validate/reasons.js';
 
@@ -109,7 +109,24 @@ export function specPartitionValues(spec: ResolvedTableSpec, p: HourPartition, p
  * a spec table's file of one event hour and one tuple of field-partition values. The hour is in
  * the name because a `day` partition folder holds the object's files of several hours.
  */
-export function specFileKey(spec: ResolvedTableSpec, p: HourPartition, partitionKey: string | undefined, source: StagedFileManifest['source']): string {
-  const folders = partitionToPath(spec.partitionSpec, spec.icebergSchema, specPartitionValues(spec, p, partitionKey));
+export function specFileKey(spec: ResolvedTableSpec, p: HourPartition, tuple: PartitionValues, source: StagedFileManifest['source']): string {
+  const folders = partitionToPath(spec.partitionSpec, spec.icebergSchema, tuple);
   return `${spec.table}/data/${folders ? `${folders}/` : ''}part-${offsetPart(source)}-${p.dt}-${p.hour}.parquet`;
+}
+
+const isTimeField = (f: PartitionField): boolean => f.transform === 'hour' || f.transform === 'day';
+
+/**
+ * A partition tuple's fields beyond the event time, as a lake manifest's `partition_values` (JSON:
+ * a long beyond 2^53 as its digits); undefined when the spec has no such field.
+ */
+export function fieldPartitionValues(spec: PartitionSpec, tuple: PartitionValues): LakeFileManifest['partition_values'] {
+  const fields = spec.fields.filter((f) => !isTimeField(f));
+  if (fields.length === 0) return undefined;
+  return Object.fromEntries(
+    fields.map((f) => {
+      const value = tuple[f.name] ?? null;
+      return [f.name, typeof value === 'bigint' ? value.toString() : value];
+    }),
+  );
 }

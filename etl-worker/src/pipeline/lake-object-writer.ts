@@ -17,12 +17,8 @@ import { type ExtraColumn } from '../transform/lake-sql.js';
 import { listeningEventColumnNames } from '../transform/spec-table-sql.js';
 import { specTableColumnNames } from '../transform/spec-table-sql.js';
 import { REJECT_REASONS, type RejectReason } from '../validate/reasons.js';
-import { lakeFileKey, quarantineKey, specFileKey, specPartitionValues } from './lake-keys.js';
+import { fieldPartitionValues, lakeFileKey, quarantineKey, specFileKey, specPartitionValues } from './lake-keys.js';
 import type { HourBucket, PreparedObject, RejectedLine } from './staged-object-preparer.js';
-
-/** A partition value as a lake manifest carries it (JSON): a long beyond 2^53 as its decimal text. */
-const toJsonValue = (value: string | number | bigint | boolean | null | undefined): string | number | boolean | null =>
-  value === undefined || value === null ? null : typeof value === 'bigint' ? value.toString() : value;
 
 /** What one staged object turns into: the objects are durable, the records are not yet produced. */
 export interface ObjectOutcome {
@@ -112,11 +108,9 @@ export class LakeObjectWriter {
   /** Where a bucket's file goes, and its partition values beyond the event hour (spec tables). */
   private placement(bucket: HourBucket, source: StagedFileManifest['source']): { key: string; partitionValues?: LakeFileManifest['partition_values'] } {
     if (!this.spec) return { key: lakeFileKey(LISTENING_EVENTS_TABLE, bucket.partition, source) };
-    const key = specFileKey(this.spec, bucket.partition, bucket.partitionKey, source);
-    if (bucket.partitionKey === undefined) return { key };
-    const all = specPartitionValues(this.spec, bucket.partition, bucket.partitionKey);
-    const fieldNames = this.spec.partitionSpec.fields.filter((f) => f.transform !== 'hour' && f.transform !== 'day').map((f) => f.name);
-    return { key, partitionValues: Object.fromEntries(fieldNames.map((name) => [name, toJsonValue(all[name])])) };
+    const tuple = specPartitionValues(this.spec, bucket.partition, bucket.partitionKey);
+    const partitionValues = fieldPartitionValues(this.spec.partitionSpec, tuple);
+    return { key: specFileKey(this.spec, bucket.partition, tuple, source), ...(partitionValues ? { partitionValues } : {}) };
   }
 
   /**

@@ -14,12 +14,14 @@ export function hasLoneSurrogate(text: string): boolean {
 }
 
 /**
- * Number of keys of the top-level object as written (duplicates included), by a single pass over
- * the text that tracks strings and nesting: more keys than `Object.keys(JSON.parse(line))` means a
- * key was repeated. Assumes `line` parsed as an object (called after JSON.parse succeeded).
+ * Keys of the objects of a JSON line as written (duplicates included), by one pass over the text
+ * that tracks strings and nesting: `top-level` counts the outer object's keys, `any-depth` every
+ * object's. More keys than the parsed objects hold means a key was repeated (JSON.parse keeps the
+ * last silently). Assumes `line` parsed as an object (called after JSON.parse succeeded).
  */
-export function topLevelKeyCount(line: string): number {
-  let depth = 0;
+export function keyCount(line: string, scope: 'top-level' | 'any-depth'): number {
+  // Per open container: is it an object (a key follows `{` and `,`)?
+  const inObject: boolean[] = [];
   let keys = 0;
   let inString = false;
   let expectKey = false;
@@ -33,24 +35,26 @@ export function topLevelKeyCount(line: string): number {
     switch (c) {
       case 0x22: // "
         inString = true;
-        if (depth === 1 && expectKey) {
-          keys++;
+        if (expectKey) {
+          if (scope === 'any-depth' || inObject.length === 1) keys++;
           expectKey = false;
         }
         break;
       case 0x7b: // {
-        depth++;
-        if (depth === 1) expectKey = true;
+        inObject.push(true);
+        expectKey = true;
         break;
       case 0x5b: // [
-        depth++;
+        inObject.push(false);
+        expectKey = false;
         break;
       case 0x7d: // }
       case 0x5d: // ]
-        depth--;
+        inObject.pop();
+        expectKey = false;
         break;
       case 0x2c: // ,
-        if (depth === 1) expectKey = true;
+        expectKey = inObject[inObject.length - 1] === true;
         break;
       default:
         break;
@@ -58,3 +62,6 @@ export function topLevelKeyCount(line: string): number {
   }
   return keys;
 }
+
+/** Keys of the top-level object as written: more than `Object.keys(JSON.parse(line))` means a repeated key. */
+export const topLevelKeyCount = (line: string): number => keyCount(line, 'top-level');

@@ -1,4 +1,4 @@
-import { hasLoneSurrogate } from './json-text-checks.js';
+import { hasLoneSurrogate, keyCount } from './json-text-checks.js';
 import type { RejectReason } from './reasons.js';
 
 /**
@@ -18,52 +18,8 @@ export interface TextProblem {
 
 const MAX_PATH_CHARS = 128;
 
-/**
- * Keys of every object in the text, at any depth, repeats included. Assumes `line` parsed as
- * JSON; a count above the parsed objects' keys means a key was repeated in some object.
- */
-export function keyCountAtAnyDepth(line: string): number {
-  const inObject: boolean[] = [];
-  let keys = 0;
-  let inString = false;
-  let expectKey = false;
-  for (let i = 0; i < line.length; i++) {
-    const c = line.charCodeAt(i);
-    if (inString) {
-      if (c === 0x5c) i++; // backslash: skip the escaped char
-      else if (c === 0x22) inString = false;
-      continue;
-    }
-    switch (c) {
-      case 0x22: // "
-        inString = true;
-        if (expectKey) {
-          keys++;
-          expectKey = false;
-        }
-        break;
-      case 0x7b: // {
-        inObject.push(true);
-        expectKey = true;
-        break;
-      case 0x5b: // [
-        inObject.push(false);
-        expectKey = false;
-        break;
-      case 0x7d: // }
-      case 0x5d: // ]
-        inObject.pop();
-        expectKey = false;
-        break;
-      case 0x2c: // ,
-        expectKey = inObject[inObject.length - 1] === true;
-        break;
-      default:
-        break;
-    }
-  }
-  return keys;
-}
+/** Keys of every object in the text, at any depth, repeats included (keyCount). */
+export const keyCountAtAnyDepth = (line: string): number => keyCount(line, 'any-depth');
 
 /** A container or string met in the walk: its key (or index) and the container holding it, so a path is built only for a problem. */
 interface Place {

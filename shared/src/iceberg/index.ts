@@ -38,6 +38,7 @@ export {
 export { RestCatalog, type CreateTableRequest, type RequestSigner, type RestCatalogOptions, type TableRequirement, type TableUpdate } from './rest-catalog.js';
 export { sigv4Signer } from './sigv4-signer.js';
 export {
+  fileEventHourStartMs,
   FIRST_PARTITION_FIELD_ID,
   icebergSchemaOf,
   icebergTypeOf,

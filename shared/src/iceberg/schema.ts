@@ -1,3 +1,4 @@
+import { deserializeBound } from './bounds.js';
 import type { LakeColumn, LakeType } from '../schemas/lake-columns.js';
 import type { IcebergField, IcebergPrimitive, IcebergSchema, PartitionField, PartitionSpec } from './table-metadata.js';
 
@@ -69,4 +70,20 @@ export function timeTransform(transform: 'hour' | 'day', epochMs: number): numbe
 /** Epoch ms of the start of an hour/day transform value. */
 export function transformStartMs(transform: 'hour' | 'day', value: number): number {
   return value * (transform === 'hour' ? HOUR_MS : DAY_MS);
+}
+
+/**
+ * The start (epoch ms) of the event hour a data file's rows fall in, from its time partition value:
+ * an `hour` value names it; a `day` value names only the day, and the file's lower bound on the
+ * event-time column (µs) names the hour, since this pipeline never mixes event hours in one file.
+ * Undefined for a day file without a bound in that day (not a file this pipeline wrote).
+ */
+export function fileEventHourStartMs(field: Pick<PartitionField, 'transform' | 'source-id'>, value: number, lowerBounds: Record<number, Buffer> | undefined): number | undefined {
+  if (field.transform === 'hour') return transformStartMs('hour', value);
+  if (field.transform !== 'day') return undefined;
+  const bound = lowerBounds?.[field['source-id']];
+  if (!bound) return undefined;
+  const lowerMs = Number((deserializeBound('timestamp', bound) as bigint) / 1000n);
+  const dayStart = transformStartMs('day', value);
+  return lowerMs >= dayStart && lowerMs < dayStart + DAY_MS ? Math.floor(lowerMs / HOUR_MS) * HOUR_MS : undefined;
 }

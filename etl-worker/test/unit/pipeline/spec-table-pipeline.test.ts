@@ -1,12 +1,10 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Readable } from 'node:stream';
 import { gunzipSync } from 'node:zlib';
 import { parquetReadObjects } from 'hyparquet';
 import { compressors } from 'hyparquet-compressors';
 import pino from 'pino';
-import { PipelineError } from '@spotify-pipeline/shared/errors';
 import { bucketOf, icebergHash } from '@spotify-pipeline/shared/iceberg';
 import { createRegistry } from '@spotify-pipeline/shared/metrics';
 import { LAKE_TABLES, lakeFileManifestV1, type StagedFileManifest } from '@spotify-pipeline/shared/schemas';
@@ -18,8 +16,8 @@ import { specTableRoutes, unwritableSpecProblems } from '../../../src/pipeline/s
 import { DirectoryLakeStore } from '../../../src/sink/directory-lake-store';
 import { MemorySchemaCatalog } from '../../../src/sink/memory-schema-catalog';
 import { TableSchemas } from '../../../src/sink/table-schemas';
-import type { StagedObjectSource } from '../../../src/source/staged-object-reader';
 import { stagedObject } from '../../fixtures/listening-events';
+import { MemorySource } from '../../fixtures/memory-source';
 
 // The lake files here are ZSTD; hyparquet-compressors' SNAPPY (a wasm ESM module) is not loaded.
 jest.mock('hysnappy', () => ({
@@ -31,15 +29,6 @@ jest.mock('hysnappy', () => ({
 const WEB_CLICKS = join(__dirname, '../../../../shared/test/unit/table-spec/fixtures/web_clicks.table.yaml');
 const HOUR_MS = 3_600_000;
 const T0 = Date.parse('2026-11-20T10:00:00Z');
-
-class MemorySource implements StagedObjectSource {
-  readonly objects = new Map<string, Buffer>();
-  async open(manifest: StagedFileManifest): Promise<Readable> {
-    const body = this.objects.get(manifest.key);
-    if (!body) throw new PipelineError('S3_NOT_FOUND', `get staged object ${manifest.key} failed: NoSuchKey`);
-    return Readable.from([body]);
-  }
-}
 
 const click = (i: number, extra: Record<string, unknown> = {}) => ({
   click_id: `click-${String(i).padStart(6, '0')}`,

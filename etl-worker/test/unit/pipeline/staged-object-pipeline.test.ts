@@ -1,7 +1,6 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Readable } from 'node:stream';
 import { gunzipSync } from 'node:zlib';
 import pino from 'pino';
 import { ColumnTypeConflict, deserializeBound } from '@spotify-pipeline/shared/iceberg';
@@ -18,22 +17,12 @@ import { StagedObjectPreparer } from '../../../src/pipeline/staged-object-prepar
 import { DirectoryLakeStore } from '../../../src/sink/directory-lake-store';
 import { MemorySchemaCatalog } from '../../../src/sink/memory-schema-catalog';
 import { TableSchemas } from '../../../src/sink/table-schemas';
-import type { StagedObjectSource } from '../../../src/source/staged-object-reader';
 import { EventValidator } from '../../../src/validate/event-validator';
 import { ExtraColumnTypes } from '../../../src/validate/extra-column-types';
 import { listeningEvent, stagedObject } from '../../fixtures/listening-events';
+import { MemorySource } from '../../fixtures/memory-source';
 
 const quarantinedMetrics = (manifests: Array<{ operation: string; metrics?: unknown }>) => manifests.filter((m) => m.operation === 'quarantine' && m.metrics !== undefined);
-
-class MemorySource implements StagedObjectSource {
-  readonly objects = new Map<string, Buffer>();
-  async open(manifest: StagedFileManifest): Promise<Readable> {
-    const body = this.objects.get(manifest.key);
-    // As S3StagedObjectSource classifies NoSuchKey.
-    if (!body) throw new PipelineError('S3_NOT_FOUND', `get staged object ${manifest.key} failed: NoSuchKey`);
-    return Readable.from([body]);
-  }
-}
 
 describe('staged object → lake files (no network)', () => {
   let dir: string;
