@@ -22,6 +22,7 @@ import { createLogger } from '@spotify-pipeline/shared/logging';
 import { createRegistry } from '@spotify-pipeline/shared/metrics';
 import { startKafka, uniqueName } from '@spotify-pipeline/testkit';
 import { peakRssMb, ratio as benchRatio, reportResult } from './lib/bench-result.js';
+import { statCpuSeconds, treeCpuSeconds } from './lib/proc-cpu.js';
 import {
   buildWorld,
   createProducerMetrics,
@@ -63,42 +64,13 @@ interface Result {
   cpu: { process: number; broker: number };
 }
 
-/** The local broker's JVM (the java process whose command line names this state dir), for its CPU time. */
-function brokerPid(): number | undefined {
-  const stateDir = process.env.TESTKIT_STATE_DIR;
-  if (!stateDir) return undefined;
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const cmdline = readFileSync(`/proc/${entry}/cmdline`, 'utf8');
-      if (cmdline.startsWith('java') && cmdline.includes(stateDir) && cmdline.includes('kafka')) return Number(entry);
-    } catch {
-      // The process ended while we looked.
-    }
-  }
-  return undefined;
-}
-
+/** The local broker's JVM (undefined when the broker runs elsewhere), for its CPU time. */
 let broker: number | undefined;
-
-/** utime + stime of a /proc stat line, in seconds (fields 14 and 15, in clock ticks of 1/100 s on Linux). */
-function statCpuSeconds(stat: string): number {
-  const fields = stat.slice(stat.lastIndexOf(') ') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / 100;
-}
 
 /** CPU seconds used so far by this process and by the broker (0 when the broker is not local). */
 function cpuNow(): { process: number; broker: number } {
   const own = process.cpuUsage();
-  let brokerSeconds = 0;
-  if (broker !== undefined) {
-    try {
-      brokerSeconds = statCpuSeconds(readFileSync(`/proc/${broker}/stat`, 'utf8'));
-    } catch {
-      brokerSeconds = 0;
-    }
-  }
-  return { process: (own.user + own.system) / 1e6, broker: brokerSeconds };
+  return { process: (own.user + own.system) / 1e6, broker: treeCpuSeconds(broker) };
 }
 
 function cpuSince(start: { process: number; broker: number }): { process: number; broker: number } {
@@ -246,7 +218,7 @@ function cpuPerEvent(r: Result): string {
 
 async function main(): Promise<void> {
   const kafka = await startKafka();
-  broker = brokerPid();
+  broker = await kafka.serverPid();
   const admin = KafkaAdmin.create(kafka.settings, 'bench-admin');
   const topics = { raw: uniqueName('bench-raw'), ours: uniqueName('bench-ours'), exactlyOnce: uniqueName('bench-ours-eo'), checkpoints: uniqueName('bench-checkpoints') };
   await admin.ensureTopics([topics.raw, topics.ours, topics.exactlyOnce].map((name) => ({ name, partitions: 6, replicationFactor: 1 })));

@@ -9,7 +9,6 @@
  * Needs `npx tsc -b consumer-service` first. Uses the local stack of TESTKIT_STATE_DIR (started if absent).
  */
 import { spawn } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import {
   closeConsumer,
@@ -23,6 +22,7 @@ import {
 } from '@spotify-pipeline/shared/kafka';
 import { stackEnv, startKafka, startS3, uniqueName, waitUntil } from '@spotify-pipeline/testkit';
 import { ratio, reportResult, type BenchFigure } from './lib/bench-result.js';
+import { machineBusyShare, machineCpu, treeCpuSeconds, treeRssBytes, type MachineCpu } from './lib/proc-cpu.js';
 
 // A million events: the sink's last batches wait for the idle rule and one more upload after the stream
 // ends, a fixed tail that a short run would count as throughput.
@@ -162,9 +162,16 @@ async function discardBaseline(settings: KafkaSettings, topic: string, group: st
  * consumers (a fresh heap and threads, not the driver's, which has just produced the data set).
  * From the first record any of them reads to the moment every partition has been read to its end.
  */
-async function discardInChildren(settings: KafkaSettings, topic: string, consumers: number): Promise<{ seconds: number; cpuSeconds: number; peakRssBytes: number }> {
+async function discardInChildren(
+  settings: KafkaSettings,
+  topic: string,
+  consumers: number,
+  servers: Servers,
+): Promise<{ seconds: number; cpuSeconds: number; peakRssBytes: number; load: MachineLoad }> {
   const group = uniqueName('bench-discard');
   let first = Infinity;
+  let endMeasure: (() => MachineLoad) | undefined;
+  let load: MachineLoad | undefined;
   const ends = new Map<number, number>();
   let cpuSeconds = 0;
   let peakRssBytes = 0;
@@ -179,8 +186,13 @@ async function discardInChildren(settings: KafkaSettings, topic: string, consume
     (child) =>
       new Promise<void>((resolve) =>
         child.on('message', (m: DiscardMessage) => {
-          if (m.type === 'first') first = Math.min(first, m.at);
-          else if (m.type === 'end') ends.set(m.partition, Math.max(ends.get(m.partition) ?? 0, m.at));
+          if (m.type === 'first') {
+            first = Math.min(first, m.at);
+            endMeasure ??= measureMachine(servers);
+          } else if (m.type === 'end') {
+            ends.set(m.partition, Math.max(ends.get(m.partition) ?? 0, m.at));
+            if (ends.size === PARTITIONS) load ??= endMeasure?.();
+          }
           else {
             cpuSeconds += m.cpuSeconds;
             resolve();
@@ -198,40 +210,74 @@ async function discardInChildren(settings: KafkaSettings, topic: string, consume
   await Promise.all(cpuReports);
   const codes = await Promise.all(exits);
   if (codes.some((c) => c !== 0)) throw new Error(`consume-and-discard children exited ${codes.join(', ')}`);
-  return { seconds: (Math.max(...ends.values()) - first) / 1000, cpuSeconds, peakRssBytes };
+  if (!load) throw new Error('consume-and-discard ended without a measured window');
+  return { seconds: (Math.max(...ends.values()) - first) / 1000, cpuSeconds, peakRssBytes, load };
 }
 
 function sum(values: number[]): number {
   return values.reduce((a, b) => a + b, 0);
 }
 
-/** A pid and its descendants (the sink's consumers when SINK_CONSUMERS > 1). */
-function processTree(pid: number): number[] {
-  const out = [pid];
-  for (let i = 0; i < out.length; i++) {
-    try {
-      for (const tid of readdirSync(`/proc/${out[i]}/task`)) {
-        const children = readFileSync(`/proc/${out[i]}/task/${tid}/children`, 'utf8').trim();
-        if (children) out.push(...children.split(/\s+/).map(Number));
-      }
-    } catch {
-      // Gone.
-    }
-  }
-  return out;
+/** The local broker's and S3 server's JVMs (undefined when they run elsewhere): their CPU is part of every round's cost. */
+interface Servers {
+  kafka: number | undefined;
+  s3: number | undefined;
 }
 
-function treeRssBytes(pid: number): number {
-  let total = 0;
-  for (const p of processTree(pid)) {
-    try {
-      const kb = /VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${p}/status`, 'utf8'));
-      if (kb) total += Number(kb[1]) * 1024;
-    } catch {
-      // Exited.
+/** Where the machine's cores went during one measured window. */
+interface MachineLoad {
+  /** Share of both cores busy (0..1), everything on the machine counted. */
+  busy: number;
+  brokerCpuSeconds: number;
+  s3CpuSeconds: number;
+}
+
+/** Starts measuring the machine; the function returned ends the window. */
+function measureMachine(servers: Servers): () => MachineLoad {
+  const cpu: MachineCpu = machineCpu();
+  const broker = treeCpuSeconds(servers.kafka);
+  const s3 = treeCpuSeconds(servers.s3);
+  return () => ({ busy: machineBusyShare(cpu), brokerCpuSeconds: treeCpuSeconds(servers.kafka) - broker, s3CpuSeconds: treeCpuSeconds(servers.s3) - s3 });
+}
+
+const describeLoad = (load: MachineLoad): string =>
+  `machine ${(load.busy * 100).toFixed(0)}% busy, broker ${load.brokerCpuSeconds.toFixed(2)} CPU-s, S3 server ${load.s3CpuSeconds.toFixed(2)} CPU-s`;
+
+/**
+ * librdkafka without any binding: kcat (librdkafka's own C tool; the Debian build links the system
+ * librdkafka, older than the client's bundled one) reading the topic from the beginning to its end,
+ * with the sink's fetch and queue settings and read_committed, writing only each offset. Timed from its
+ * first output to its exit, like the other consumers from their first record.
+ */
+async function rawLibrdkafka(settings: KafkaSettings, topic: string, servers: Servers): Promise<{ seconds: number; cpuSeconds: number; records: number; load: MachineLoad }> {
+  const kcat = [
+    'kcat', '-C', '-b', settings.brokers.join(','), '-t', topic, '-o', 'beginning', '-e', '-q', '-f', '%o\\n',
+    '-X', 'isolation.level=read_committed', '-X', 'queued.max.messages.kbytes=16384', '-X', `fetch.max.bytes=${16 * MIB}`,
+  ];
+  // `times` (bash) prints the CPU its children used, on stderr: kcat's own, all its threads.
+  const child = spawn('bash', ['-c', '"$@"; code=$?; times >&2; exit $code', 'raw', ...kcat], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let first = 0;
+  let endMeasure: (() => MachineLoad) | undefined;
+  let records = 0;
+  child.stdout.on('data', (chunk: Buffer) => {
+    if (!first) {
+      first = performance.now();
+      endMeasure = measureMachine(servers);
     }
-  }
-  return total;
+    for (let i = chunk.indexOf(10); i !== -1; i = chunk.indexOf(10, i + 1)) records++;
+  });
+  let stderr = '';
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const code = await new Promise<number | null>((r) => child.once('exit', r));
+  const ended = performance.now();
+  const load = endMeasure?.();
+  if (code !== 0 || !load) throw new Error(`kcat exited ${code}: ${stderr.trim()}`);
+  // The second line of `times`: children's user and system time, as "1m2.345s 0m0.123s".
+  const [user, system] = (stderr.trim().split('\n').pop() ?? '').split(' ').map((t) => {
+    const m = /^(\d+)m([\d.]+)s$/.exec(t);
+    return m ? Number(m[1]) * 60 + Number(m[2]) : NaN;
+  });
+  return { seconds: (ended - first) / 1000, cpuSeconds: user! + system!, records, load };
 }
 
 async function metric(port: number, name: string): Promise<number> {
@@ -241,22 +287,10 @@ async function metric(port: number, name: string): Promise<number> {
   return total;
 }
 
-/** CPU seconds (user + system) a process and its consumers have used so far, all their threads (zlib's and librdkafka's too). */
-function processCpuSeconds(pid: number): number {
-  let total = 0;
-  for (const p of processTree(pid)) {
-    try {
-      const fields = readFileSync(`/proc/${p}/stat`, 'utf8').split(') ')[1]!.split(' ');
-      // utime and stime are fields 14 and 15 of /proc/<pid>/stat, in clock ticks (100 per second on Linux).
-      total += (Number(fields[11]) + Number(fields[12])) / 100;
-    } catch {
-      // Exited.
-    }
-  }
-  return total;
-}
-
-async function runSink(env: Record<string, string>): Promise<{ seconds: number; cpuSeconds: number; peakRssBytes: number; objects: number; uploadSeconds: number; commits: number; commitSeconds: number }> {
+async function runSink(
+  env: Record<string, string>,
+  servers: Servers,
+): Promise<{ seconds: number; cpuSeconds: number; peakRssBytes: number; objects: number; uploadSeconds: number; commits: number; commitSeconds: number; load: MachineLoad }> {
   const child = spawn(process.execPath, [...(process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean), MAIN], { env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
   let log = '';
   child.stdout!.on('data', (chunk: Buffer) => (log += chunk.toString()));
@@ -268,15 +302,17 @@ async function runSink(env: Record<string, string>): Promise<{ seconds: number; 
     await waitUntil('first record in', async () => (await metric(port, 'pipeline_consumer_service_records_in_total')) > 0, 60_000, 20);
     // Polled every 50 ms: each scrape costs the sink CPU (default metrics read /proc), so not too often.
     const startedAt = performance.now();
-    const cpuAtStart = processCpuSeconds(child.pid!);
+    const cpuAtStart = treeCpuSeconds(child.pid!);
+    const endMeasure = measureMachine(servers);
     await waitUntil('all records committed', async () => (await metric(port, 'pipeline_consumer_service_records_out_total')) >= EVENTS, 600_000, 50);
     const seconds = (performance.now() - startedAt) / 1000;
-    const cpuSeconds = processCpuSeconds(child.pid!) - cpuAtStart;
+    const cpuSeconds = treeCpuSeconds(child.pid!) - cpuAtStart;
+    const load = endMeasure();
     const objects = await metric(port, 'pipeline_consumer_service_object_size_bytes_count');
     const uploadSeconds = await metric(port, 'pipeline_consumer_service_upload_duration_seconds_sum');
     const commits = await metric(port, 'pipeline_consumer_service_commit_duration_seconds_count');
     const commitSeconds = await metric(port, 'pipeline_consumer_service_commit_duration_seconds_sum');
-    return { seconds, cpuSeconds, peakRssBytes, objects, uploadSeconds, commits, commitSeconds };
+    return { seconds, cpuSeconds, peakRssBytes, objects, uploadSeconds, commits, commitSeconds, load };
   } finally {
     clearInterval(sampler);
     child.kill('SIGTERM');
@@ -294,17 +330,23 @@ async function main(): Promise<void> {
   console.log(`kafka ${kafka.settings.brokers.join(',')}, s3 ${s3.settings.endpoint}, topic ${topic}`);
   const bytes = await produce(kafka.settings, topic);
   console.log(`produced ${EVENTS} events, ${(bytes / MIB).toFixed(1)} MiB (${Math.round(bytes / EVENTS)} B/event avg), ${PARTITIONS} partitions`);
+  const servers: Servers = { kafka: await kafka.serverPid(), s3: await s3.serverPid() };
 
   // Per consumer count, alternating rounds, best of each: a neighbour's burst on the shared machine hits one round, not the result.
   type Discard = Awaited<ReturnType<typeof discardInChildren>>;
   type Sink = Awaited<ReturnType<typeof runSink>>;
-  const results: Array<{ consumers: number; discard: Discard; sink: Sink; perRound: string[] }> = [];
+  type Raw = Awaited<ReturnType<typeof rawLibrdkafka>>;
+  const results: Array<{ consumers: number; discard: Discard; sink: Sink; raw: Raw | undefined; perRound: string[] }> = [];
   for (const consumers of CONSUMER_COUNTS) {
     let discard: Discard | undefined;
     let sink: Sink | undefined;
+    // One kcat is one consumer: the raw figure exists for the one-consumer rounds only.
+    let raw: Raw | undefined;
     const perRound: string[] = [];
     for (let round = 1; round <= ROUNDS; round++) {
-      const d = await discardInChildren(kafka.settings, topic, consumers);
+      const r = consumers === 1 ? await rawLibrdkafka(kafka.settings, topic, servers) : undefined;
+      if (r && r.records !== EVENTS) throw new Error(`kcat read ${r.records} records, not ${EVENTS}`);
+      const d = await discardInChildren(kafka.settings, topic, consumers, servers);
       const group = uniqueName('bench-sink');
       const k = await runSink({
         ...stackEnv(kafka, s3),
@@ -322,17 +364,23 @@ async function main(): Promise<void> {
         SINK_FLUSH_IDLE_MS: '200',
         ...Object.fromEntries(Object.entries(process.env).filter(([key]) => key.startsWith('SINK_')) as Array<[string, string]>),
         SINK_CONSUMERS: String(consumers),
-      });
+      }, servers);
+      if (r) console.log(`${consumers} consumer(s) round ${round}: raw librdkafka (kcat) ${(EVENTS / r.seconds).toFixed(0)} events/s (${r.cpuSeconds.toFixed(2)} CPU-s; ${describeLoad(r.load)})`);
       console.log(
-        `${consumers} consumer(s) round ${round}: consume-and-discard ${(EVENTS / d.seconds).toFixed(0)} events/s (${d.cpuSeconds.toFixed(2)} CPU-s, RSS ${(d.peakRssBytes / MIB).toFixed(0)} MiB), ` +
-          `sink ${(EVENTS / k.seconds).toFixed(0)} events/s (${k.cpuSeconds.toFixed(2)} CPU-s, RSS ${(k.peakRssBytes / MIB).toFixed(0)} MiB)`,
+        `${consumers} consumer(s) round ${round}: consume-and-discard ${(EVENTS / d.seconds).toFixed(0)} events/s (${d.cpuSeconds.toFixed(2)} CPU-s, RSS ${(d.peakRssBytes / MIB).toFixed(0)} MiB; ${describeLoad(d.load)}), ` +
+          `sink ${(EVENTS / k.seconds).toFixed(0)} events/s (${k.cpuSeconds.toFixed(2)} CPU-s, RSS ${(k.peakRssBytes / MIB).toFixed(0)} MiB; ${describeLoad(k.load)})`,
       );
-      perRound.push(`${Math.round(EVENTS / k.seconds).toLocaleString('en-US')} vs ${Math.round(EVENTS / d.seconds).toLocaleString('en-US')}`);
+      const rate = (seconds: number): string => Math.round(EVENTS / seconds).toLocaleString('en-US');
+      perRound.push(
+        `${rate(k.seconds)} vs ${rate(d.seconds)}${r ? ` (kcat ${rate(r.seconds)})` : ''}, machine busy ${(k.load.busy * 100).toFixed(0)}% vs ${(d.load.busy * 100).toFixed(0)}%, ` +
+          `broker + S3 server ${((k.load.brokerCpuSeconds + k.load.s3CpuSeconds) / EVENTS * 1e6).toFixed(2)} CPU-µs/event`,
+      );
       if (!discard || d.seconds < discard.seconds) discard = d;
       if (!sink || k.seconds < sink.seconds) sink = k;
+      if (r && (!raw || r.seconds < raw.seconds)) raw = r;
     }
     if (!discard || !sink) throw new Error('BENCH_ROUNDS must be at least 1');
-    results.push({ consumers, discard, sink, perRound });
+    results.push({ consumers, discard, sink, raw, perRound });
   }
 
   const mib = bytes / MIB;
@@ -342,7 +390,8 @@ async function main(): Promise<void> {
   const figures: BenchFigure[] = [];
   const notes: string[] = [];
   const one = results.find((r) => r.consumers === 1);
-  for (const { consumers, discard, sink, perRound } of results) {
+  for (const { consumers, discard, sink, raw, perRound } of results) {
+    if (raw) console.log(row('raw librdkafka (kcat, no group)', raw.seconds, raw.cpuSeconds, 0));
     console.log(row(`consume-and-discard x${consumers}`, discard.seconds, discard.cpuSeconds, discard.peakRssBytes));
     console.log(row(`sink, SINK_CONSUMERS=${consumers}`, sink.seconds, sink.cpuSeconds, sink.peakRssBytes));
     console.log(`  ratio sink/discard at ${consumers}: ${(discard.seconds / sink.seconds).toFixed(2)}; peak RSS per consumer ${(sink.peakRssBytes / MIB / consumers).toFixed(0)} MiB`);
@@ -363,6 +412,12 @@ async function main(): Promise<void> {
       { metric: `CPU µs/event (all threads and processes)${at}`, value: (sink.cpuSeconds / EVENTS) * 1e6, baseline: (discard.cpuSeconds / EVENTS) * 1e6, ratio: ratio(discard.cpuSeconds, sink.cpuSeconds) },
       { metric: `peak RSS MiB (process tree)${at}`, value: sink.peakRssBytes / MIB, baseline: discard.peakRssBytes / MIB, ratio: ratio(discard.peakRssBytes, sink.peakRssBytes) },
     );
+    if (raw) {
+      figures.push(
+        { metric: `events/s${at}, against raw librdkafka (kcat)`, value: EVENTS / sink.seconds, baseline: EVENTS / raw.seconds, ratio: ratio(raw.seconds, sink.seconds) },
+        { metric: `CPU µs/event${at}, against raw librdkafka (kcat)`, value: (sink.cpuSeconds / EVENTS) * 1e6, baseline: (raw.cpuSeconds / EVENTS) * 1e6, ratio: ratio(raw.cpuSeconds, sink.cpuSeconds) },
+      );
+    }
     notes.push(`${consumers} consumer(s), every round, sink vs baseline events/s: ${perRound.join('; ')}; ${sink.objects} objects, ${sink.commits} transactions`);
     if (one && consumers > 1) {
       const scale = one.sink.seconds / sink.seconds;
@@ -379,6 +434,8 @@ async function main(): Promise<void> {
     notes: [
       ...notes,
       'peak RSS is the sink process tree (supervisor and consumers, from /proc), not the benchmark driver',
+      'raw librdkafka: kcat (librdkafka 2.0.2 as Debian builds it; the client bundles 2.15.1) reading the topic once, no group, the sink\'s fetch and queue settings, read_committed, printing only offsets: what librdkafka alone does on this machine',
+      'machine busy: share of both cores in use during the round (the broker, the S3 server and everything else included); near 100% means the round was short of CPU, not of work',
       'CPU ratio is baseline/sink (higher is better), steadier than wall time on a shared machine; the sink also gzips, hashes and uploads what the baseline drops',
     ],
   });

@@ -11,16 +11,30 @@ export interface Control {
   stop(): Promise<void>;
   /** Kills the server, keeps it down for `downMs`, brings it back on the same address. */
   restart(downMs: number): Promise<void>;
+  /**
+   * The server's process id when it runs as a local process recorded in the state dir (a
+   * benchmark's CPU accounting reads its /proc entries); undefined for a container.
+   */
+  serverPid(): Promise<number | undefined>;
 }
 
 type Ready = (record: ProcessRecord) => Promise<boolean>;
 
 /** Works from any process (a jest worker, with the endpoint given in env) through the state dir's record. */
-export function localRestart(stateDir: string, component: Component, ready: Ready): Control['restart'] {
+function localRestart(stateDir: string, component: Component, ready: Ready): Control['restart'] {
   return async (downMs: number): Promise<void> => {
     if (!(await readRecord(stateDir, component))) throw new Error(`restart needs a local ${component} recorded in ${stateDir}`);
     await restartLocal(stateDir, component, downMs, ready);
   };
+}
+
+function recordedPid(stateDir: string, component: Component): Control['serverPid'] {
+  return async () => (await readRecord(stateDir, component))?.pid;
+}
+
+/** A server someone else runs (TESTKIT_MODE=external): never stopped by us, restarted only if recorded locally. */
+export function externalControl(stateDir: string, component: Component, ready: Ready): Control {
+  return { stop: async () => undefined, restart: localRestart(stateDir, component, ready), serverPid: recordedPid(stateDir, component) };
 }
 
 /** Releases this call's lease on stop: a server another caller still uses keeps running. */
@@ -28,6 +42,7 @@ export function localControl(stateDir: string, component: Component, start: Loca
   return {
     stop: async () => releaseLocal(stateDir, component, start.lease, start.started),
     restart: localRestart(stateDir, component, ready),
+    serverPid: recordedPid(stateDir, component),
   };
 }
 
@@ -39,5 +54,6 @@ export function containerControl(container: StartedTestContainer): Control {
       await new Promise((r) => setTimeout(r, downMs));
       await container.restart();
     },
+    serverPid: async () => undefined,
   };
 }

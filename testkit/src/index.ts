@@ -3,7 +3,7 @@ import { loadConfig } from '@spotify-pipeline/shared/config';
 import { kafkaSettingsSchema, type KafkaSettings } from '@spotify-pipeline/shared/kafka';
 import type { S3Settings } from '@spotify-pipeline/shared/s3';
 import { startMinio, startRedpanda } from './docker/containers.js';
-import { containerControl, localControl, localRestart } from './endpoint-control.js';
+import { containerControl, externalControl, localControl, type Control } from './endpoint-control.js';
 import type { IcebergCatalogEndpoint, TrinoEndpoint } from './lakehouse.js';
 import { kafkaReady, prepareKafka } from './local/kafka.js';
 import { startOrReuse } from './local/local-process.js';
@@ -23,23 +23,14 @@ export interface StartOptions {
   env?: NodeJS.ProcessEnv;
 }
 
-export interface KafkaEndpoint {
+export interface KafkaEndpoint extends Control {
   mode: StackMode;
   settings: KafkaSettings;
-  /**
-   * Ends this caller's use: stops a broker this call started, or a test-owned one nobody else uses
-   * any more; a cli-owned (`npm run stack -- up`) or external broker is left running.
-   */
-  stop(): Promise<void>;
-  /** Kills the broker, keeps it down for `downMs`, brings it back on the same address. */
-  restart(downMs: number): Promise<void>;
 }
 
-export interface S3Endpoint {
+export interface S3Endpoint extends Control {
   mode: StackMode;
   settings: S3Settings & { endpoint: string; accessKeyId: string; secretAccessKey: string };
-  stop(): Promise<void>;
-  restart(downMs: number): Promise<void>;
 }
 
 export async function startKafka(options: StartOptions = {}): Promise<KafkaEndpoint> {
@@ -51,8 +42,7 @@ export async function startKafka(options: StartOptions = {}): Promise<KafkaEndpo
     return {
       mode: (env.TESTKIT_MODE as StackMode | undefined) ?? 'external',
       settings,
-      stop: async () => undefined,
-      restart: localRestart(stateDir, 'kafka', kafkaReady),
+      ...externalControl(stateDir, 'kafka', kafkaReady),
     };
   }
   if (mode === 'docker') {
@@ -93,8 +83,7 @@ export async function startS3(options: StartOptions = {}): Promise<S3Endpoint> {
         accessKeyId: env.S3_ACCESS_KEY_ID ?? LOCAL_S3_CREDENTIALS.accessKeyId,
         secretAccessKey: env.S3_SECRET_ACCESS_KEY ?? LOCAL_S3_CREDENTIALS.secretAccessKey,
       },
-      stop: async () => undefined,
-      restart: localRestart(stateDir, 's3', s3Ready),
+      ...externalControl(stateDir, 's3', s3Ready),
     };
   }
   if (mode === 'docker') {

@@ -5,7 +5,7 @@
  */
 import { createS3Client, ensureBucket } from '@spotify-pipeline/shared/s3';
 import { containerView, startIcebergRestContainer, startTrinoContainer } from './docker/containers.js';
-import { containerControl, localControl, localRestart, type Control } from './endpoint-control.js';
+import { containerControl, externalControl, localControl, type Control } from './endpoint-control.js';
 import type { S3Endpoint, StartOptions } from './index.js';
 import { catalogServerEnv, icebergRestReady, prepareIcebergRest, sqliteCatalogUri, type CatalogStorage } from './local/iceberg-rest.js';
 import { startOrReuse } from './local/local-process.js';
@@ -49,7 +49,7 @@ export async function startIcebergCatalog(s3: S3Endpoint, options: StartOptions 
   const mode = await chooseMode('iceberg-rest', env);
   if (mode === 'external') {
     const uri = env.ICEBERG_REST_URI!.replace(/\/$/, '');
-    return { mode: externalMode(env), uri, stop: async () => undefined, restart: localRestart(stateDir, 'iceberg-rest', icebergRestReady) };
+    return { mode: externalMode(env), uri, ...externalControl(stateDir, 'iceberg-rest', icebergRestReady) };
   }
   const client = createS3Client(s3.settings);
   try {
@@ -82,7 +82,7 @@ export async function startTrino(s3: S3Endpoint, catalog: IcebergCatalogEndpoint
   const mode = await chooseMode('trino', env);
   if (mode === 'external') {
     const uri = env.TRINO_URI!.replace(/\/$/, '');
-    return { mode: externalMode(env), uri, stop: async () => undefined, restart: localRestart(stateDir, 'trino', trinoReady) };
+    return { mode: externalMode(env), uri, ...externalControl(stateDir, 'trino', trinoReady) };
   }
   const storage = storageOf(s3);
   if (mode === 'docker') {
