@@ -38,9 +38,13 @@ COPY etl-worker/package.json etl-worker/
 COPY catalog-sync/package.json catalog-sync/
 COPY insights-service/package.json insights-service/
 COPY bench/package.json bench/
+# Adds consumeColumns to the Kafka client's addon and rebuilds only the binding (native/kafka-consume-columns):
+# run explicitly after npm ci, and present before it in case npm runs the root postinstall too.
+COPY native native
 # The workspaces' own node_modules (what npm could not hoist) are gathered under /modules for the runtime.
 RUN WORKSPACE_DEPS=$(node -p "Object.keys(require('./${SERVICE}/package.json').dependencies || {}).filter((n) => n.startsWith('@spotify-pipeline/') && n !== '@spotify-pipeline/shared').map((n) => n.split('/')[1]).join(' ')") \
  && npm ci --omit=dev --no-audit --no-fund -w shared -w ${SERVICE} $(for w in $WORKSPACE_DEPS; do printf -- '-w %s ' "$w"; done) \
+ && node native/kafka-consume-columns/apply.cjs \
  && for w in shared ${SERVICE} $WORKSPACE_DEPS; do mkdir -p "/modules/$w/node_modules" && if [ -d "$w/node_modules" ]; then cp -a "$w/node_modules/." "/modules/$w/node_modules/"; fi; done
 
 # ---- build: TypeScript → dist (dev dependencies, no native builds needed to type-check) --------

@@ -18,5 +18,6 @@ export {
 export { KafkaAdmin, type TopicSpec } from './admin.js';
 export { mskIamTokenRefresh, type MskTokenSigner, type OAuthBearerToken } from './msk-iam.js';
 export { deadLetterRecord, type DeadLetterInput } from './dead-letter.js';
+export { consumesColumns } from './message-columns.js';
 export { nextOffsets, rewindToCommitted, OFFSET_BEGINNING } from './consumer-offsets.js';
 export { FailureStreak, isFatal } from './failure-policy.js';
