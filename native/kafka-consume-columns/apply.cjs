@@ -7,12 +7,17 @@
 // left untouched (a warning, exit 0) and the sink falls back to the client's own consume().
 'use strict';
 const { spawnSync } = require('node:child_process');
-const { existsSync, readFileSync, writeFileSync } = require('node:fs');
+const { copyFileSync, existsSync, readFileSync, writeFileSync } = require('node:fs');
 const { cpus } = require('node:os');
 const { dirname, join } = require('node:path');
 
 const CLIENT_VERSION = '1.10.1';
 const MARKER = 'consumeColumns';
+/** Bumped with every change to the C++ below: sources edited by an older revision are restored and edited again. */
+const REVISION = 2;
+const REVISION_TAG = `${MARKER} revision ${REVISION}`;
+/** The client's files these edits touch; a pristine copy of each is kept beside it as <file>.orig. */
+const EDITED_FILES = ['src/workers.h', 'src/workers.cc', 'src/kafka-consumer.h', 'src/kafka-consumer.cc'];
 
 function warn(message) {
   console.warn(`[kafka-consume-columns] ${message}; consumers use the client's consume() (slower, same results)`);
@@ -51,7 +56,7 @@ function patchSources(packageDir) {
   const uint32_t m_num_messages;
   const int m_timeout_ms;
   const bool m_timeout_only_for_first_message;
- protected:  // ${MARKER}: KafkaConsumerConsumeColumns reads the batch
+ protected:  // ${REVISION_TAG}: KafkaConsumerConsumeColumns reads the batch
   std::vector<RdKafka::Message*> m_messages;
 };
 
@@ -62,7 +67,8 @@ function patchSources(packageDir) {
  * (partition, offset, timestamp, value length or -1 for null, key length or -1, topic index), the
  * batch's topic names, and the headers of the messages that have any (a sparse array). Two copies of
  * the payload bytes and a few objects per batch instead of an object, two Buffers and a string per
- * message.
+ * message. Partition EOF events (enable.partition.eof) come last, as the client's own consume gives
+ * them: { topic, partition, offset, messageIndex }, messageIndex being the message they follow (-1: none).
  */
 class KafkaConsumerConsumeColumns : public KafkaConsumerConsumeNum {
  public:
@@ -77,7 +83,7 @@ class KafkaConsumerConsumeColumns : public KafkaConsumerConsumeNum {
     'src/workers.cc',
     `}  // namespace Workers
 }  // namespace NodeKafka`,
-    `// ${MARKER}: see workers.h
+    `// ${REVISION_TAG}: see workers.h
 KafkaConsumerConsumeColumns::KafkaConsumerConsumeColumns(Nan::Callback *callback,
     KafkaConsumer* consumer, const uint32_t & num_messages,
     const int & timeout_ms, bool timeout_only_for_first_message) :
@@ -105,6 +111,8 @@ void KafkaConsumerConsumeColumns::HandleOKCallback() {
   double *meta = static_cast<double*>(meta_buffer->GetBackingStore()->Data());
   v8::Local<v8::Array> topics = Nan::New<v8::Array>();
   v8::Local<v8::Array> headers = Nan::New<v8::Array>();
+  v8::Local<v8::Array> eof_events = Nan::New<v8::Array>();
+  uint32_t eof_count = 0;
   std::vector<std::string> topic_names;
   std::size_t value_at = 0;
   std::size_t key_at = 0;
@@ -149,13 +157,19 @@ void KafkaConsumerConsumeColumns::HandleOKCallback() {
         Nan::Set(headers, static_cast<uint32_t>(index), list);
       }
       index++;
+    } else if (message->err() == RdKafka::ERR__PARTITION_EOF) {
+      v8::Local<v8::Object> eof = Nan::New<v8::Object>();
+      Nan::Set(eof, Nan::New<v8::String>("topic").ToLocalChecked(), Nan::New<v8::String>(message->topic_name()).ToLocalChecked());
+      Nan::Set(eof, Nan::New<v8::String>("partition").ToLocalChecked(), Nan::New<v8::Number>(message->partition()));
+      Nan::Set(eof, Nan::New<v8::String>("offset").ToLocalChecked(), Nan::New<v8::Number>(static_cast<double>(message->offset())));
+      Nan::Set(eof, Nan::New<v8::String>("messageIndex").ToLocalChecked(), Nan::New<v8::Number>(static_cast<double>(index) - 1));
+      Nan::Set(eof_events, eof_count++, eof);
     }
-    // Partition EOF events (enable.partition.eof) are not reported in this form.
     delete message;
   }
   m_messages.clear();
 
-  const unsigned int argc = 6;
+  const unsigned int argc = 7;
   v8::Local<v8::Value> argv[argc] = {
     Nan::Null(),
     values,
@@ -163,6 +177,7 @@ void KafkaConsumerConsumeColumns::HandleOKCallback() {
     keys,
     topics,
     headers,
+    eof_events,
   };
   callback->Call(argc, argv);
 }
@@ -222,19 +237,28 @@ function main() {
     warn(`client ${version} is not ${CLIENT_VERSION}, the version these edits are written for: update native/kafka-consume-columns/apply.cjs`);
     return;
   }
-  if (addonHasMethod(packageDir)) return;
   if (!existsSync(join(packageDir, 'build', 'Makefile'))) {
     warn('the addon was not built from source here (no build/Makefile), so it cannot be rebuilt with the method');
     return;
   }
-  if (!readFileSync(join(packageDir, 'src', 'workers.h'), 'utf8').includes(MARKER)) patchSources(packageDir);
-  // node-gyp's Makefile: only the changed objects of the binding are compiled, librdkafka is untouched.
+  const current = readFileSync(join(packageDir, 'src', 'workers.h'), 'utf8');
+  if (!current.includes(REVISION_TAG)) {
+    // Pristine sources are saved once, before the first edit; an older revision's edits are undone from them.
+    for (const file of EDITED_FILES) {
+      const path = join(packageDir, file);
+      if (existsSync(`${path}.orig`)) copyFileSync(`${path}.orig`, path);
+      else if (current.includes(MARKER)) throw new Error(`${file} carries an older ${MARKER} edit and no ${file}.orig: reinstall the client (npm ci)`);
+      else copyFileSync(path, `${path}.orig`);
+    }
+    patchSources(packageDir);
+  }
+  // node-gyp's Makefile: only the changed objects of the binding are compiled (nothing when up to date), librdkafka is untouched.
   const jobs = String(Math.max(1, Math.min(4, cpus().length)));
   // Its output (the client's own deprecation warnings) is shown only when the build fails.
   const build = spawnSync('make', ['-C', 'build', 'BUILDTYPE=Release', `-j${jobs}`], { cwd: packageDir, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
   if (build.status !== 0) throw new Error(`rebuilding the addon failed (make exit ${build.status}):\n${build.stdout}${build.stderr}`);
   if (!addonHasMethod(packageDir)) throw new Error(`the rebuilt addon has no ${MARKER}`);
-  console.log(`[kafka-consume-columns] ${MARKER} built into @confluentinc/kafka-javascript ${version}`);
+  if (!current.includes(REVISION_TAG)) console.log(`[kafka-consume-columns] ${REVISION_TAG} built into @confluentinc/kafka-javascript ${version}`);
 }
 
 main();

@@ -100,7 +100,12 @@ declare module '@confluentinc/kafka-javascript' {
 export function consumeBatch(consumer: KafkaConsumer, max: number): Promise<Message[]> {
   if (consumesColumns(consumer)) {
     return callback<Message[]>('consume', 'KAFKA_UNAVAILABLE', (done) =>
-      consumeColumns(consumer, max, (err, columns) => (err ? done(err) : done(null, messagesFromColumns(columns!)))),
+      consumeColumns(consumer, max, (err, columns) => {
+        if (err) return done(err);
+        // As the client does: its 'partition.eof' events are emitted before the batch is handed over.
+        for (const eof of columns!.eofs) consumer.emit('partition.eof', eof);
+        done(null, messagesFromColumns(columns!));
+      }),
     );
   }
   return callback<Message[]>('consume', 'KAFKA_UNAVAILABLE', (done) => consumer.consume(max, done));

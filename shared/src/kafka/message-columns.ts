@@ -1,9 +1,17 @@
 import type { KafkaConsumer, LibrdKafkaError, Message, MessageHeader } from '@confluentinc/kafka-javascript';
 
+/** A partition read to its end (enable.partition.eof), as the client emits it in 'partition.eof'. */
+export interface PartitionEof {
+  topic: string;
+  partition: number;
+  offset: number;
+}
+
 /**
  * A consumed batch as the native `consumeColumns` returns it (native/kafka-consume-columns): every
  * value in one Buffer, every key in another, `META_FIELDS` numbers per message in `meta`, the batch's
- * topic names, and the headers of the messages that have any (sparse, by message index).
+ * topic names, the headers of the messages that have any (sparse, by message index), and the
+ * partitions read to their end during the batch.
  */
 export interface MessageColumns {
   values: Buffer;
@@ -11,12 +19,21 @@ export interface MessageColumns {
   meta: Float64Array;
   topics: string[];
   headers: Array<MessageHeader[] | undefined>;
+  eofs: PartitionEof[];
 }
 
 /** Per message in `meta`: partition, offset, timestamp, value length (-1: null), key length (-1: null), topic index. */
 export const META_FIELDS = 6;
 
-type ColumnsCallback = (err: LibrdKafkaError | null, values?: Buffer, meta?: Float64Array, keys?: Buffer, topics?: string[], headers?: Array<MessageHeader[] | undefined>) => void;
+type ColumnsCallback = (
+  err: LibrdKafkaError | null,
+  values?: Buffer,
+  meta?: Float64Array,
+  keys?: Buffer,
+  topics?: string[],
+  headers?: Array<MessageHeader[] | undefined>,
+  eofs?: Array<PartitionEof & { messageIndex?: number }>,
+) => void;
 
 /** The client's native handle and the consume settings its JS wrapper keeps (set through setDefaultConsumeTimeout & co.). */
 interface ConsumerInternals {
@@ -36,7 +53,7 @@ export function consumesColumns(consumer: KafkaConsumer): boolean {
 /**
  * One native batch consume, as columns: the same librdkafka loop as the client's `consume(n)` with
  * the consumer's consume timeout and first-message-only setting, without the client's per-message
- * objects and 'data' events.
+ * objects and 'data' events (nothing here listens to them).
  */
 export function consumeColumns(consumer: KafkaConsumer, max: number, done: (err: LibrdKafkaError | null, columns?: MessageColumns) => void): void {
   const internals = consumer as unknown as ConsumerInternals;
@@ -44,7 +61,8 @@ export function consumeColumns(consumer: KafkaConsumer, max: number, done: (err:
     internals._consumeTimeout ?? CLIENT_DEFAULT_CONSUME_TIMEOUT_MS,
     max,
     internals._consumeIsTimeoutOnlyForFirstMessage ?? false,
-    (err, values, meta, keys, topics, headers) => (err ? done(err) : done(null, { values: values!, meta: meta!, keys: keys!, topics: topics!, headers: headers! })),
+    (err, values, meta, keys, topics, headers, eofs) =>
+      err ? done(err) : done(null, { values: values!, meta: meta!, keys: keys!, topics: topics!, headers: headers!, eofs: (eofs ?? []).map(({ topic, partition, offset }) => ({ topic, partition, offset })) }),
   );
 }
 

@@ -17,7 +17,8 @@ import {
  * the client's message objects in JS. What must hold: on a real broker, for records of every shape
  * (null and empty values and keys, binary and multi-byte values, a 900 KiB value, headers, two topics,
  * several partitions, an aborted transaction beside a committed one), the messages are exactly the
- * ones the client's own consume() gives, field by field; nothing aborted is read, nothing is lost.
+ * ones the client's own consume() gives, field by field; nothing aborted is read, nothing is lost;
+ * and every partition read to its end is announced ('partition.eof') as the client does.
  */
 describe('consumeBatch through consumeColumns (real broker)', () => {
   let kafka: KafkaEndpoint;
@@ -33,20 +34,26 @@ describe('consumeBatch through consumeColumns (real broker)', () => {
     admin.close();
   });
 
-  /** Everything committed on the topics, read by one consumer of a fresh group with the given read. */
-  async function readAll(topics: string[], expected: number, read: (consumer: KafkaConsumer) => Promise<Message[]>): Promise<Message[]> {
-    const consumer = await createConsumer(kafka.settings, { clientId: 'columns-test', groupId: uniqueName('columns-group') });
+  /**
+   * Everything committed on the topics, read by one consumer of a fresh group with the given read,
+   * and the partitions it was told it had read to their end ('partition.eof', as insights-service's
+   * rebuild listens for them).
+   */
+  async function readAll(topics: string[], expected: number, read: (consumer: KafkaConsumer) => Promise<Message[]>): Promise<{ messages: Message[]; eofs: string[] }> {
+    const consumer = await createConsumer(kafka.settings, { clientId: 'columns-test', groupId: uniqueName('columns-group'), overrides: { 'enable.partition.eof': true } });
     consumers.push(consumer);
+    const eofs = new Set<string>();
+    consumer.on('partition.eof', (eof: { topic: string; partition: number }) => eofs.add(`${eof.topic}/${eof.partition}`));
     consumer.setDefaultConsumeTimeout(200);
     consumer.subscribe(topics);
     const messages: Message[] = [];
-    await waitUntil(`${expected} messages`, async () => {
+    await waitUntil(`${expected} messages and the end of all 6 partitions`, async () => {
       messages.push(...(await read(consumer)));
-      return messages.length >= expected;
+      return messages.length >= expected && eofs.size === 6;
     }, 60_000, 0);
     // Nothing more arrives: the aborted records and the transaction markers stay unseen.
     for (let i = 0; i < 3; i++) messages.push(...(await read(consumer)));
-    return messages;
+    return { messages, eofs: [...eofs].sort() };
   }
 
   /** The fields both paths set, Buffers as bytes, in a stable order. */
@@ -109,10 +116,11 @@ describe('consumeBatch through consumeColumns (real broker)', () => {
     });
     const viaClient = await readAll(topics, produced, (consumer) => new Promise<Message[]>((resolve, reject) => consumer.consume(50, (err, messages) => (err ? reject(err) : resolve(messages)))));
 
-    expect(viaColumns).toHaveLength(produced);
-    expect(viaClient).toHaveLength(produced);
-    expect(normalized(viaColumns)).toEqual(normalized(viaClient));
-    expect(viaColumns.some((m) => m.value?.toString().includes('aborted'))).toBe(false);
-    expect(viaColumns.filter((m) => m.value?.toString().includes('committed'))).toHaveLength(10);
+    expect(viaColumns.messages).toHaveLength(produced);
+    expect(viaClient.messages).toHaveLength(produced);
+    expect(normalized(viaColumns.messages)).toEqual(normalized(viaClient.messages));
+    expect(viaColumns.eofs).toEqual(viaClient.eofs);
+    expect(viaColumns.messages.some((m) => m.value?.toString().includes('aborted'))).toBe(false);
+    expect(viaColumns.messages.filter((m) => m.value?.toString().includes('committed'))).toHaveLength(10);
   }, 120_000);
 });

@@ -17,6 +17,7 @@ function columnsOf(
     meta,
     topics,
     headers,
+    eofs: [],
   };
 }
 
