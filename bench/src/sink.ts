@@ -4,12 +4,11 @@
  * consume-and-discard loop with the same Kafka client over the same records in the same run, at one
  * and at two consumers (SINK_CONSUMERS; the baseline of N is N discarding processes in one group).
  *
- *   node --import tsx bench/src/sink.ts            (BENCH_EVENTS=1000000, BENCH_SINK_CONSUMERS=1,2 by default)
+ *   node --import tsx bench/src/sink.ts            (BENCH_EVENTS=2000000, BENCH_SINK_CONSUMERS=1,2 by default)
  *
  * Needs `npx tsc -b consumer-service` first. Uses the local stack of TESTKIT_STATE_DIR (started if absent).
  */
 import { spawn } from 'node:child_process';
-import KafkaJs, { type GroupDescriptions, type IAdminClient } from '@confluentinc/kafka-javascript';
 import { join, resolve } from 'node:path';
 import {
   closeConsumer,
@@ -19,16 +18,15 @@ import {
   disconnect,
   flush,
   KafkaAdmin,
-  librdkafkaConfig,
   type KafkaSettings,
 } from '@spotify-pipeline/shared/kafka';
 import { stackEnv, startKafka, startS3, uniqueName, waitUntil } from '@spotify-pipeline/testkit';
 import { ratio, reportResult, type BenchFigure } from './lib/bench-result.js';
 import { machineBusyShare, machineCpu, treeCpuSeconds, treeRssBytes, type MachineCpu } from './lib/proc-cpu.js';
 
-// A million events: the sink's last batches wait for the idle rule and one more upload after the stream
+// Two million events: the sink's last batches wait for the idle rule and one more upload after the stream
 // ends, a fixed tail that a short run would count as throughput.
-const EVENTS = Number(process.env.BENCH_EVENTS ?? 1_000_000);
+const EVENTS = Number(process.env.BENCH_EVENTS ?? 2_000_000);
 const PARTITIONS = Number(process.env.BENCH_PARTITIONS ?? 6);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const CONSUMER_COUNTS = (process.env.BENCH_SINK_CONSUMERS ?? '1,2').split(',').map(Number);
@@ -109,6 +107,8 @@ async function produce(settings: KafkaSettings, topic: string): Promise<number> 
 
 /** What a discarding child tells the driver (IPC). */
 type DiscardMessage =
+  | { type: 'assigned'; partitions: number[] }
+  | { type: 'revoked'; partitions: number[] }
   | { type: 'first'; at: number }
   | { type: 'read'; records: number }
   | { type: 'end'; partition: number; at: number }
@@ -116,16 +116,28 @@ type DiscardMessage =
 
 /**
  * Consume-and-discard with the same client and poll size as the sink: the ceiling the sink can reach.
- * One member of group `group`; reports its first record and every partition it reads to the high
+ * One member of group `group`; keeps what it is assigned paused until the driver says go (every
+ * member holds partitions), reports its assignment, what it has read, and every partition it reads to the high
  * watermark (wall-clock ms, comparable across the processes of one machine), and its CPU seconds
  * from its first record when the driver says stop.
  */
 async function discardBaseline(settings: KafkaSettings, topic: string, group: string): Promise<void> {
   const send = (m: DiscardMessage): void => void process.send!(m);
+  let started = false;
   const consumer = await createConsumer(settings, {
     clientId: 'bench-discard',
     groupId: group,
     overrides: { 'queued.max.messages.kbytes': 16_384, 'fetch.max.bytes': 16 * MIB },
+    rebalance: {
+      onAssign: (partitions) => {
+        send({ type: 'assigned', partitions: partitions.map((p) => p.partition) });
+        // Until the driver says go (every member holds partitions), what is assigned stays paused: the
+        // first member would otherwise read much of the topic alone while the others join. Paused once
+        // assigned (the callback runs before the assignment is applied).
+        if (!started) setImmediate(() => consumer.pause(partitions.map(({ topic: t, partition }) => ({ topic: t, partition }))));
+      },
+      onRevoke: (partitions) => send({ type: 'revoked', partitions: partitions.map((p) => p.partition) }),
+    },
   });
   const high = new Map<number, number>();
   for (let partition = 0; partition < PARTITIONS; partition++) {
@@ -137,7 +149,13 @@ async function discardBaseline(settings: KafkaSettings, topic: string, group: st
   consumer.setDefaultConsumeTimeout(100);
   consumer.subscribe([topic]);
   let stop = false;
-  process.on('message', () => (stop = true));
+  process.on('message', (m: string) => {
+    if (m !== 'go') stop = true;
+    else if (!started) {
+      started = true;
+      consumer.resume(consumer.assignments());
+    }
+  });
   let cpuAtStart: NodeJS.CpuUsage | undefined;
   let read = 0;
   const reached = new Set<number>();
@@ -169,22 +187,40 @@ async function discardBaseline(settings: KafkaSettings, topic: string, group: st
 }
 
 /**
- * Resolves (Date.now()) once `group` is stable with `members` members that each hold partitions. Before
- * that, one member reads everything while the others join (a rebalance at the broker's default
- * group.initial.rebalance.delay.ms of 0 here): a window from the first record would measure that
- * transient, which at these rates is a large part of a run, rather than N consumers at work.
+ * Who holds which partitions, from each member's own reports (a discarding child's rebalance
+ * callbacks, a sink consumer's PartitionsAssigned / PartitionsRevoked log lines). Until every
+ * member holds some, one member reads while the others join (the broker's
+ * group.initial.rebalance.delay.ms is 0 here): a window from the first record would measure that
+ * transient, a large part of a run at these rates, rather than N consumers at work.
  */
-async function whenGroupComplete(admin: IAdminClient, group: string, members: number): Promise<number> {
-  for (const deadline = Date.now() + 120_000; Date.now() < deadline; await new Promise((r) => setTimeout(r, 20))) {
-    const described = await new Promise<GroupDescriptions>((resolve, reject) => admin.describeGroups([group], { timeout: 5_000 }, (err, d) => (err ? reject(err) : resolve(d))));
-    const g = described.groups[0];
-    if (g && Number(g.state) === STABLE_GROUP && g.members.length === members && g.members.every((m) => m.assignment.topicPartitions.length > 0)) return Date.now();
-  }
-  throw new Error(`group ${group} did not become stable with ${members} members holding partitions within 2 minutes`);
-}
+class GroupAssignment {
+  private readonly held = new Map<string, Set<number>>();
+  private completeAt: number | undefined;
 
-/** ConsumerGroupStates.STABLE of the admin API. */
-const STABLE_GROUP = 3;
+  constructor(private readonly members: number) {}
+
+  assign(member: string, partitions: number[]): void {
+    const set = this.held.get(member) ?? new Set<number>();
+    for (const p of partitions) set.add(p);
+    this.held.set(member, set);
+    this.check();
+  }
+
+  revoke(member: string, partitions: number[]): void {
+    for (const p of partitions) this.held.get(member)?.delete(p);
+  }
+
+  /** When every member first held partitions and together all of them (Date.now()), or undefined. */
+  get complete(): number | undefined {
+    return this.completeAt;
+  }
+
+  private check(): void {
+    if (this.completeAt !== undefined || this.held.size !== this.members) return;
+    const sets = [...this.held.values()];
+    if (sets.every((s) => s.size > 0) && sum(sets.map((s) => s.size)) === PARTITIONS) this.completeAt = Date.now();
+  }
+}
 
 /**
  * The baseline of `consumers`: that many processes of their own in one group, like the sink's
@@ -196,9 +232,9 @@ async function discardInChildren(
   topic: string,
   consumers: number,
   servers: Servers,
-  admin: IAdminClient,
 ): Promise<Run> {
   const group = uniqueName('bench-discard');
+  const assignment = new GroupAssignment(consumers);
   let endMeasure: (() => MachineLoad) | undefined;
   let load: MachineLoad | undefined;
   const reads = new Map<number, number>();
@@ -217,12 +253,13 @@ async function discardInChildren(
       new Promise<void>((resolve) =>
         child.on('message', (m: DiscardMessage) => {
           if (m.type === 'first') return;
-          if (m.type === 'read') reads.set(i, m.records);
+          if (m.type === 'assigned') assignment.assign(String(i), m.partitions);
+          else if (m.type === 'revoked') assignment.revoke(String(i), m.partitions);
+          else if (m.type === 'read') reads.set(i, m.records);
           else if (m.type === 'end') {
             ends.set(m.partition, Math.max(ends.get(m.partition) ?? 0, m.at));
             if (ends.size === PARTITIONS) load ??= endMeasure?.();
-          }
-          else {
+          } else {
             cpuSeconds += m.cpuSeconds;
             resolve();
           }
@@ -233,8 +270,10 @@ async function discardInChildren(
   let start = 0;
   let readBefore = 0;
   try {
-    start = await whenGroupComplete(admin, group, consumers);
+    await waitUntil('every consumer holds partitions', () => assignment.complete, 120_000, 5);
     readBefore = sum([...reads.values()]);
+    start = Date.now();
+    for (const child of children) child.send('go');
     endMeasure = measureMachine(servers);
     await waitUntil('every partition read to its end', () => ends.size === PARTITIONS, 600_000, 20);
   } finally {
@@ -341,12 +380,26 @@ async function metric(port: number, name: string): Promise<number> {
 async function runSink(
   env: Record<string, string>,
   servers: Servers,
-  admin: IAdminClient,
   consumers: number,
 ): Promise<Run & { objects: number; uploadSeconds: number; commits: number; commitSeconds: number }> {
   const child = spawn(process.execPath, [...(process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean), MAIN], { env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
   let log = '';
-  child.stdout!.on('data', (chunk: Buffer) => (log += chunk.toString()));
+  const assignment = new GroupAssignment(consumers);
+  let partial = '';
+  child.stdout!.on('data', (chunk: Buffer) => {
+    const text = chunk.toString();
+    log += text;
+    // Each consumer logs what it gains and loses, one JSON line each (its `worker` index tells the consumers apart).
+    const lines = (partial + text).split('\n');
+    partial = lines.pop() ?? '';
+    for (const line of lines) {
+      if (!line.includes('"msg":"PartitionsAssigned"') && !line.includes('"msg":"PartitionsRevoked"')) continue;
+      const entry = JSON.parse(line) as { worker?: number; msg: string; partitions: string[] };
+      const partitions = entry.partitions.map((id) => Number(id.slice(id.lastIndexOf('+') + 1)));
+      if (entry.msg === 'PartitionsAssigned') assignment.assign(String(entry.worker ?? 0), partitions);
+      else assignment.revoke(String(entry.worker ?? 0), partitions);
+    }
+  });
   let peakRssBytes = 0;
   const sampler = setInterval(() => (peakRssBytes = Math.max(peakRssBytes, treeRssBytes(child.pid!))), 50);
   try {
@@ -355,7 +408,7 @@ async function runSink(
     // the baseline) to the last record committed, over the records read after that moment.
     await waitUntil('first record in', async () => (await metric(port, 'pipeline_consumer_service_records_in_total')) > 0, 60_000, 20);
     const cpuAtStart = treeCpuSeconds(child.pid!);
-    await whenGroupComplete(admin, env.SINK_GROUP_ID!, consumers);
+    await waitUntil('every consumer holds partitions', () => assignment.complete, 120_000, 5);
     const startedAt = performance.now();
     const readBefore = await metric(port, 'pipeline_consumer_service_records_in_total');
     const endMeasure = measureMachine(servers);
@@ -389,7 +442,6 @@ async function main(): Promise<void> {
   const servers: Servers = { kafka: await kafka.serverPid(), s3: await s3.serverPid() };
 
   // Per consumer count, alternating rounds, best of each: a neighbour's burst on the shared machine hits one round, not the result.
-  const groupAdmin = KafkaJs.AdminClient.create(librdkafkaConfig(kafka.settings, 'bench-group-watch') as never);
   type Sink = Awaited<ReturnType<typeof runSink>>;
   type Raw = Awaited<ReturnType<typeof rawLibrdkafka>>;
   const results: Array<{ consumers: number; discard: Run; sink: Sink; raw: Raw | undefined; perRound: string[] }> = [];
@@ -403,7 +455,7 @@ async function main(): Promise<void> {
     for (let round = 1; round <= ROUNDS; round++) {
       const r = consumers === 1 ? await rawLibrdkafka(kafka.settings, topic, servers) : undefined;
       if (r && r.records !== EVENTS) throw new Error(`kcat read ${r.records} records, not ${EVENTS}`);
-      const d = await discardInChildren(kafka.settings, topic, consumers, servers, groupAdmin);
+      const d = await discardInChildren(kafka.settings, topic, consumers, servers);
       const group = uniqueName('bench-sink');
       const k = await runSink(
         {
@@ -424,7 +476,6 @@ async function main(): Promise<void> {
           SINK_CONSUMERS: String(consumers),
         },
         servers,
-        groupAdmin,
         consumers,
       );
       if (r) console.log(`${consumers} consumer(s) round ${round}: raw librdkafka (kcat) ${fmt(EVENTS / r.seconds)} events/s (${r.cpuSeconds.toFixed(2)} CPU-s; ${describeLoad(r.load)})`);
@@ -443,7 +494,6 @@ async function main(): Promise<void> {
     if (!discard || !sink) throw new Error('BENCH_ROUNDS must be at least 1');
     results.push({ consumers, discard, sink, raw, perRound });
   }
-  groupAdmin.disconnect();
 
   const mibPerEvent = bytes / EVENTS / MIB;
   const row = (name: string, rate: number, cpuSeconds: number, rss: number): string =>
@@ -496,7 +546,7 @@ async function main(): Promise<void> {
     peakRssMb: Math.round(Math.max(...results.map((r) => r.sink.peakRssBytes)) / MIB),
     notes: [
       ...notes,
-      'events/s: records read from the moment the group is stable with every consumer holding partitions (the admin API\'s describeGroups, polled every 20 ms) to the last one read (baseline) or committed (sink), over that time; with 2 consumers the first member otherwise reads alone while the second joins, a transient that is a large part of a run at these rates. CPU per event: from the first record, over every record',
+      'events/s: records read from the moment every consumer holds partitions (as each reports its assignment) to the last one read (baseline) or committed (sink), over that time; with 2 consumers the first member otherwise reads alone while the second joins, a transient that is a large part of a run at these rates. CPU per event: from the first record, over every record',
       'peak RSS is the sink process tree (supervisor and consumers, from /proc), not the benchmark driver',
       'raw librdkafka: kcat (librdkafka 2.0.2 as Debian builds it; the client bundles 2.15.1) reading the topic once, no group, the sink\'s fetch and queue settings, read_committed, printing only offsets: what librdkafka alone does on this machine',
       'machine busy: share of both cores in use during the round (the broker, the S3 server and everything else included); near 100% means the round was short of CPU, not of work',

@@ -35,7 +35,7 @@ export const sinkSettingsSchema = z.strictObject({
   maxRecordBytes: envInt('records larger than this go to the DLQ as RECORD_TOO_LARGE', 1).default(1 * MIB),
   gzipLevel: envInt('gzip level 1 (fastest) .. 9 (smallest)', 1).max(9).default(1),
   format: envEnum(['ndjson', 'ndjson-envelope'] as const, 'ndjson (raw values, byte for byte) or ndjson-envelope (key, headers, partition, offset, timestamp, value)').default('ndjson'),
-  maxBufferedBytes: envInt('cap on bytes held in open batches; past it the biggest partitions pause', MIB).default(256 * MIB),
+  maxBufferedBytes: envInt('cap on bytes held in open batches (compressed output and lines queued for zlib); past it the biggest partitions pause', MIB).default(128 * MIB),
   maxInflightUploads: envInt('uploads running at once', 1).default(4),
   uploadPartBytes: envInt('multipart part size for large objects (S3 minimum 5 MiB)', 5 * MIB).default(8 * MIB),
   uploadMaxAttempts: envInt('attempts per upload before the round is abandoned and its records re-read', 1).default(30),
