@@ -336,13 +336,15 @@ const describeLoad = (load: MachineLoad): string =>
 /**
  * librdkafka without any binding: kcat (librdkafka's own C tool; the Debian build links the system
  * librdkafka, older than the client's bundled one) reading the topic from the beginning to its end,
- * with the sink's fetch and queue settings and read_committed, writing only each offset. Timed from its
- * first output to its exit, like the other consumers from their first record.
+ * read_committed, writing only each offset. librdkafka's own queue settings: with the sink's 16 MiB
+ * queue cap this librdkafka (2.0.2, before fetch.queue.backoff.ms existed) stalls ~1 s whenever the
+ * queue is full and read 380-390k events/s, against ~1M with its defaults. Timed from its first
+ * output to its exit, like the other consumers from their first record.
  */
 async function rawLibrdkafka(settings: KafkaSettings, topic: string, servers: Servers): Promise<{ seconds: number; cpuSeconds: number; records: number; load: MachineLoad }> {
   const kcat = [
     'kcat', '-C', '-b', settings.brokers.join(','), '-t', topic, '-o', 'beginning', '-e', '-q', '-f', '%o\\n',
-    '-X', 'isolation.level=read_committed', '-X', 'queued.max.messages.kbytes=16384', '-X', `fetch.max.bytes=${16 * MIB}`,
+    '-X', 'isolation.level=read_committed',
   ];
   // `times` (bash) prints the CPU its children used, on stderr: kcat's own, all its threads.
   const child = spawn('bash', ['-c', '"$@"; code=$?; times >&2; exit $code', 'raw', ...kcat], { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -548,7 +550,7 @@ async function main(): Promise<void> {
       ...notes,
       'events/s: records read from the moment every consumer holds partitions (as each reports its assignment) to the last one read (baseline) or committed (sink), over that time; with 2 consumers the first member otherwise reads alone while the second joins, a transient that is a large part of a run at these rates. CPU per event: from the first record, over every record',
       'peak RSS is the sink process tree (supervisor and consumers, from /proc), not the benchmark driver',
-      'raw librdkafka: kcat (librdkafka 2.0.2 as Debian builds it; the client bundles 2.15.1) reading the topic once, no group, the sink\'s fetch and queue settings, read_committed, printing only offsets: what librdkafka alone does on this machine',
+      'raw librdkafka: kcat (librdkafka 2.0.2 as Debian builds it; the client bundles 2.15.1) reading the topic once, no group, its default fetch and queue settings, read_committed, printing only offsets: what librdkafka alone does on this machine',
       'machine busy: share of both cores in use during the round (the broker, the S3 server and everything else included); near 100% means the round was short of CPU, not of work',
       'CPU ratio is baseline/sink (higher is better), steadier than wall time on a shared machine; the sink also gzips, hashes and uploads what the baseline drops',
     ],
