@@ -56,6 +56,14 @@ Refuses combinations the schema cannot express, with a message naming the value 
 {{- if and (eq $key "insights") (eq (toString (index $svc.env "HISTORY_ENGINE")) "athena") (ne $root.Values.iceberg.catalog "glue") -}}
 {{- fail (printf "services.insights.env.HISTORY_ENGINE=athena needs iceberg.catalog=glue (it is %s): Athena reads the tables from the Glue Data Catalog. Use HISTORY_ENGINE=duckdb with another catalog" $root.Values.iceberg.catalog) -}}
 {{- end -}}
+{{- if and (ne $key "consumer") (hasKey $svc "consumersPerPod") -}}
+{{- fail (printf "services.%s.consumersPerPod: only the sink (services.consumer) runs several consumers per pod" $key) -}}
+{{- end -}}
+{{- $envNames := keys ($svc.env | default dict) -}}
+{{- range concat ($root.Values.extraEnv | default list) ($svc.extraEnv | default list) -}}{{- $envNames = append $envNames .name -}}{{- end -}}
+{{- if has "SINK_CONSUMERS" $envNames -}}
+{{- fail (printf "SINK_CONSUMERS in services.%s env or extraEnv: set services.consumer.consumersPerPod instead, which also scales the pod's resources and the autoscaler's lag threshold" $key) -}}
+{{- end -}}
 {{- include "pipeline.checkPerPodVariables" (list (printf "services.%s.env" $key) (keys ($svc.env | default dict))) -}}
 {{- $extraNames := list -}}{{- range $svc.extraEnv -}}{{- $extraNames = append $extraNames .name -}}{{- end -}}
 {{- include "pipeline.checkPerPodVariables" (list (printf "services.%s.extraEnv" $key) $extraNames) -}}
@@ -81,8 +89,9 @@ Refuses combinations the schema cannot express, with a message naming the value 
 {{- if gt (int $svc.scaling.minReplicas) (int $svc.scaling.maxReplicas) -}}
 {{- fail (printf "services.%s.scaling.minReplicas (%v) is above maxReplicas (%v)" $key $svc.scaling.minReplicas $svc.scaling.maxReplicas) -}}
 {{- end -}}
-{{- if gt (int $svc.scaling.maxReplicas) (int $root.Values.topics.partitions) -}}
-{{- fail (printf "services.%s.scaling.maxReplicas (%v) exceeds topics.partitions (%v): replicas past the partition count sit idle in the consumer group" $key $svc.scaling.maxReplicas $root.Values.topics.partitions) -}}
+{{- $perPod := int (include "pipeline.consumersPerPod" $svc) -}}
+{{- if gt (mul (int $svc.scaling.maxReplicas) $perPod) (int $root.Values.topics.partitions) -}}
+{{- fail (printf "services.%s.scaling.maxReplicas (%v) x consumersPerPod (%v) exceeds topics.partitions (%v): consumers past the partition count sit idle in the consumer group" $key $svc.scaling.maxReplicas $perPod $root.Values.topics.partitions) -}}
 {{- end -}}
 {{- if or (not $svc.scaling.consumerGroup) (not $svc.scaling.topic) -}}
 {{- fail (printf "services.%s.scaling needs consumerGroup and topic to scale on lag" $key) -}}
@@ -277,4 +286,51 @@ chart's own would silently replace or collide with.
 {{- end -}}
 {{- end -}}
 {{- end -}}
+{{- end -}}
+
+{{/*
+Consumers per pod of a service (services.consumer.consumersPerPod, SINK_CONSUMERS); 1 for the others.
+*/}}
+{{- define "pipeline.consumersPerPod" -}}
+{{- default 1 .consumersPerPod | int -}}
+{{- end -}}
+
+{{/*
+A Kubernetes quantity times n ("500m" x 2 = "1000m", "512Mi" x 2 = "1024Mi", "1.5" x 2 = "3"):
+`resources` and the lag threshold are per consumer, a pod with n consumers gets n times them.
+Unchanged when n is 1, so a one-consumer pod renders exactly as written.
+*/}}
+{{- define "pipeline.scaleQuantity" -}}
+{{- $quantity := toString (index . 0) -}}{{- $n := int (index . 1) -}}
+{{- if eq $n 1 -}}
+{{- $quantity -}}
+{{- else -}}
+{{- $number := regexFind "^[0-9]+([.][0-9]+)?" $quantity -}}
+{{- if not $number -}}
+{{- fail (printf "resource quantity %q: consumersPerPod multiplies resources, and needs a plain number with an optional unit (500m, 1, 512Mi, 1Gi)" $quantity) -}}
+{{- end -}}
+{{- $unit := trimPrefix $number $quantity -}}
+{{- if contains "." $number -}}
+{{- printf "%v%s" (mulf (float64 $number) $n) $unit -}}
+{{- else -}}
+{{- printf "%d%s" (mul (atoi $number) $n) $unit -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+
+{{/*
+A service's container resources for its pod: services.<svc>.resources per consumer, times consumersPerPod.
+*/}}
+{{- define "pipeline.podResources" -}}
+{{- $svc := . -}}
+{{- $n := int (include "pipeline.consumersPerPod" $svc) -}}
+{{- $out := dict -}}
+{{- range $section, $values := $svc.resources -}}
+{{- $scaled := dict -}}
+{{- range $name, $quantity := $values -}}
+{{- $_ := set $scaled $name (include "pipeline.scaleQuantity" (list $quantity $n)) -}}
+{{- end -}}
+{{- $_ := set $out $section $scaled -}}
+{{- end -}}
+{{- toYaml $out -}}
 {{- end -}}

@@ -90,8 +90,12 @@ function checkScalers(objects: readonly RenderedObject[], check: string): Findin
       findings.push(finding(check, source, `${where}: scales ${kind} ${target.name}, which is not rendered${hint}`));
     }
     const max = Number(s.spec?.maxReplicaCount ?? s.spec?.maxReplicas);
-    if (Number.isFinite(partitions) && max > partitions) {
-      findings.push(finding(check, source, `${where}: max replicas ${max} exceed the ${partitions} partitions`));
+    // A sink pod runs SINK_CONSUMERS group members: each of them needs a partition.
+    const containers: Obj[] = (scaled?.object as Obj | undefined)?.spec?.template?.spec?.containers ?? [];
+    const perPod = Number(containers.flatMap((c: Obj) => c.env ?? []).find((e: Obj) => e.name === 'SINK_CONSUMERS')?.value ?? 1);
+    if (Number.isFinite(partitions) && max * perPod > partitions) {
+      const members = perPod > 1 ? ` x ${perPod} consumers per pod` : '';
+      findings.push(finding(check, source, `${where}: max replicas ${max}${members} exceed the ${partitions} partitions`));
     }
     if (scaled && (scaled.object as Obj).spec?.replicas !== undefined) {
       findings.push(finding(check, source, `${where}: ${kind} ${target.name} also sets replicas, which fights the scaler on every upgrade`));

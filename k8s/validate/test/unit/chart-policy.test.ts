@@ -54,6 +54,15 @@ describe('chart policy', () => {
     expect(messages(kedaDefault)).toEqual(['ScaledObject/pipeline-etl-worker: scales Deployment pipeline-etl-worker, which is not rendered (pipeline-etl-worker is a StatefulSet: set scaleTargetRef.kind)']);
   });
 
+  it('counts every consumer of a sink pod against the partitions: max replicas x SINK_CONSUMERS', () => {
+    // The fixture runs 6 pods x 2 consumers on 12 partitions: exactly enough.
+    expect(container(rendered.find((o) => o.object.kind === 'StatefulSet' && o.object.metadata.name === 'pipeline-consumer-service')!.object).env).toContainEqual({ name: 'SINK_CONSUMERS', value: '2' });
+    const threeEach = withChange('StatefulSet', 'pipeline-consumer-service', (w) => {
+      container(w).env.find((e: { name: string }) => e.name === 'SINK_CONSUMERS').value = '3';
+    });
+    expect(messages(threeEach)).toEqual(['ScaledObject/pipeline-consumer-service: max replicas 6 x 3 consumers per pod exceed the 12 partitions']);
+  });
+
   it('requires the transactional id from the pod name, with the prefix the MSK IAM policy allows, and a headless governing Service', () => {
     const shared = withChange('StatefulSet', 'pipeline-etl-worker', (w) => {
       container(w).env.find((e: { name: string }) => e.name === 'ETL_TRANSACTIONAL_ID').value = 'etl-prod';

@@ -76,7 +76,7 @@ describe('deploy validation CLI', () => {
       // Prometheus no longer loads the chart's alerts.
       ['      - ./k8s/spotify-pipeline/files/prometheus-rules.yaml:/etc/prometheus/rules/pipeline.yaml:ro\n', ''],
     ]);
-    const values = ['broken-values.yaml', 'short-grace-values.yaml', 'legacy-catalog-values.yaml', 'shared-transactional-id-values.yaml', 'unknown-alert-values.yaml', 'unmounted-ca-values.yaml'];
+    const values = ['broken-values.yaml', 'short-grace-values.yaml', 'legacy-catalog-values.yaml', 'shared-transactional-id-values.yaml', 'unknown-alert-values.yaml', 'unmounted-ca-values.yaml', 'idle-sink-consumers-values.yaml'];
     const { code, output } = await validate([
       ...values.flatMap((file) => ['--values', path.join(fixtures, file)]),
       '--compose',
@@ -104,6 +104,8 @@ describe('deploy validation CLI', () => {
     expect(output).toContain('prometheusRule.disabledAlerts names PipelineLakeStaleness, which is not an alert of files/prometheus-rules.yaml');
     expect(output).toMatch(/^FAIL {2}chart \(unmounted-ca-values\.yaml\)/m);
     expect(output).toContain('KAFKA_SSL_CA_LOCATION=/etc/kafka-ca/ca.crt (services.catalog) is on no mounted volume');
+    expect(output).toMatch(/^FAIL {2}chart \(idle-sink-consumers-values\.yaml\)/m);
+    expect(output).toContain('services.consumer.scaling.maxReplicas (6) x consumersPerPod (2) exceeds topics.partitions (6)');
     expect(output).toMatch(/^FAIL {2}docker compose/m);
     expect(output).toContain('ComposeValidationError');
     expect(output).toContain('consumer-service: needs a restart policy');
