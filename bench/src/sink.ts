@@ -20,9 +20,9 @@ import {
   KafkaAdmin,
   type KafkaSettings,
 } from '@spotify-pipeline/shared/kafka';
-import { stackEnv, startKafka, startS3, uniqueName, waitUntil } from '@spotify-pipeline/testkit';
+import { stackEnv, startKafka, startS3, treeRssBytes, uniqueName, waitUntil } from '@spotify-pipeline/testkit';
 import { ratio, reportResult, type BenchFigure } from './lib/bench-result.js';
-import { machineBusyShare, machineCpu, treeCpuSeconds, treeRssBytes, type MachineCpu } from './lib/proc-cpu.js';
+import { machineBusyShare, machineCpu, treeCpuSeconds, type MachineCpu } from './lib/proc-cpu.js';
 
 // Two million events: the sink's last batches wait for the idle rule and one more upload after the stream
 // ends, a fixed tail that a short run would count as throughput.
@@ -109,7 +109,6 @@ async function produce(settings: KafkaSettings, topic: string): Promise<number> 
 type DiscardMessage =
   | { type: 'assigned'; partitions: number[] }
   | { type: 'revoked'; partitions: number[] }
-  | { type: 'first'; at: number }
   | { type: 'read'; records: number }
   | { type: 'end'; partition: number; at: number }
   | { type: 'cpu'; cpuSeconds: number };
@@ -163,10 +162,7 @@ async function discardBaseline(settings: KafkaSettings, topic: string, group: st
   while (!stop) {
     if (Date.now() > deadline) throw new Error('consume-and-discard was not stopped within 10 minutes');
     const batch = await consumeBatch(consumer, 5_000);
-    if (batch.length > 0 && !cpuAtStart) {
-      cpuAtStart = process.cpuUsage();
-      send({ type: 'first', at: Date.now() });
-    }
+    if (batch.length > 0 && !cpuAtStart) cpuAtStart = process.cpuUsage();
     if (batch.length > 0) {
       read += batch.length;
       send({ type: 'read', records: read });
@@ -252,7 +248,6 @@ async function discardInChildren(
     (child, i) =>
       new Promise<void>((resolve) =>
         child.on('message', (m: DiscardMessage) => {
-          if (m.type === 'first') return;
           if (m.type === 'assigned') assignment.assign(String(i), m.partitions);
           else if (m.type === 'revoked') assignment.revoke(String(i), m.partitions);
           else if (m.type === 'read') reads.set(i, m.records);

@@ -39,26 +39,12 @@ function insert(packageDir, file, anchor, text, where = 'after') {
 
 function patchSources(packageDir) {
   // The batch consumer's messages become visible to a subclass, which only changes how they are handed to JS.
-  replaceOnce(
+  insert(packageDir, 'src/workers.h', '  const bool m_timeout_only_for_first_message;\n', ` protected:  // ${REVISION_TAG}: KafkaConsumerConsumeColumns reads the batch\n`);
+  insert(
     packageDir,
     'src/workers.h',
-    `  void HandleErrorCallback();
- private:
-  NodeKafka::KafkaConsumer * m_consumer;
-  const uint32_t m_num_messages;
-  const int m_timeout_ms;
-  const bool m_timeout_only_for_first_message;
-  std::vector<RdKafka::Message*> m_messages;
-};`,
-      `  void HandleErrorCallback();
- private:
-  NodeKafka::KafkaConsumer * m_consumer;
-  const uint32_t m_num_messages;
-  const int m_timeout_ms;
-  const bool m_timeout_only_for_first_message;
- protected:  // ${REVISION_TAG}: KafkaConsumerConsumeColumns reads the batch
-  std::vector<RdKafka::Message*> m_messages;
-};
+    '  std::vector<RdKafka::Message*> m_messages;\n};',
+    `
 
 /**
  * @brief ${MARKER}: the same batch consume, handed to JS as columns.

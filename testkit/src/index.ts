@@ -132,6 +132,7 @@ export function stackEnv(kafka: KafkaEndpoint, s3: S3Endpoint, lakehouse: { cata
 export { startIcebergCatalog, startTrino, TRINO_ICEBERG_CATALOG, type IcebergCatalogEndpoint, type TrinoEndpoint } from './lakehouse.js';
 export { TrinoClient, TrinoQueryError, type TrinoClientOptions, type TrinoColumn, type TrinoResult } from './trino/trino-client.js';
 export { waitUntil, uniqueName } from './wait.js';
+export { processTree, treeRssBytes } from './local/processes.js';
 export { ServiceProcess, type ServiceName, type ServiceProcessOptions } from './pipeline/service-process.js';
 export { readTopic, header, type ReadTopicOptions } from './pipeline/read-topic.js';
 export { FaultProxy, S3FaultProxy, CatalogFaultProxy, s3Request, catalogRequest, type Fault, type FaultScope, type ProxiedRequest, type RequestMatcher, type ResetPoint } from './faults/index.js';

@@ -1,6 +1,7 @@
-// CPU and memory of processes and of the whole machine, from Linux's /proc: what a benchmark needs to
+// CPU of processes and of the whole machine, from Linux's /proc (a process tree and its memory: testkit): what a benchmark needs to
 // say where the cores went (the service, the broker, the S3 server, or nothing left idle).
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
+import { processTree } from '@spotify-pipeline/testkit';
 
 /** Clock ticks per second of /proc's CPU counters (USER_HZ, 100 on every Linux this runs on). */
 const TICKS_PER_SECOND = 100;
@@ -11,22 +12,6 @@ export function statCpuSeconds(stat: string): number {
   return (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND;
 }
 
-/** A pid and its descendants (a supervisor's consumers, a launcher's JVM). */
-export function processTree(pid: number): number[] {
-  const out = [pid];
-  for (let i = 0; i < out.length; i++) {
-    try {
-      for (const tid of readdirSync(`/proc/${out[i]}/task`)) {
-        const children = readFileSync(`/proc/${out[i]}/task/${tid}/children`, 'utf8').trim();
-        if (children) out.push(...children.split(/\s+/).map(Number));
-      }
-    } catch {
-      // Gone.
-    }
-  }
-  return out;
-}
-
 /** CPU seconds (user + system, every thread) a process and its descendants have used so far; 0 for none. */
 export function treeCpuSeconds(pid: number | undefined): number {
   if (pid === undefined) return 0;
@@ -34,20 +19,6 @@ export function treeCpuSeconds(pid: number | undefined): number {
   for (const p of processTree(pid)) {
     try {
       total += statCpuSeconds(readFileSync(`/proc/${p}/stat`, 'utf8'));
-    } catch {
-      // Exited.
-    }
-  }
-  return total;
-}
-
-/** Resident memory of a process and its descendants, in bytes. */
-export function treeRssBytes(pid: number): number {
-  let total = 0;
-  for (const p of processTree(pid)) {
-    try {
-      const kb = /VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${p}/status`, 'utf8'));
-      if (kb) total += Number(kb[1]) * 1024;
     } catch {
       // Exited.
     }

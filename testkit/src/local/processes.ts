@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { openSync, closeSync } from 'node:fs';
+import { closeSync, openSync, readdirSync, readFileSync } from 'node:fs';
 import { createServer, connect, type Server } from 'node:net';
 
 export function isAlive(pid: number): boolean {
@@ -9,6 +9,36 @@ export function isAlive(pid: number): boolean {
   } catch (err) {
     return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
+}
+
+/** A pid and all its descendants (Linux /proc/<pid>/task/<tid>/children): a supervisor's consumers, a launcher's JVM. */
+export function processTree(pid: number): number[] {
+  const out = [pid];
+  for (let i = 0; i < out.length; i++) {
+    try {
+      for (const tid of readdirSync(`/proc/${out[i]}/task`)) {
+        const children = readFileSync(`/proc/${out[i]}/task/${tid}/children`, 'utf8').trim();
+        if (children) out.push(...children.split(/\s+/).map(Number));
+      }
+    } catch {
+      // Gone.
+    }
+  }
+  return out;
+}
+
+/** Resident memory of a process and its descendants, in bytes (0 once they are gone). */
+export function treeRssBytes(pid: number): number {
+  let total = 0;
+  for (const p of processTree(pid)) {
+    try {
+      const kb = /VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${p}/status`, 'utf8'));
+      if (kb) total += Number(kb[1]) * 1024;
+    } catch {
+      // Exited between the listing and the read.
+    }
+  }
+  return total;
 }
 
 /**

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream, readdirSync, readFileSync } from 'node:fs';
+import { createWriteStream, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { S3Client } from '@aws-sdk/client-s3';
 import {
@@ -14,7 +14,7 @@ import {
   type Producer,
 } from '@spotify-pipeline/shared/kafka';
 import { createS3Client, ensureBucket } from '@spotify-pipeline/shared/s3';
-import { stackEnv, startKafka, startS3, uniqueName, type KafkaEndpoint, type S3Endpoint } from '@spotify-pipeline/testkit';
+import { stackEnv, startKafka, startS3, treeRssBytes, uniqueName, type KafkaEndpoint, type S3Endpoint } from '@spotify-pipeline/testkit';
 
 /** Consumers per sink process in these tests (SINK_TEST_CONSUMERS, default 1). */
 export const TEST_CONSUMERS = process.env.SINK_TEST_CONSUMERS ?? '1';
@@ -152,16 +152,7 @@ export class SinkProcess {
 
   /** Resident set size in bytes of the process and its consumers (SINK_CONSUMERS > 1), from /proc (Linux). */
   rssBytes(): number {
-    let total = 0;
-    for (const pid of processTree(this.child.pid!)) {
-      try {
-        const kb = /VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-        total += kb ? Number(kb[1]) * 1024 : 0;
-      } catch {
-        // Exited between the listing and the read.
-      }
-    }
-    return total;
+    return treeRssBytes(this.child.pid!);
   }
 
   /** The pids of the consumers this process started (SINK_CONSUMERS > 1), from its log. */
@@ -188,22 +179,6 @@ export class SinkProcess {
   logText(): string {
     return readFileSync(this.logFile, 'utf8');
   }
-}
-
-/** A pid and all its descendants (Linux /proc/<pid>/task/<tid>/children). */
-export function processTree(pid: number): number[] {
-  const out = [pid];
-  for (let i = 0; i < out.length; i++) {
-    try {
-      for (const tid of readdirSync(`/proc/${out[i]}/task`)) {
-        const children = readFileSync(`/proc/${out[i]}/task/${tid}/children`, 'utf8').trim();
-        if (children) out.push(...children.split(/\s+/).map(Number));
-      }
-    } catch {
-      // Gone.
-    }
-  }
-  return out;
 }
 
 /** Whether a process still exists (and is not a zombie). */
