@@ -7,7 +7,7 @@ import { readNdjsonFile, readTopic, type SourceCounts } from '../stats/event-sou
 import { ListeningStats, type StatsEvent } from '../stats/listening-stats.js';
 import { renderJson, renderText } from '../stats/stats-report.js';
 
-/** `producer-service stats <ndjson|topic> [--tracks <ndjson|topic>] [--format text|json]`. */
+/** `producer-service stats <ndjson|topic> [--track-features <ndjson|topic>] [--format text|json]`. */
 export interface StatsCommand {
   input: string;
   tracks?: string;
@@ -22,8 +22,8 @@ export interface StatsIo {
 
 /**
  * Reads an NDJSON file (`.gz` too) or, when no file has that name, a topic (KAFKA_* settings), and
- * prints every figure of SPOTIFY-DATA.md measured on it: target, value, and whether it is within
- * ±20%. `--tracks` (Track records: the tracks topic or an NDJSON of them) adds the audio features
+ * prints every figure of docs/spotify-data.md measured on it: target, value, and whether it is within
+ * ±20%. `--track-features` (Track records: the tracks topic or an NDJSON of them) adds the audio features
  * "calmer music late at night" needs. Returns the exit code: 0, or 78 for a bad setting.
  */
 export async function runStatsCommand(command: StatsCommand, io: StatsIo): Promise<number> {

@@ -1,7 +1,7 @@
 import type { Prng } from './prng.js';
 
 /**
- * `--realism export`: the quirks of real Extended Streaming History exports (SPOTIFY-DATA.md), so
+ * `--realism export`: the quirks of real Extended Streaming History exports (docs/spotify-data.md), so
  * the ETL's cleaning and the lake's queries meet the data they will meet. `clean` is the stream an
  * ideal client would log: millisecond times, every flag set, offline_timestamp only on offline plays.
  *

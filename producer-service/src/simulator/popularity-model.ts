@@ -5,7 +5,7 @@ export interface Uniform {
 import { ZipfMandelbrot } from './zipf-mandelbrot.js';
 
 /**
- * What the catalog's popularity must reproduce (Lamere / The Echo Nest, 2013, SPOTIFY-DATA.md):
+ * What the catalog's popularity must reproduce (Lamere / The Echo Nest, 2013, docs/spotify-data.md):
  * the top 1,000 songs take about 13% of listening, 80% of listening spreads over about 222,000
  * songs, 80% goes to the top 5,000 artists, a heavy tail with an exponent near 1.
  *

@@ -8,7 +8,7 @@ import { ZipfMandelbrot } from './zipf-mandelbrot.js';
  * favourite artists, and discovers the rest from the catalog's popularity. Real listening is
  * dominated by such repeats — "most users favour repetition of the same songs" (Louail &
  * Barthelemy, 2017, months of Deezer plays) — but no study gives a share a simulator could be held
- * to, and SPOTIFY-DATA.md has none, so the share is a setting (PRODUCER_REPEAT_SHARE) with this default.
+ * to, and docs/spotify-data.md has none, so the share is a setting (PRODUCER_REPEAT_SHARE) with this default.
  *
  * Rotation songs and favourite artists are drawn from the same popularity as discoveries, and every
  * slot is played alike in expectation, so repeats change who plays what, not the catalog-wide

@@ -98,7 +98,7 @@ export function desktopLagHours(mobile: Float64Array, desktop: Float64Array): nu
   return best;
 }
 
-/** The SPOTIFY-DATA.md figures of Zhang et al. from session starts per local hour. */
+/** The docs/spotify-data.md figures of Zhang et al. from session starts per local hour. */
 export function dailyCycleFigures(hours: SessionStartHours): MeasuredFigure[] {
   const { weekday, weekend, weekdayMobile, weekdayDesktop } = hours;
   const weekdays = total(weekday);

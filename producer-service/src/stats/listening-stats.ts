@@ -22,13 +22,13 @@ export interface StatsEvent {
 }
 
 export interface StatsOptions {
-  /** Energy (0–1) per track URI, from Track records (`--tracks`): for "calmer music late at night". */
+  /** Energy (0–1) per track URI, from Track records (`--track-features`): for "calmer music late at night". */
   energyByTrackUri?: ReadonlyMap<string, number>;
   /** Popularity figures from a model's exact shares instead of the sample's counts, where the sample cannot show them. */
   modelPopularity?: { tracks: ArrayLike<number>; artists: ArrayLike<number> };
 }
 
-/** Figures for context, with no published target (SPOTIFY-DATA.md: "no verified median length"). */
+/** Figures for context, with no published target (docs/spotify-data.md: "no verified median length"). */
 export interface ContextFigure {
   id: string;
   label: string;
@@ -60,7 +60,7 @@ class Share {
 
 /**
  * Accumulates listening events, one at a time (a file or a topic can be any size), and computes
- * every figure of SPOTIFY-DATA.md from them (published-figures.ts). Local times come from the
+ * every figure of docs/spotify-data.md from them (published-figures.ts). Local times come from the
  * country's time zone (events carry no zone; for countries with several, the population's middle
  * one: listener-countries.ts), sessions from the usual 30-minute inactivity rule. Per event it keeps
  * 23 bytes for the sessions, a number per distinct (listener, track), and a count per track and artist.
@@ -165,7 +165,7 @@ export class ListeningStats {
     figures.push(
       this.nightEnergy.n > 0 && this.dayEnergy.n > 0
         ? measured('daily.calmer-late-night', this.nightEnergy.sum / this.nightEnergy.n / (this.dayEnergy.sum / this.dayEnergy.n), this.nightEnergy.n + this.dayEnergy.n)
-        : measured('daily.calmer-late-night', null, 0, this.options.energyByTrackUri ? 'not shown: no plays of tracks with known features at those hours' : 'not shown: needs track features (--tracks)'),
+        : measured('daily.calmer-late-night', null, 0, this.options.energyByTrackUri ? 'not shown: no plays of tracks with known features at those hours' : 'not shown: needs track features (--track-features)'),
     );
     figures.push(
       this.skippedInNoSkipYears.of > 0

@@ -1,5 +1,5 @@
 /**
- * Every figure of SPOTIFY-DATA.md ("Published listening statistics", and the one number among the
+ * Every figure of docs/spotify-data.md ("Published listening statistics", and the one number among the
  * export gotchas), with how `producer-service stats` measures it on listening events. A numeric
  * figure is within when the value is within ±20% of the target (relative); a figure that the source
  * states as a direction ("more skipping at weekends", "a lunch dip") is within when the measured
@@ -11,7 +11,7 @@ export type Comparison = 'relative' | 'above-one' | 'below-one' | 'zero';
 export interface FigureDefinition {
   id: string;
   group: 'skips' | 'popularity' | 'daily cycle' | 'sessions' | 'export format';
-  /** What the source says, as SPOTIFY-DATA.md words it. */
+  /** What the source says, as docs/spotify-data.md words it. */
   published: string;
   source: string;
   /** How the value is computed from events. */
@@ -45,8 +45,8 @@ export const PUBLISHED_FIGURES: readonly FigureDefinition[] = [
   { id: 'daily.evening-peak-hour', group: 'daily cycle', published: 'an evening peak at 18–19', source: ZHANG_2013, measure: 'local hour of the most weekday session starts after 15:00', target: 18.5, comparison: 'relative', unit: 'hour' },
   { id: 'daily.mobile-leads-desktop', group: 'daily cycle', published: 'mobile leads desktop by about an hour on weekdays', source: ZHANG_2013, measure: 'shift of the weekday desktop session-start curve that best matches the mobile one', target: 1, comparison: 'relative', unit: 'hours' },
   { id: 'daily.weekend-morning-peak', group: 'daily cycle', published: 'weekends have no morning peak', source: ZHANG_2013, measure: 'weekend session starts: the most in any hour 08–11 ÷ the mean of 12–14', target: 1, comparison: 'below-one', unit: 'ratio' },
-  { id: 'daily.calmer-late-night', group: 'daily cycle', published: 'calmer music late at night', source: 'Park et al. 2019', measure: 'mean energy of music plays 00–04 local ÷ 08–19 (needs track features: --tracks)', target: 1, comparison: 'below-one', unit: 'ratio' },
-  { id: 'export.skipped-2015-2022', group: 'export format', published: '`skipped` was always false from 2015-04 to 2022-10 in real exports', source: 'SPOTIFY-DATA.md (exports)', measure: 'share of rows from 2015-04 to 2022-10 with skipped true', target: 0, comparison: 'zero', unit: 'share' },
+  { id: 'daily.calmer-late-night', group: 'daily cycle', published: 'calmer music late at night', source: 'Park et al. 2019', measure: 'mean energy of music plays 00–04 local ÷ 08–19 (needs track features: --track-features)', target: 1, comparison: 'below-one', unit: 'ratio' },
+  { id: 'export.skipped-2015-2022', group: 'export format', published: '`skipped` was always false from 2015-04 to 2022-10 in real exports', source: 'docs/spotify-data.md (exports)', measure: 'share of rows from 2015-04 to 2022-10 with skipped true', target: 0, comparison: 'zero', unit: 'share' },
 ];
 
 /** The measured side of a figure; `value` null when the data cannot show it, with the reason. */

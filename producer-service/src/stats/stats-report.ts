@@ -45,7 +45,7 @@ const padEnd = (text: string, to: number): string => text + ' '.repeat(Math.max(
 /** The report as a table for a terminal: figure, target, value, within ±20% (or the stated direction), basis, note. */
 export function renderText(report: StatsReport, source: string): string {
   const rows = report.figures.map((f) => [f.definition.id, f.definition.published, target(f.definition), f.value === null ? '—' : format(f.definition.unit, f.value), withinText(f), f.basis.toLocaleString('en-US'), f.note ?? '']);
-  const header = ['figure', 'published (SPOTIFY-DATA.md)', 'target', 'value', 'within', 'basis', 'note'];
+  const header = ['figure', 'published (docs/spotify-data.md)', 'target', 'value', 'within', 'basis', 'note'];
   const widths = header.map((h, c) => Math.max(width(h), ...rows.map((r) => width(r[c]!))));
   const line = (cells: string[]): string => cells.map((cell, c) => (c === cells.length - 1 ? cell : padEnd(cell, widths[c]!))).join('  ').trimEnd();
   const shown = report.figures.filter((f) => f.within !== null);

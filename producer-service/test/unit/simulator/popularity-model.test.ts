@@ -14,7 +14,7 @@ describe('PopularityModel (the default catalog)', () => {
     expect(model.firstKey[model.artistCount]).toBe(model.trackCount);
   });
 
-  it('holds every popularity figure of SPOTIFY-DATA.md within ±20% on its own distribution (computed by the stats code)', () => {
+  it('holds every popularity figure of docs/spotify-data.md within ±20% on its own distribution (computed by the stats code)', () => {
     const figures = popularityFigures(model.probabilities(), model.artistProbabilities(), { kind: 'model' });
     const values = Object.fromEntries(figures.map((f) => [f.definition.id, f.value]));
     expect(values).toEqual({

@@ -8,10 +8,10 @@ import { popularityFigures } from '../../../src/stats/popularity-figures';
 import { judge, PUBLISHED_FIGURES, type MeasuredFigure } from '../../../src/stats/published-figures';
 
 /**
- * Issue 17's acceptance: a seeded population, every statistic of SPOTIFY-DATA.md within ±20% of its
+ * Issue 17's acceptance: a seeded population, every statistic of docs/spotify-data.md within ±20% of its
  * published value (or in the direction it states), measured by the code `producer-service stats`
  * runs (ListeningStats, fed as runStatsCommand feeds it: each record as the producer encoded it,
- * JSON-parsed, the same checks; Track records for `--tracks`). Where a sample this size cannot show
+ * JSON-parsed, the same checks; Track records for `--track-features`). Where a sample this size cannot show
  * a figure — the stats code says so: 80% of listening over ~222,000 songs needs tens of millions of
  * plays — the figure comes from the model's own expected popularity, through the same figure code.
  * "More skipping among the young" cannot be measured on events (no age): the report must say so.
@@ -57,7 +57,7 @@ describe('the published figures on a seeded population, through the stats code',
   let model: Map<string, MeasuredFigure>;
 
   beforeAll(() => {
-    // The tracks topic as simulate publishes it, read as `--tracks` reads it (uri and energy of each Track record).
+    // The tracks topic as simulate publishes it, read as `--track-features` reads it (uri and energy of each Track record).
     const built = buildWorld(world);
     const catalog = built.catalog;
     const energies = new Map<string, number>();
@@ -73,7 +73,7 @@ describe('the published figures on a seeded population, through the stats code',
     model = new Map(popularityFigures(expected.tracks, expected.artists, { kind: 'model' }).map((f) => [f.definition.id, f]));
   }, 60_000);
 
-  it('measures every figure of SPOTIFY-DATA.md within ±20% (or in the stated direction); the model only where no sample can show it', () => {
+  it('measures every figure of docs/spotify-data.md within ±20% (or in the stated direction); the model only where no sample can show it', () => {
     const byId = new Map(report.figures.map((f) => [f.definition.id, f]));
     const exported = new Map(exportReport.figures.map((f) => [f.definition.id, f]));
     const table = PUBLISHED_FIGURES.filter((d) => d.id !== 'skips.young').map((definition) => {

@@ -26,7 +26,7 @@ const event = (overrides: Partial<StatsEvent> = {}): StatsEvent => ({
 });
 
 describe('published figures', () => {
-  it('lists every figure of SPOTIFY-DATA.md once, judged by its comparison', () => {
+  it('lists every figure of docs/spotify-data.md once, judged by its comparison', () => {
     expect(new Set(PUBLISHED_FIGURES.map((f) => f.id)).size).toBe(PUBLISHED_FIGURES.length);
     const share = PUBLISHED_FIGURES.find((f) => f.id === 'skips.within-5s')!;
     expect([judge(share, 0.241 * 1.19), judge(share, 0.241 * 1.21), judge(share, null)]).toEqual([true, false, null]);
