@@ -136,7 +136,11 @@ export function buildApp(config: Config, { logger, registry, faults }: ServiceCo
         admin.close();
       }
       producer = await createIdempotentProducer(config.kafka, { clientId: 'catalog-sync-dlq' });
-      consumer = await createConsumer(config.kafka, { clientId: 'catalog-sync', groupId: config.catalog.groupId });
+      consumer = await createConsumer(config.kafka, {
+        clientId: 'catalog-sync',
+        groupId: config.catalog.groupId,
+        retentionCheck: { logger: logger.child({ component: 'sync' }), lostRecords: metrics.recordsLostToRetention },
+      });
       consumer.setDefaultConsumeTimeout(config.catalog.pollIdleMs);
       consumer.subscribe([config.topics.lakeFiles, config.topics.stagedFiles]);
       const common = { lake: backend.lake, io: backend.io, reader: backend.reader };

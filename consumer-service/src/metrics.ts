@@ -1,3 +1,4 @@
+import { retentionLossCounter } from '@spotify-pipeline/shared/kafka';
 import { Counter, Gauge, Histogram, LATENCY_BUCKETS_SECONDS, type Registry, SIZE_BUCKETS_BYTES } from '@spotify-pipeline/shared/metrics';
 
 /** Every metric of the sink, registered on the injected registry. Updated once per poll or batch, never per record. */
@@ -19,6 +20,7 @@ export function createSinkMetrics(registry: Registry) {
     lagSeconds: new Gauge({ name: 'pipeline_consumer_service_consumer_lag_seconds', help: 'Age of the newest consumed record while behind', labelNames: ['topic', 'partition'], registers }),
     pausedPartitions: new Gauge({ name: 'pipeline_consumer_service_paused_partitions', help: 'Partitions paused by backpressure or an S3 outage', registers }),
     bufferedBytes: new Gauge({ name: 'pipeline_consumer_service_buffered_bytes', help: 'Bytes held in open and closed batches', registers }),
+    recordsLostToRetention: retentionLossCounter({ name: 'pipeline_consumer_service_kafka_records_lost_to_retention_total', registers }),
   };
 }
 

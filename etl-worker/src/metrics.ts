@@ -1,3 +1,4 @@
+import { retentionLossCounter } from '@spotify-pipeline/shared/kafka';
 import { Counter, Gauge, Histogram, LATENCY_BUCKETS_SECONDS, SIZE_BUCKETS_BYTES, type Registry } from '@spotify-pipeline/shared/metrics';
 
 /** Every metric of the ETL, registered on the injected registry (never the global one). */
@@ -28,6 +29,7 @@ export function createEtlMetrics(registry: Registry) {
     compactionRounds: new Counter({ name: 'pipeline_etl_worker_compaction_rounds_total', help: 'compaction rounds run (each reads the table snapshot and plans every owned hour)', registers }),
     compactionFailures: new Counter({ name: 'pipeline_etl_worker_compaction_failures_total', help: 'compaction rounds or hours that failed (retried on the next round)', registers }),
     trackSnapshots: new Counter({ name: 'pipeline_etl_worker_tracks_snapshots_total', help: 'tracks dimension snapshots written', registers }),
+    recordsLostToRetention: retentionLossCounter({ name: 'pipeline_etl_worker_kafka_records_lost_to_retention_total', registers }),
   };
 }
 

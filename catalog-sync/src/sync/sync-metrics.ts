@@ -1,3 +1,4 @@
+import { retentionLossCounter } from '@spotify-pipeline/shared/kafka';
 import { Counter, Gauge, Histogram, LATENCY_BUCKETS_SECONDS, type Registry } from '@spotify-pipeline/shared/metrics';
 
 /** catalog-sync's metrics, registered on the injected registry (one update per batch, bounded labels). */
@@ -68,6 +69,7 @@ export function createSyncMetrics(registry: Registry) {
       labelNames: ['topic'],
       registers,
     }),
+    recordsLostToRetention: retentionLossCounter({ name: 'pipeline_catalog_sync_kafka_records_lost_to_retention_total', registers }),
   };
 }
 

@@ -5,6 +5,7 @@ import {
   type KafkaConsumer,
   type KafkaSettings,
   type Message,
+  type RetentionLossCheck,
   rewindToCommitted,
   type TopicPartition,
 } from '@spotify-pipeline/shared/kafka';
@@ -19,6 +20,8 @@ export interface SourceOptions {
   pollTimeoutMs: number;
   /** Called before partitions leave us: their open batches must be dropped, not committed. */
   onRevoke(ids: string[]): void;
+  /** Reports records retention deleted before the group read them, at each assignment. */
+  retentionCheck?: RetentionLossCheck;
 }
 
 export interface PartitionLag {
@@ -74,6 +77,7 @@ export class PartitionSource {
         onAssign: (partitions) => source.assign(partitions),
         onRevoke: (partitions, lost) => source.revoke(partitions, lost),
       },
+      retentionCheck: options.retentionCheck,
     });
     consumer.setDefaultConsumeTimeout(options.pollTimeoutMs);
     consumer.subscribe(options.topics);

@@ -3,6 +3,7 @@ import type { KafkaConsumer, LibrdKafkaError, Message, TopicPartition, TopicPart
 import { callback } from './kafka-error.js';
 import { consumeColumns, consumesColumns, messagesFromColumns } from './message-columns.js';
 import { connect } from './producer.js';
+import { checkRetentionLoss, type RetentionLossCheck } from './retention-loss.js';
 import { type KafkaSettings, type LibrdkafkaConfig, librdkafkaConfig } from './settings.js';
 
 export type { KafkaConsumer, Message, TopicPartition, TopicPartitionOffset } from '@confluentinc/kafka-javascript';
@@ -21,6 +22,11 @@ export interface ConsumerOptions {
   groupId: string;
   rebalance?: RebalanceListener;
   overrides?: LibrdkafkaConfig;
+  /**
+   * Reports, once per assignment, records that retention deleted before this group read them
+   * (committed offset below the log start). For consumers that commit; off when absent.
+   */
+  retentionCheck?: RetentionLossCheck;
 }
 
 /**
@@ -37,6 +43,9 @@ export async function createConsumer(settings: KafkaSettings, options: ConsumerO
         options.rebalance?.onAssign?.(assignment);
         if (cooperative) consumer.incrementalAssign(assignment);
         else consumer.assign(assignment);
+        // Off the callback and off the poll path: the consumer starts fetching meanwhile. Its first
+        // commit needs a consumed and processed batch, well after these two round trips answer.
+        if (options.retentionCheck) void checkRetentionLoss(consumer, options.groupId, assignment, options.retentionCheck, settings.requestTimeoutMs);
       } else if (err.code === ERR_REVOKE_PARTITIONS) {
         options.rebalance?.onRevoke?.(assignment, consumer.assignmentLost());
         if (cooperative) consumer.incrementalUnassign(assignment);

@@ -20,4 +20,12 @@ export { mskIamTokenRefresh, type MskTokenSigner, type OAuthBearerToken } from '
 export { deadLetterRecord, type DeadLetterInput } from './dead-letter.js';
 export { consumesColumns } from './message-columns.js';
 export { nextOffsets, rewindToCommitted, OFFSET_BEGINNING } from './consumer-offsets.js';
+export {
+  checkRetentionLoss,
+  findRetentionLosses,
+  reportRetentionLosses,
+  retentionLossCounter,
+  type RetentionLoss,
+  type RetentionLossCheck,
+} from './retention-loss.js';
 export { FailureStreak, isFatal } from './failure-policy.js';
