@@ -172,7 +172,7 @@ describe(`end to end, exactly once under failure (${EVENTS.toLocaleString('en-US
     const summaryFile = join(work, 'summary.json');
     const producer = service('producer-service', [
       'simulate', '--backfill', '--start', '2024-03-01T00:00:00Z', '--days', String(DAYS), '--events', String(EVENTS),
-      '--users', String(USERS), '--tracks', '5000', '--seed', '20240301', '--malformed-ratio', String(MALFORMED_RATIO),
+      '--users', String(USERS), '--seed', '20240301', '--malformed-ratio', String(MALFORMED_RATIO),
       '--max-rate', String(RATE), '--summary-file', summaryFile,
     ]);
     for (const s of [catalog, etl, sink, producer]) s.start();
