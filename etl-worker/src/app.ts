@@ -1,7 +1,8 @@
 import { hostname } from 'node:os';
+import { isPipelineError } from '@spotify-pipeline/shared/errors';
 import type { ServiceApp, ServiceContext } from '@spotify-pipeline/shared/lifecycle';
 import { LoopHealth, runShutdown } from '@spotify-pipeline/shared/lifecycle';
-import { closeConsumer, createConsumer, isFatal, TransactionalProducer, type KafkaConsumer } from '@spotify-pipeline/shared/kafka';
+import { closeConsumer, createConsumer, TransactionalProducer, type KafkaConsumer } from '@spotify-pipeline/shared/kafka';
 import { startOpsServer, type OpsServer } from '@spotify-pipeline/shared/metrics';
 import { LakeCatalog, restCatalogFor, S3FileIO, TableReader } from '@spotify-pipeline/shared/iceberg';
 import { retry } from '@spotify-pipeline/shared/retry';
@@ -98,7 +99,7 @@ export function buildApp(config: Config, { logger, registry }: ServiceContext): 
         } catch (err) {
           // The dimension is refreshed again next second; a failed refresh (S3 or catalog away) must
           // not stop the listening events. Fatal errors still end the worker.
-          if (abort.signal.aborted || isFatal(err)) throw err;
+          if (abort.signal.aborted || (isPipelineError(err) && ['CONFIG_INVALID', 'S3_ACCESS_DENIED', 'CATALOG_ACCESS_DENIED', 'KAFKA_FENCED'].includes(err.code))) throw err;
           logger.warn({ err }, 'TracksRefreshFailed');
           nextTracksMs = Date.now() + 10 * TRACKS_POLL_INTERVAL_MS;
         }
@@ -186,9 +187,7 @@ export function buildApp(config: Config, { logger, registry }: ServiceContext): 
 
       let compactor: Compactor | undefined;
       if (config.etl.compactionIntervalMs > 0) {
-        follower = new ManifestFollower(config.kafka, config.topics.lakeFiles, config.etl.compactionGroupId, logger.child({ component: 'compactor' }), {
-          maxFutureMs: config.etl.eventTimeMaxFutureMs,
-        });
+        follower = new ManifestFollower(config.kafka, config.topics.lakeFiles, config.etl.compactionGroupId, logger.child({ component: 'compactor' }));
         await follower.start();
         compactor = new Compactor({
           ...common,
@@ -200,8 +199,6 @@ export function buildApp(config: Config, { logger, registry }: ServiceContext): 
             targetBytes: config.etl.compactionTargetBytes,
             minFiles: config.etl.compactionMinFiles,
           },
-          // A spec's codec and target file size hold for its compacted files as for its new ones.
-          parquet: new Map(specs.map((spec) => [spec.table, spec.parquet])),
           logger: logger.child({ component: 'compactor' }),
         });
       }
