@@ -54,8 +54,8 @@ describe('deploy validation CLI', () => {
     for (const set of ['default values', 'eks example', 'eks example, hpa scaling', 'eks example, msk iam', 'eks example, table specs', 'eks example, every operator key']) {
       expect(output).toMatch(new RegExp(`^ok {4}chart \\(${set.replace(/[(),]/g, '\\$&')}\\): [1-9]\\d* manifests$`, 'm'));
     }
-    expect(output).toMatch(/^ok {4}prometheus rules: 12 alerts in k8s\/spotify-pipeline\/files\/prometheus-rules\.yaml$/m);
-    expect(output).toMatch(/^ok {4}cloudwatch alarms: 12 alarms in deploy\/cloudwatch\/alarms\.yaml$/m);
+    expect(output).toMatch(/^ok {4}prometheus rules: 13 alerts in k8s\/spotify-pipeline\/files\/prometheus-rules\.yaml$/m);
+    expect(output).toMatch(/^ok {4}cloudwatch alarms: 13 alarms in deploy\/cloudwatch\/alarms\.yaml$/m);
     expect(output).toMatch(/^ok {4}grafana dashboard: [1-9]\d* queries$/m);
     expect(output).toMatch(/^ok {4}docker compose: docker-compose\.yml$/m);
     expect(output).toMatch(/^ok {4}docker compose \(own topic\): docker-compose\.yml \+ deploy\/compose\/own-topic\.yaml$/m);
