@@ -199,6 +199,8 @@ export function buildApp(config: Config, { logger, registry }: ServiceContext): 
             targetBytes: config.etl.compactionTargetBytes,
             minFiles: config.etl.compactionMinFiles,
           },
+          // A spec's codec and target file size hold for its compacted files as for its new ones.
+          parquet: new Map(specs.map((spec) => [spec.table, spec.parquet])),
           logger: logger.child({ component: 'compactor' }),
         });
       }

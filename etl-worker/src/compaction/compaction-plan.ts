@@ -1,12 +1,25 @@
 import { createHash } from 'node:crypto';
 import type { PartitionValues } from '@spotify-pipeline/shared/iceberg';
 import type { LakeFileManifest } from '@spotify-pipeline/shared/schemas';
+import type { ResolvedTableSpec } from '@spotify-pipeline/shared/table-spec';
 import { hourStartMs, type HourPartition } from '../pipeline/lake-keys.js';
 
 export interface CompactionPolicy {
   allowedLatenessMs: number;
   targetBytes: number;
   minFiles: number;
+}
+
+/** A table spec's `parquet` settings: the codec of its files and, when the spec sets one, the target size of its compacted files. */
+export type TableParquet = ResolvedTableSpec['parquet'];
+
+/**
+ * The policy of one table: the target size its spec sets (`parquet.target_file_size_mb`), else the
+ * worker's (ETL_COMPACTION_TARGET_BYTES). The built-in specs set none, so listening_events is
+ * planned exactly as before specs had a say.
+ */
+export function tablePolicy(policy: CompactionPolicy, parquet: TableParquet | undefined): CompactionPolicy {
+  return parquet?.targetFileBytes === undefined ? policy : { ...policy, targetBytes: parquet.targetFileBytes };
 }
 
 /** A live data file of the table, as its current snapshot lists it. */

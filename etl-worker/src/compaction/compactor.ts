@@ -10,7 +10,7 @@ import type { EtlMetrics } from '../metrics.js';
 import type { DuckDbEncoder } from '../parquet/duckdb-encoder.js';
 import { compactedFileKey, compactedFileKeyIn, hourStartMs, manifestKey } from '../pipeline/lake-keys.js';
 import { putFile, type LakeStore } from '../sink/lake-store.js';
-import { partitionEndMs, planCompaction, type CompactionPlan, type CompactionPolicy } from './compaction-plan.js';
+import { partitionEndMs, planCompaction, tablePolicy, type CompactionPlan, type CompactionPolicy, type TableParquet } from './compaction-plan.js';
 import { InFlightCompactions } from './in-flight-compactions.js';
 import type { ManifestFollower } from './manifest-follower.js';
 import { mergeFiles, type MergedFile } from './merge-files.js';
@@ -26,7 +26,13 @@ export interface CompactorDeps {
   txn: TransactionalProducer;
   transactions: TransactionQueue;
   lakeFilesTopic: string;
+  /** Every table's policy, but for the target size of a table whose spec sets one (`parquet`). */
   policy: CompactionPolicy;
+  /**
+   * Each table's spec `parquet` settings, by table: its merged files get the spec's codec and, when
+   * the spec sets one, its target size. A table not listed is compacted to ZSTD at `policy.targetBytes`.
+   */
+  parquet: ReadonlyMap<string, TableParquet>;
   metrics: EtlMetrics;
   logger: Logger;
   now?: () => number;
@@ -66,7 +72,8 @@ export class Compactor {
   }
 
   private async runTable(table: string): Promise<number> {
-    const { follower, policy, logger } = this.deps;
+    const { follower, logger } = this.deps;
+    const policy = tablePolicy(this.deps.policy, this.deps.parquet.get(table));
     const now = (this.deps.now ?? Date.now)();
     const loaded = await this.deps.tables.load(table);
     const live = await this.deps.reader.currentFiles(loaded.metadata);
@@ -108,7 +115,7 @@ export class Compactor {
       await Promise.all(plan.inputs.map((f, i) => store.download(f.key, locals[i]!)));
       const schema = currentSchema(table.metadata);
       const declared = new Set((lakeTableDefinition(plan.table)?.columns ?? []).map((c) => c.name));
-      const merged = await mergeFiles(encoder, plan, locals, schema, tempPath, declared);
+      const merged = await mergeFiles(encoder, plan, locals, schema, tempPath, { declared, codec: this.deps.parquet.get(plan.table)?.codec });
       const partitionSpec = defaultSpec(table.metadata);
       // The event-time column: the source of the table's hour or day partition.
       const timeSourceId = partitionSpec.fields.find((f) => f.transform === 'hour' || f.transform === 'day')?.['source-id'];

@@ -1,7 +1,7 @@
 import { PipelineError } from '@spotify-pipeline/shared/errors';
 import { lakeTypeOfIceberg, type IcebergPrimitive, type IcebergSchema } from '@spotify-pipeline/shared/iceberg';
-import { LISTENING_EVENTS_COLUMNS, toDuckDbType, type LakeType } from '@spotify-pipeline/shared/schemas';
-import { parquetCopyOptions, type ColumnField } from '../parquet/copy-options.js';
+import { toDuckDbType, type LakeType } from '@spotify-pipeline/shared/schemas';
+import { parquetCopyOptions, type ColumnField, type ParquetOptions } from '../parquet/copy-options.js';
 import type { DuckDbEncoder } from '../parquet/duckdb-encoder.js';
 import type { FileFooter } from '../parquet/file-metrics.js';
 import { quoteIdent, sqlString } from '../transform/lake-sql.js';
@@ -17,6 +17,13 @@ export interface MergeResult {
   extraColumns: Array<{ name: string; type: LakeType }>;
 }
 
+/** What a merge needs to know of the table besides its schema: both come from its spec. */
+export interface MergeTable {
+  /** The table's declared columns: any other column of the inputs is a new one. */
+  declared: ReadonlySet<string>;
+  /** The spec's `parquet.codec`, so merged files are compressed as the ETL writes the table's new files. */
+  codec: ParquetOptions['codec'];
+}
 
 /**
  * Merges the downloaded inputs of a plan (`inputPaths`, in the plan's key order) into its
@@ -31,8 +38,7 @@ export async function mergeFiles(
   inputPaths: string[],
   schema: IcebergSchema,
   outputPath: () => string,
-  /** The table's declared columns (its spec's): any other column of the inputs is a new one. */
-  declared: ReadonlySet<string> = new Set(LISTENING_EVENTS_COLUMNS.map((c) => c.name)),
+  { declared, codec }: MergeTable,
 ): Promise<MergeResult> {
   const source = `read_parquet([${inputPaths.map(sqlString).join(', ')}], union_by_name = true)`;
   const described = await encoder.query(`DESCRIBE SELECT * FROM ${source}`);
@@ -63,7 +69,7 @@ export async function mergeFiles(
     paths.push(path);
     const rows = await encoder.run(
       `COPY (SELECT ${columns} FROM (${numbered}) WHERE __row BETWEEN ${range.firstRow} AND ${range.lastRow} ORDER BY __row) ` +
-        `TO ${sqlString(path)} ${parquetCopyOptions({ rowGroupRows: encoder.rowGroupRows, fields })}`,
+        `TO ${sqlString(path)} ${parquetCopyOptions({ rowGroupRows: encoder.rowGroupRows, fields, codec })}`,
     );
     if (rows !== range.lastRow - range.firstRow + 1) throw new PipelineError('INTERNAL', `compaction wrote ${rows} rows, planned ${range.lastRow - range.firstRow + 1}`);
   }

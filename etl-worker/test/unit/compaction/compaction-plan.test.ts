@@ -1,5 +1,7 @@
+import { join } from 'node:path';
 import { ADDED, type LiveFile, type PartitionSpec } from '@spotify-pipeline/shared/iceberg';
-import { planCompaction, partitionEndMs, type HourFiles } from '../../../src/compaction/compaction-plan';
+import { builtInTableSpec, loadTableSpec } from '@spotify-pipeline/shared/table-spec';
+import { planCompaction, partitionEndMs, tablePolicy, type HourFiles } from '../../../src/compaction/compaction-plan';
 import { InFlightCompactions } from '../../../src/compaction/in-flight-compactions';
 import { hoursOf } from '../../../src/compaction/table-hours';
 import { serializeBound } from '@spotify-pipeline/shared/iceberg';
@@ -65,6 +67,33 @@ describe('planCompaction', () => {
     const second = planCompaction(late, HOUR_END * 2, policy, (k) => inFlight.busy(k))!;
     expect(second.inputs.map((f) => f.key)).toEqual([file(50).key, file(60).key, file(70).key]);
     expect(second.generation).not.toBe(first.generation);
+  });
+});
+
+describe('tablePolicy (a table spec\'s parquet.target_file_size_mb)', () => {
+  const MIB = 1024 * 1024;
+  // ETL_COMPACTION_TARGET_BYTES' default.
+  const worker = { ...policy, targetBytes: 128 * MIB };
+  const WEB_CLICKS = join(__dirname, '../../../../shared/test/unit/table-spec/fixtures/web_clicks.table.yaml');
+
+  it('plans a spec table to the target its spec sets: small files and output sizes measured against it', async () => {
+    const { parquet } = await loadTableSpec(WEB_CLICKS);
+    expect(parquet).toEqual({ codec: 'zstd', targetFileBytes: 64 * MIB });
+    const files = [...Array.from({ length: 10 }, (_, i) => file(i * 10, 20 * MIB, 100)), file(100, 50 * MIB, 250)];
+    const plan = planCompaction(hour(...files), HOUR_END * 2, tablePolicy(worker, parquet))!;
+    // 50 MiB is not small against 64 MiB (3/4 is 48): it stays; 200 MiB of small files make 4 outputs.
+    expect(plan.inputs.map((f) => f.key)).toEqual(files.slice(0, 10).map((f) => f.key));
+    expect(plan.outputs).toHaveLength(4);
+    // The worker's target would have merged all 11 files into 2.
+    const byWorker = planCompaction(hour(...files), HOUR_END * 2, worker)!;
+    expect([byWorker.inputs.length, byWorker.outputs.length]).toEqual([11, 2]);
+  });
+
+  it('keeps the worker\'s target for a spec that sets none, the built-in tables\' included', () => {
+    expect(tablePolicy(worker, { codec: 'snappy' })).toBe(worker);
+    expect(tablePolicy(worker, undefined)).toBe(worker);
+    expect(builtInTableSpec('listening_events').parquet).toEqual({ codec: 'zstd' });
+    expect(tablePolicy(worker, builtInTableSpec('listening_events').parquet)).toBe(worker);
   });
 });
 
