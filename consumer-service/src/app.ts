@@ -6,7 +6,7 @@ import { startOpsServer, type OpsServer } from '@spotify-pipeline/shared/metrics
 import { createS3Client, ensureBucket } from '@spotify-pipeline/shared/s3';
 import { deploymentSpecs } from '@spotify-pipeline/shared/table-spec';
 import { TransactionCommitter } from './commit/transaction-committer.js';
-import type { Config } from './config.js';
+import { maxRecordBytesOf, type Config } from './config.js';
 import { LoopHealth } from '@spotify-pipeline/shared/lifecycle';
 import { createSinkMetrics } from './metrics.js';
 import { PartitionBatcher } from './pipeline/partition-batcher.js';
@@ -65,7 +65,7 @@ export function buildApp(config: Config, { logger, registry }: ServiceContext, s
     },
     format: settings.format,
     gzipLevel: settings.gzipLevel,
-    maxRecordBytes: settings.maxRecordBytes,
+    maxRecordBytes: maxRecordBytesOf(config),
     now,
   });
 

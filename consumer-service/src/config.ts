@@ -32,7 +32,10 @@ export const sinkSettingsSchema = z.strictObject({
   maxRecordTimeSpanMs: envInt('flush when the Kafka timestamps in a batch span this many milliseconds', 1).default(15 * 60_000),
   flushIdleMs: envInt('flush a batch that received no record for this many wall-clock milliseconds', 1).default(5_000),
   flushIntervalMs: envInt('flush a batch open for this many wall-clock milliseconds, however busy', 1).default(60_000),
-  maxRecordBytes: envInt('records larger than this go to the DLQ as RECORD_TOO_LARGE', 1).default(1 * MIB),
+  maxRecordBytes: envInt(
+    'records whose value is larger than this many bytes go to the DLQ as RECORD_TOO_LARGE; when unset, KAFKA_MESSAGE_MAX_BYTES (the pipeline\'s one message limit); a value above that limit is refused at start',
+    1,
+  ).optional(),
   gzipLevel: envInt('gzip level 1 (fastest) .. 9 (smallest)', 1).max(9).default(1),
   format: envEnum(['ndjson', 'ndjson-envelope'] as const, 'ndjson (raw values, byte for byte) or ndjson-envelope (key, headers, partition, offset, timestamp, value)').default('ndjson'),
   maxBufferedBytes: envInt('cap on bytes held in open batches (compressed output and lines queued for zlib); past it the biggest partitions pause', MIB).default(128 * MIB),
@@ -54,18 +57,32 @@ export const sinkSettingsSchema = z.strictObject({
 export type SinkSettings = z.output<typeof sinkSettingsSchema>;
 
 /** consumer-service configuration: every field from one env variable (see shared/config envName). */
-export const configSchema = z.strictObject({
-  kafka: kafkaSettingsSchema,
-  s3: s3SettingsSchema,
-  topics: topicSettingsSchema.prefault({}),
-  tableSpecs: tableSpecSettingsSchema.prefault({}),
-  storage: storageSettingsSchema.prefault({}),
-  sink: sinkSettingsSchema.prefault({}),
-  http: httpSettingsSchema.prefault({ port: '9462' }),
-  log: logSettingsSchema.prefault({}),
-});
+export const configSchema = z
+  .strictObject({
+    kafka: kafkaSettingsSchema,
+    s3: s3SettingsSchema,
+    topics: topicSettingsSchema.prefault({}),
+    tableSpecs: tableSpecSettingsSchema.prefault({}),
+    storage: storageSettingsSchema.prefault({}),
+    sink: sinkSettingsSchema.prefault({}),
+    http: httpSettingsSchema.prefault({ port: '9462' }),
+    log: logSettingsSchema.prefault({}),
+  })
+  // One message size limit for the whole pipeline (issue 14): the sink may be stricter than the
+  // producers (KAFKA_MESSAGE_MAX_BYTES), never looser; a drifted pair exits 78 before connecting.
+  .superRefine((c, ctx) => {
+    const limit = c.sink.maxRecordBytes;
+    if (limit !== undefined && limit > c.kafka.messageMaxBytes) {
+      ctx.addIssue({ code: 'custom', path: ['sink', 'maxRecordBytes'], message: `above KAFKA_MESSAGE_MAX_BYTES (${c.kafka.messageMaxBytes}), the pipeline's message limit; unset it to follow that limit` });
+    }
+  });
 
 export type Config = z.output<typeof configSchema>;
+
+/** SINK_MAX_RECORD_BYTES, else the pipeline's message limit: the largest value the sink stages. */
+export function maxRecordBytesOf(config: Config): number {
+  return config.sink.maxRecordBytes ?? config.kafka.messageMaxBytes;
+}
 
 export function readConfig(env: Env): Config {
   return loadConfig(configSchema, env);

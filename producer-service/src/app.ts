@@ -98,7 +98,7 @@ export function buildApp(config: Config, { logger, registry }: ServiceContext, i
   async function run(activePublisher: RecordPublisher): Promise<void> {
     const deps: CommandDeps = { publisher: activePublisher, exactlyOnce: transactionalRun, metrics, summary, logger, topics, signal: stop.signal, now: io.now ?? Date.now };
     if (settings.command === 'simulate') await simulateCommand(settings, { ...deps, progress: io.progress });
-    else await replayCommand(settings, { ...deps, progress: io.progress });
+    else await replayCommand(settings, { ...deps, progress: io.progress, messageMaxBytes: config.kafka.messageMaxBytes });
     // A stopped run commits what it counted too, so its restart resumes right after it.
     await transactionalRun?.finish(!stop.signal.aborted);
     completed = !stop.signal.aborted;

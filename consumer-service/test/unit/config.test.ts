@@ -1,5 +1,5 @@
 import { EXIT_CONFIG, runService, type ProcessLike } from '@spotify-pipeline/shared/lifecycle';
-import { configSchema, readConfig } from '../../src/config';
+import { configSchema, maxRecordBytesOf, readConfig } from '../../src/config';
 
 describe('consumer-service config', () => {
   const base = { KAFKA_BROKERS: 'localhost:9092' };
@@ -16,6 +16,20 @@ describe('consumer-service config', () => {
     expect(config.sink.maxBatchBytes).toBe(1_048_576);
     expect(config.sink.transactionalId).toBe('sink-0');
     expect(config.sink.sourceTopics).toEqual(['a', 'b']);
+  });
+
+  it('stages records up to the pipeline\'s one message limit: SINK_MAX_RECORD_BYTES follows KAFKA_MESSAGE_MAX_BYTES when unset', () => {
+    expect(maxRecordBytesOf(readConfig(base))).toBe(1_000_000);
+    expect(maxRecordBytesOf(readConfig({ ...base, KAFKA_MESSAGE_MAX_BYTES: '500000' }))).toBe(500_000);
+    // Lower than the limit stays allowed (the DLQ integration test stages with 2,000).
+    expect(maxRecordBytesOf(readConfig({ ...base, SINK_MAX_RECORD_BYTES: '2000' }))).toBe(2_000);
+    expect(maxRecordBytesOf(readConfig({ ...base, SINK_MAX_RECORD_BYTES: '1000000' }))).toBe(1_000_000);
+  });
+
+  it('refuses SINK_MAX_RECORD_BYTES above KAFKA_MESSAGE_MAX_BYTES, naming both', () => {
+    // The old default, 1 MiB, is above the pipeline's default limit of 1,000,000.
+    expect(() => readConfig({ ...base, SINK_MAX_RECORD_BYTES: '1048576' })).toThrow(/SINK_MAX_RECORD_BYTES="1048576" is invalid: above KAFKA_MESSAGE_MAX_BYTES \(1000000\)/);
+    expect(() => readConfig({ ...base, KAFKA_MESSAGE_MAX_BYTES: '500000', SINK_MAX_RECORD_BYTES: '600000' })).toThrow(/above KAFKA_MESSAGE_MAX_BYTES \(500000\)/);
   });
 
   it('fails naming the variable and the fix', () => {
@@ -49,6 +63,16 @@ describe('consumer-service at start (runService, as main.ts runs it)', () => {
     expect(exit).toBe(EXIT_CONFIG);
     expect(err).toHaveLength(1);
     expect(err[0]).toMatch(/^consumer-service: Invalid configuration: SINK_MAX_BUFFERED_BYTES="10" is invalid: .* Fix: set SINK_MAX_BUFFERED_BYTES — .*\n$/);
+    expect(err[0]!.trimEnd()).not.toContain('\n');
+    expect(out).toBe('');
+    expect(built).toBe(false);
+  });
+
+  it('a record limit above the message limit: one line, exit 78, nothing built', async () => {
+    const { exit, err, out, built } = await run({ KAFKA_BROKERS: 'localhost:9092', KAFKA_MESSAGE_MAX_BYTES: '1000000', SINK_MAX_RECORD_BYTES: '1048576' });
+    expect(exit).toBe(EXIT_CONFIG);
+    expect(err).toHaveLength(1);
+    expect(err[0]).toMatch(/^consumer-service: Invalid configuration: SINK_MAX_RECORD_BYTES="1048576" is invalid: above KAFKA_MESSAGE_MAX_BYTES \(1000000\).* Fix: set SINK_MAX_RECORD_BYTES — .*\n$/);
     expect(err[0]!.trimEnd()).not.toContain('\n');
     expect(out).toBe('');
     expect(built).toBe(false);

@@ -6,7 +6,8 @@ import { ReplayProgress, type ProgressSink } from '../replay/replay-progress.js'
 import { runReplay } from '../replay/replay-run.js';
 import type { CommandDeps } from './simulate-command.js';
 
-export async function replayCommand(settings: ProducerSettings, deps: CommandDeps & { progress?: ProgressSink }): Promise<void> {
+/** `messageMaxBytes`: KAFKA_MESSAGE_MAX_BYTES, the producers' message.max.bytes. */
+export async function replayCommand(settings: ProducerSettings, deps: CommandDeps & { progress?: ProgressSink; messageMaxBytes: number }): Promise<void> {
   if (!settings.replayInputs || settings.replayInputs.length === 0) {
     throw new PipelineError('CONFIG_INVALID', 'replay needs inputs: pass files, folders or zips, or set PRODUCER_REPLAY_INPUTS');
   }
@@ -29,6 +30,7 @@ export async function replayCommand(settings: ProducerSettings, deps: CommandDep
       userId: settings.replayUserId,
       fallbackUserId: settings.replayFallbackUserId,
       limits: { maxElementChars: settings.replayMaxElementChars, maxDepth: settings.replayMaxDepth },
+      messageMaxBytes: deps.messageMaxBytes,
     },
   );
 }

@@ -13,6 +13,8 @@ export type BadRecordReason =
   /** The rest of a file (or zip entry) could not be read: corrupt compressed data, a read error. */
   | 'UNREADABLE_FILE'
   | 'TOO_LARGE'
+  /** Mapped, but the event is over the pipeline's message limit (KAFKA_MESSAGE_MAX_BYTES): no producer could send it. */
+  | 'EVENT_TOO_LARGE'
   | 'TOO_DEEP'
   | 'INVALID_UTF8';
 

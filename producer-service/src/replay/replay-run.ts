@@ -2,6 +2,7 @@ import { PipelineError } from '@spotify-pipeline/shared/errors';
 import { sleep } from '@spotify-pipeline/shared/retry';
 import type { Logger } from 'pino';
 import { encodeListeningEvent } from '../encoding/event-encoder.js';
+import { oversizedRecordBytes } from '../publish/message-size.js';
 import type { ProducerMetrics } from '../publish/producer-metrics.js';
 import type { RateLimiter } from '../publish/rate-limiter.js';
 import type { RecordSink, RunCheckpoints } from '../publish/record-sink.js';
@@ -21,6 +22,8 @@ export interface ReplayOptions extends MapperOptions {
   signal: AbortSignal;
   /** Caps on one array element (size, nesting). */
   limits?: SplitterLimits;
+  /** The pipeline's message limit (KAFKA_MESSAGE_MAX_BYTES, default librdkafka's 1,000,000): an event over it is rejected, not produced. */
+  messageMaxBytes?: number;
 }
 
 export interface ReplayDeps {
@@ -47,13 +50,15 @@ const PROBLEM_DETAIL = {
 
 /**
  * The replay loop: export files → elements → ListeningEvent → produce (key user_id, Kafka timestamp
- * = ts). A record that cannot be mapped, an element over a cap, and the unreadable rest of a file
- * are each reported with file, index and reason, counted and appended to the rejects file, and the
- * run goes on; with `strict` the first one stops the replay with RECORD_INVALID instead.
+ * = ts). A record that cannot be mapped, an element over a cap, an event over the message limit and
+ * the unreadable rest of a file are each reported with file, index and reason, counted and appended
+ * to the rejects file, and the run goes on; with `strict` the first one stops the replay with
+ * RECORD_INVALID instead.
  */
 export async function runReplay(deps: ReplayDeps, options: ReplayOptions): Promise<void> {
   const { publisher, summary, metrics, progress, limiter, logger, checkpoints, rejects } = deps;
   const { topic, signal } = options;
+  const messageMaxBytes = options.messageMaxBytes ?? 1_000_000;
   let badTotal = 0;
   /** Set when `strict` stops the run: that error is not a file's read error. */
   let stopping = false;
@@ -67,6 +72,11 @@ export async function runReplay(deps: ReplayDeps, options: ReplayOptions): Promi
       throw new PipelineError('RECORD_INVALID', `${file}[${index}]: ${reason}: ${detail}`, { details: { file, index, reason } });
     }
     if (badTotal <= BAD_RECORD_LOG_LIMIT) logger.warn({ file, index, reason, detail, rejectsFile: rejects.path }, 'ReplayRecordSkipped');
+  };
+  /** A bad element is one unit of the stream, like a produced one: its count commits with the transaction. */
+  const rejectElement = async (file: string, index: number, reason: BadRecordReason, detail: string, text: string): Promise<void> => {
+    await bad(file, index, reason, detail, text);
+    if (checkpoints?.handled()) await checkpoints.commit();
   };
   try {
     for await (const file of exportFiles(options.inputs)) {
@@ -83,12 +93,20 @@ export async function runReplay(deps: ReplayDeps, options: ReplayOptions): Promi
             ? ({ ok: false, reason: element.problem, detail: PROBLEM_DETAIL[element.problem](element.length) } as const)
             : mapSourceRecord(element.text, options);
           if (!mapped.ok) {
-            await bad(file.name, element.index, mapped.reason, mapped.detail, element.text);
-            if (checkpoints?.handled()) await checkpoints.commit();
+            await rejectElement(file.name, element.index, mapped.reason, mapped.detail, element.text);
             continue;
           }
           const event = mapped.event;
           const value = Buffer.from(encodeListeningEvent(event));
+          // The element cap counts characters, the limit bytes: multi-byte text under the cap can make
+          // an event librdkafka refuses, which stopped the run at the same element on every resume
+          // (and, exactly-once, failed the transaction). Refused here, it is one more bad element.
+          const oversized = oversizedRecordBytes(event.user_id, value, messageMaxBytes);
+          if (oversized !== undefined) {
+            const detail = `event of ${oversized} bytes with its key and framing is over the message limit (KAFKA_MESSAGE_MAX_BYTES, ${messageMaxBytes})`;
+            await rejectElement(file.name, element.index, 'EVENT_TOO_LARGE', detail, element.text);
+            continue;
+          }
           if (!(await publisher.offer(topic, event.user_id, value, mapped.eventTimeMs, signal))) break;
           summary.addValid(mapped.eventTimeMs, false);
           if (limiter) {

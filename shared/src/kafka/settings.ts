@@ -25,7 +25,7 @@ export const kafkaSettingsSchema = z
     sslCaLocation: envString('path to a PEM CA bundle, when the broker certificate is not publicly trusted').optional(),
     requestTimeoutMs: envInt('socket and request timeout in milliseconds', 1000).default(30_000),
     messageMaxBytes: envInt(
-      "the pipeline's one message size limit in bytes: every producer's message.max.bytes, and the size DLQ values are truncated to (keep it at or below the brokers' and topics' max.message.bytes)",
+      "the pipeline's one message size limit in bytes: every producer's message.max.bytes, the size DLQ values are truncated to, the sink's record limit (SINK_MAX_RECORD_BYTES may only lower it) and the largest event a replay sends (keep it at or below the brokers' and topics' max.message.bytes)",
       65_536,
     ).default(1_000_000),
   })

@@ -1,4 +1,4 @@
-import type { PipelineError } from '@spotify-pipeline/shared/errors';
+import { PipelineError } from '@spotify-pipeline/shared/errors';
 import type { OutgoingRecord, TransactionalProducer } from '@spotify-pipeline/shared/kafka';
 import { decodeCheckpoint, type RunCheckpoint } from '../../../src/exactly-once/run-checkpoint';
 
@@ -7,14 +7,18 @@ export const CHECKPOINTS = 'checkpoints';
 /**
  * A broker's view of one transactional id: records of a committed transaction become visible
  * (read_committed), those of an aborted or unfinished one never do. `failCommits` makes the next
- * commits fail with the given errors (a broker restarting).
+ * commits fail with the given errors (a broker restarting). Like librdkafka, produce refuses a
+ * record over `messageMaxBytes` (key + value + 36 bytes of framing) with RECORD_TOO_LARGE.
  */
 export class FakeTransactions {
   committed: OutgoingRecord[] = [];
   open: OutgoingRecord[] = [];
   active = false;
   commits = 0;
+  aborts = 0;
   failCommits: PipelineError[] = [];
+
+  constructor(private readonly messageMaxBytes = 1_000_000) {}
 
   /** A new process: initTransactions with the same id aborts what the previous one left open. */
   producer(): TransactionalProducer {
@@ -26,6 +30,8 @@ export class FakeTransactions {
       },
       produce: (record: OutgoingRecord) => {
         if (!this.active) throw new Error('produce outside a transaction');
+        const bytes = 36 + (record.key ? Buffer.byteLength(record.key) : 0) + record.value.length;
+        if (bytes > this.messageMaxBytes) throw new PipelineError('RECORD_TOO_LARGE', `produce to ${record.topic} failed: Broker: Message size too large (code 10)`, { retriable: false });
         // librdkafka copies the value on produce; the caller may reuse its buffer right after.
         this.open.push({ ...record, value: Buffer.from(record.value) });
       },
@@ -38,6 +44,7 @@ export class FakeTransactions {
         this.commits++;
       },
       abort: async () => {
+        this.aborts++;
         this.open = [];
         this.active = false;
       },

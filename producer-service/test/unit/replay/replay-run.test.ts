@@ -14,11 +14,17 @@ import { runReplay } from '../../../src/replay/replay-run';
 const EXTENDED = join(__dirname, '../../fixtures/spotify-export');
 const logger = createLogger({ service: 'test', level: 'silent' });
 
-/** Records what the replay hands to Kafka; the real publisher is exercised against a broker. */
-function fakePublisher(): { publisher: RecordPublisher; sent: Array<{ topic: string; key: string; value: string; ts: number }> } {
+/**
+ * Records what the replay hands to Kafka; the real publisher is exercised against a broker. Like
+ * librdkafka, it refuses a record over `messageMaxBytes` (key + value + 36 bytes of framing).
+ */
+function fakePublisher(messageMaxBytes = 1_000_000): { publisher: RecordPublisher; sent: Array<{ topic: string; key: string; value: string; ts: number }> } {
   const sent: Array<{ topic: string; key: string; value: string; ts: number }> = [];
   const publisher = {
     offer: async (topic: string, key: string, value: Buffer, ts: number) => {
+      if (36 + Buffer.byteLength(key) + value.length > messageMaxBytes) {
+        throw new PipelineError('RECORD_TOO_LARGE', `record of ${value.length} bytes exceeds the producer's message.max.bytes`);
+      }
       sent.push({ topic, key, value: value.toString(), ts });
       return true;
     },
@@ -107,6 +113,51 @@ describe('runReplay', () => {
     expect(rejects[1]!.text.length).toBe(1_000);
     expect(rejects[2]!.text).toContain('Caf\uFFFD');
     expect(rejects[0]!.file).toMatch(/Streaming_History_Audio_2020\.json$/);
+  });
+
+  it('rejects an event over the message limit in bytes though its element is under the cap in characters, and goes on', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'replay-event-size-'));
+    const row = (minute: number, name: string): string => `{"ts":"2020-01-01T00:${String(minute).padStart(2, '0')}:00Z","ms_played":1000,"master_metadata_track_name":"${name}"}`;
+    // 1,500 characters each: both elements are under the 2,000-character cap; as UTF-8 the ASCII
+    // event is about 2 KB, the one of euro signs (3 bytes each) about 5 KB, over the 4,000-byte limit.
+    const ascii = 'a'.repeat(1_500);
+    const multiByte = '\u20ac'.repeat(1_500);
+    const elements = [row(1, 'Song 1'), row(2, ascii), row(3, multiByte), row(4, 'Song 4')];
+    await writeFile(join(dir, 'Streaming_History_Audio_2020.json'), `[${elements.join(',')}]`);
+    const messageMaxBytes = 4_000;
+    const { publisher, sent } = fakePublisher(messageMaxBytes);
+    const rejectsFile = join(dir, 'rejects.ndjson');
+    const d = deps(publisher, [], rejectsFile);
+    const run = runReplay(d, {
+      topic: 'events',
+      inputs: [dir],
+      strict: false,
+      signal: new AbortController().signal,
+      fallbackUserId: 'x',
+      limits: { maxElementChars: 2_000, maxDepth: 32 },
+      messageMaxBytes,
+    });
+    // The run is not stopped by the refused record...
+    await expect(run).resolves.toBeUndefined();
+    // ...nothing is produced for it, and the elements after it still go out.
+    expect(sent.map((r) => (JSON.parse(r.value) as { track_name: string }).track_name)).toEqual(['Song 1', ascii, 'Song 4']);
+    const summary = d.summary.toJSON(d.metrics.counters, true);
+    expect(summary.valid).toBe(3);
+    expect(summary.badRecords).toEqual({ total: 1, byReason: { EVENT_TOO_LARGE: 1 } });
+    expect(await d.registry.getSingleMetricAsString('pipeline_producer_service_replay_bad_records_total')).toContain('reason="EVENT_TOO_LARGE",service="test"} 1');
+    const rejects = (await readFile(rejectsFile, 'utf8')).trim().split('\n').map((line) => JSON.parse(line) as { index: number; reason: string; detail: string; text: string });
+    expect(rejects).toHaveLength(1);
+    expect(rejects[0]).toMatchObject({ index: 2, reason: 'EVENT_TOO_LARGE', text: elements[2] });
+    expect(rejects[0]!.detail).toMatch(/over the message limit \(KAFKA_MESSAGE_MAX_BYTES, 4000\)/);
+  });
+
+  it('with strict, stops at an event over the message limit as at any bad record', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'replay-event-size-strict-'));
+    await writeFile(join(dir, 'Streaming_History_Audio_2020.json'), `[{"ts":"2020-01-01T00:00:00Z","ms_played":1,"master_metadata_track_name":"${'\u20ac'.repeat(1_500)}"}]`);
+    const { publisher, sent } = fakePublisher(4_000);
+    const run = runReplay(deps(publisher), { topic: 'events', inputs: [dir], strict: true, signal: new AbortController().signal, fallbackUserId: 'x', messageMaxBytes: 4_000 });
+    await expect(run).rejects.toThrow(/Streaming_History_Audio_2020\.json\[0\]: EVENT_TOO_LARGE/);
+    expect(sent).toHaveLength(0);
   });
 
   it('keeps a real U+FFFD of a valid UTF-8 file (only bytes that are not UTF-8 are rejected)', async () => {
