@@ -7,7 +7,7 @@ import { startOpsServer, type HealthCheck, type OpsServer } from '@spotify-pipel
 import { sleep } from '@spotify-pipeline/shared/retry';
 import { createS3Client } from '@spotify-pipeline/shared/s3';
 import { pipelineTopics } from '@spotify-pipeline/shared/schemas';
-import type { Config } from './config.js';
+import { maxRecordBytesOf, type Config } from './config.js';
 import { createHistoryEngine } from './history/history-engine.js';
 import { TtlCache } from './history/history-cache.js';
 import { queryLakeHistory, type LakeHistory } from './history/lake-history.js';
@@ -38,7 +38,7 @@ export function buildApp(config: Config, { logger, registry }: ServiceContext): 
     { topCapacity: insights.topCapacity, hllPrecision: insights.hllPrecision, hourTopCapacity: insights.hourTopCapacity },
   );
   const ingest = new RecordIngest(
-    new EventDecoder({ maxRecordBytes: insights.maxRecordBytes, eventTime: { maxPastMs: insights.eventTimeMaxPastMs, maxFutureMs: insights.eventTimeMaxFutureMs } }),
+    new EventDecoder({ maxRecordBytes: maxRecordBytesOf(config), eventTime: { maxPastMs: insights.eventTimeMaxPastMs, maxFutureMs: insights.eventTimeMaxFutureMs } }),
     store,
     metrics,
   );

@@ -18,7 +18,7 @@ export const insightsSettingsSchema = z.strictObject({
   pollBatchSize: envInt('max records per consume call', 1).default(5_000),
   pollIdleMs: envInt('consume timeout per poll when no record is waiting, in ms', 10).default(100),
   partitionRefreshMs: envInt('how often the source topic is checked for new partitions, in ms', 1_000).default(60_000),
-  maxRecordBytes: envInt("records larger than this are not counted, in bytes (the sink's SINK_MAX_RECORD_BYTES: it sends them to the DLQ)", 1).default(1024 * 1024),
+  maxRecordBytes: envInt("records larger than this are not counted, in bytes; when unset, KAFKA_MESSAGE_MAX_BYTES (the pipeline's one message limit, which the sink's SINK_MAX_RECORD_BYTES follows too: it sends larger values to the DLQ)", 1).optional(),
   eventTimeMaxPastMs: envInt("oldest event time the lake accepts, as a distance back from now in ms (the ETL's ETL_EVENT_TIME_MAX_PAST_MS)", 0).default(20 * 365 * 86_400_000),
   eventTimeMaxFutureMs: envInt("latest event time the lake accepts, as a distance ahead of now in ms (the ETL's ETL_EVENT_TIME_MAX_FUTURE_MS)", 0).default(86_400_000),
   trendingMinPlays: envInt('a track needs at least this many plays in the last hour to be listed as trending', 1).default(5),
@@ -62,6 +62,11 @@ export const configSchema = z.strictObject({
 });
 
 export type Config = z.output<typeof configSchema>;
+
+/** INSIGHTS_MAX_RECORD_BYTES, else the pipeline's message limit: what the sink stages is what is counted. */
+export function maxRecordBytesOf(config: Config): number {
+  return config.insights.maxRecordBytes ?? config.kafka.messageMaxBytes;
+}
 
 export function readConfig(env: Env): Config {
   return loadConfig(configSchema, env);

@@ -12,13 +12,13 @@ export type SkipReason = 'empty_value' | 'not_utf8' | 'too_large' | RejectReason
 export type Decoded = { ok: true; event: ListeningEvent } | { ok: false; reason: SkipReason };
 
 export interface DecoderOptions {
-  /** The sink's SINK_MAX_RECORD_BYTES: larger values go to its DLQ. */
+  /** The pipeline's message limit (the sink sends larger values to its DLQ). */
   maxRecordBytes: number;
   /** The ETL's accepted event times (ETL_EVENT_TIME_MAX_PAST_MS / _MAX_FUTURE_MS). */
   eventTime: EventTimeWindow;
 }
 
-export const DEFAULT_DECODER_OPTIONS: DecoderOptions = { maxRecordBytes: 1024 * 1024, eventTime: DEFAULT_EVENT_TIME_WINDOW };
+export const DEFAULT_DECODER_OPTIONS: DecoderOptions = { maxRecordBytes: 1_000_000, eventTime: DEFAULT_EVENT_TIME_WINDOW };
 
 /**
  * A Kafka record value to a valid listening event, by the rules the lake applies: the sink's checks
