@@ -2,33 +2,40 @@ import { PipelineError } from '@spotify-pipeline/shared/errors';
 
 /**
  * A fast, exact accept for the common line: the contract's fields, in contract order, compact JSON,
- * strings without escapes. One regular expression generated from the contract's JSON Schema checks
- * such a line without JSON.parse (which alone costs ~2 µs a line, bench/src/etl.ts); a line it does
- * not match is not rejected but validated in full by EventValidator, which names the reason.
+ * strings without escapes. One regular expression generated from a flat contract's JSON Schema
+ * checks such a line without JSON.parse (which alone costs ~2 µs a line, bench/src/etl.ts); a line it
+ * does not match is not rejected but validated in full (EventValidator, SpecRecordValidator), which
+ * names the reason. The caller names the fields whose values it needs; `match` returns them as
+ * JSON.parse would give them.
  *
  * The matcher may be stricter than the contract, never looser: a match implies that JSON.parse
  * succeeds and the compiled validator accepts the parsed object with no new column. Why that holds:
  * - the expression only admits JSON: keys in quotes, numbers in JSON grammar, literals, and strings
- *   of characters JSON allows unescaped (no `"`, no `\`, no control character), so a string's text
- *   is its value and its length in code points is what ajv's minLength/maxLength count (`u` flag);
+ *   of characters JSON allows unescaped (no `"`, no `\`, no control character, no lone surrogate),
+ *   so a string's text is its value and its length in code points is what ajv's minLength/maxLength
+ *   count (`u` flag); an integer has at most 15 digits and is never `-0`, so its text is its digits;
  * - exactly the contract's keys, each once, in contract order: nothing unknown, nothing required missing
  *   (an optional field may be absent, as ajv allows);
- * - patterns and numeric bounds are checked on the captured value with ajv's own semantics
- *   (`new RegExp(pattern, 'u')`, after the same normalisation the validator applies).
- * A JSON Schema keyword this file does not know throws at start-up, so a contract change cannot widen it.
+ * - enum and const values are their JSON texts; patterns, formats and numeric bounds are checked on
+ *   the captured value with ajv's own semantics (`new RegExp(pattern, 'u')`, after the same
+ *   normalisation the validator applies; the validator's own format functions).
+ * A JSON Schema keyword or shape this file has no rule for throws at construction, so a contract
+ * change cannot widen it: EventValidator does not start, a spec table gets no fast path.
  */
 
 interface SchemaNode {
   type?: string | string[];
   anyOf?: SchemaNode[];
   const?: unknown;
+  enum?: unknown[];
   minLength?: number;
   maxLength?: number;
   pattern?: string;
   minimum?: number;
   maximum?: number;
+  exclusiveMinimum?: number;
+  exclusiveMaximum?: number;
   format?: string;
-  description?: string;
 }
 
 export interface ObjectSchema {
@@ -36,18 +43,28 @@ export interface ObjectSchema {
   required?: string[];
 }
 
-/** What the preparer needs of an accepted line. */
-export interface CanonicalLine {
-  eventId: string;
-  ts: string;
+/** A value `match` returns: as JSON.parse gives it; undefined for a field the line does not have. */
+export type CapturedValue = string | number | boolean | null | undefined;
+
+export interface MatcherOptions {
+  /** The fields whose values `match` returns, in this order. */
+  capture: readonly string[];
+  /** Per field, what the validator does to a string before checking it (e.g. upper-casing a country). */
+  normalise?: Readonly<Record<string, (value: string) => string>>;
+  /** The formats the validator knows: its check of a string, or null for a format it ignores. */
+  formats?: Readonly<Record<string, ((text: string) => boolean) | null>>;
 }
 
-const KNOWN_KEYWORDS = new Set(['type', 'anyOf', 'const', 'minLength', 'maxLength', 'pattern', 'minimum', 'maximum', 'format', 'description']);
-/** A character JSON allows inside a string without an escape, minus the escape character itself. */
-const PLAIN_CHAR = '[^"\\\\\\u0000-\\u001f]';
+/** Keywords that change no verdict (ajv strict mode knows them). */
+const ANNOTATIONS = ['description', 'title', '$comment', 'default', 'examples', 'deprecated', 'readOnly', 'writeOnly'];
+const KNOWN_KEYWORDS = new Set(['type', 'anyOf', 'const', 'enum', 'minLength', 'maxLength', 'pattern', 'minimum', 'maximum', 'exclusiveMinimum', 'exclusiveMaximum', 'format', ...ANNOTATIONS]);
+const OBJECT_KEYWORDS = new Set(['$schema', '$id', 'type', 'properties', 'required', 'additionalProperties', ...ANNOTATIONS]);
+/** A character JSON allows inside a string without an escape, minus the escape character and lone surrogates (the full path quarantines those). */
+const PLAIN_CHAR = '[^"\\\\\\u0000-\\u001f\\ud800-\\udfff]';
 const JSON_NUMBER = '-?(?:0|[1-9][0-9]*)(?:\\.[0-9]+)?(?:[eE][-+]?[0-9]+)?';
-/** At most 15 digits: always a safe integer, parsed exactly by JSON.parse. */
+/** At most 15 digits: always a safe integer, parsed exactly by JSON.parse, its text its digits (no `-0`). */
 const SAFE_DIGITS = '(?:0|[1-9][0-9]{0,14})';
+const SIGNED_SAFE_DIGITS = '(?:0|-?[1-9][0-9]{0,14})';
 const SAFE_DIGITS_MAX = 999_999_999_999_999;
 
 /**
@@ -81,6 +98,13 @@ function embeddablePattern(pattern: string): string | undefined {
 
 const escapeRegExp = (text: string): string => text.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
 
+/** The JSON type names a scalar has for ajv's `type` (an integral number is both). */
+function scalarTypes(value: unknown): string[] {
+  if (value === null) return ['null'];
+  if (typeof value === 'number') return Number.isInteger(value) ? ['integer', 'number'] : ['number'];
+  return [typeof value];
+}
+
 /** A check of one captured value, applied after the expression matched. */
 type CaptureCheck = (text: string) => boolean;
 
@@ -88,74 +112,95 @@ class ExpressionBuilder {
   readonly checks: Array<{ group: number; check: CaptureCheck }> = [];
   private groups = 0;
 
-  constructor(private readonly normalise: Readonly<Record<string, (value: string) => string>>) {}
+  constructor(private readonly options: MatcherOptions) {}
 
   /** A capturing group whose text must pass `check` (when its branch matched). */
-  capture(inner: string, check?: CaptureCheck): { source: string; group: number } {
+  private capture(inner: string, check?: CaptureCheck): string {
     const group = ++this.groups;
     if (check) this.checks.push({ group, check });
-    return { source: `(${inner})`, group };
+    return `(${inner})`;
   }
 
-  field(name: string, node: SchemaNode, captureString: boolean): { source: string; group?: number } {
-    const { anyOf, description: _description, ...rest } = node;
-    if (anyOf && Object.keys(rest).length > 0) throw unsupported(name, 'anyOf beside other keywords');
-    const branches = (anyOf ?? [node]).flatMap((branch) => this.alternatives(name, branch, captureString));
-    const groups = branches.flatMap((b) => (b.group === undefined ? [] : [b.group]));
-    if (groups.length > 1) throw unsupported(name, 'two string alternatives');
-    const source = branches.length === 1 ? branches[0]!.source : `(?:${branches.map((b) => b.source).join('|')})`;
-    return { source, group: groups[0] };
+  /** The expression of a field's value; with `captured`, the whole value text is one group (numbered before the groups inside it). */
+  field(name: string, node: SchemaNode, captured: boolean): { source: string; group?: number } {
+    const group = captured ? ++this.groups : undefined;
+    const { anyOf, ...rest } = node;
+    if (anyOf && Object.keys(rest).some((key) => !ANNOTATIONS.includes(key))) throw unsupported(name, 'anyOf beside other keywords');
+    const branches = (anyOf ?? [node]).flatMap((branch) => this.alternatives(name, branch));
+    if (branches.length === 0) throw unsupported(name, 'a value no alternative admits');
+    const inner = branches.length === 1 ? branches[0]! : `(?:${branches.join('|')})`;
+    return group === undefined ? { source: inner } : { source: `(${inner})`, group };
   }
 
-  private alternatives(name: string, node: SchemaNode, captureString: boolean): Array<{ source: string; group?: number }> {
+  private alternatives(name: string, node: SchemaNode): string[] {
     for (const key of Object.keys(node)) if (!KNOWN_KEYWORDS.has(key)) throw unsupported(name, `keyword ${key}`);
-    // zod emits `format: date-time` beside the pattern that is the real rule (the validator ignores formats too).
-    if (node.format !== undefined && (node.format !== 'date-time' || node.pattern === undefined)) throw unsupported(name, `format ${node.format}`);
     const types = node.type === undefined ? [] : Array.isArray(node.type) ? node.type : [node.type];
+    const listed = node.enum ?? (node.const !== undefined ? [node.const] : undefined);
+    if (listed !== undefined) return this.listed(name, node, listed, types);
     if (types.length === 0) throw unsupported(name, 'an untyped value');
     return types.map((type) => {
-      if (node.const !== undefined) {
-        if (!['string', 'number', 'boolean'].includes(typeof node.const)) throw unsupported(name, 'a non-scalar const');
-        return { source: escapeRegExp(JSON.stringify(node.const)) };
-      }
       switch (type) {
         case 'null':
-          return { source: 'null' };
+          return 'null';
         case 'boolean':
-          return { source: '(?:true|false)' };
+          return '(?:true|false)';
         case 'integer':
-        case 'number': {
-          const { minimum = -Infinity, maximum = Infinity } = node;
-          // Integers of at most 15 digits need no check when the bounds are wider (the contract's are ±2^53 and 0).
-          if (type === 'integer' && maximum >= SAFE_DIGITS_MAX && (minimum === 0 || minimum <= -SAFE_DIGITS_MAX)) {
-            return { source: minimum === 0 ? SAFE_DIGITS : `-?${SAFE_DIGITS}` };
-          }
-          const inRange = (text: string): boolean => {
-            const value = Number(text);
-            return Number.isFinite(value) && value >= minimum && value <= maximum;
-          };
-          return this.capture(type === 'integer' ? `-?${SAFE_DIGITS}` : JSON_NUMBER, inRange);
-        }
-        case 'string': {
-          const { minLength, maxLength, pattern } = node;
-          const run = minLength === undefined && maxLength === undefined ? `${PLAIN_CHAR}*` : `${PLAIN_CHAR}{${minLength ?? 0},${maxLength ?? ''}}`;
-          if (pattern === undefined && !captureString) return { source: `"${run}"` };
-          const embedded = pattern !== undefined && minLength === undefined && maxLength === undefined ? embeddablePattern(pattern) : undefined;
-          if (embedded !== undefined) {
-            // Stricter than the validator for a field it normalises first (a lower-case country): such lines take the full path.
-            if (!captureString) return { source: `"(?:${embedded})"` };
-            const { source, group } = this.capture(`(?:${embedded})`);
-            return { source: `"${source}"`, group };
-          }
-          const expression = pattern === undefined ? undefined : new RegExp(pattern, 'u');
-          const normalise = this.normalise[name] ?? ((value: string) => value);
-          const { source, group } = this.capture(run, expression ? (text) => expression.test(normalise(text)) : undefined);
-          return { source: `"${source}"`, group };
-        }
+        case 'number':
+          return this.number(type, node);
+        case 'string':
+          return this.string(name, node);
         default:
           throw unsupported(name, `JSON type ${type}`);
       }
     });
+  }
+
+  /** enum / const: the JSON texts of the values the types admit (another spelling of one, `1.0` or an escape, takes the full path). */
+  private listed(name: string, node: SchemaNode, values: unknown[], types: string[]): string[] {
+    const other = Object.keys(node).filter((key) => key !== 'type' && key !== 'enum' && key !== 'const' && !ANNOTATIONS.includes(key));
+    if (other.length > 0 || (node.enum !== undefined && node.const !== undefined)) throw unsupported(name, `enum or const beside ${other.join(', ') || 'each other'}`);
+    return values.flatMap((value) => {
+      if (value !== null && !['string', 'number', 'boolean'].includes(typeof value)) throw unsupported(name, 'a non-scalar enum value');
+      if (types.length > 0 && !scalarTypes(value).some((t) => types.includes(t))) return [];
+      const text = JSON.stringify(value);
+      return text.includes('\\') ? [] : [escapeRegExp(text)];
+    });
+  }
+
+  private number(type: 'integer' | 'number', node: SchemaNode): string {
+    const { minimum = -Infinity, maximum = Infinity, exclusiveMinimum = -Infinity, exclusiveMaximum = Infinity } = node;
+    const exclusive = exclusiveMinimum !== -Infinity || exclusiveMaximum !== Infinity;
+    // Integers of at most 15 digits need no check when the bounds are wider (the listening contract's are ±2^53 and 0).
+    if (type === 'integer' && !exclusive && maximum >= SAFE_DIGITS_MAX && (minimum === 0 || minimum <= -SAFE_DIGITS_MAX)) {
+      return minimum === 0 ? SAFE_DIGITS : SIGNED_SAFE_DIGITS;
+    }
+    const inRange = (text: string): boolean => {
+      const value = Number(text);
+      return Number.isFinite(value) && value >= minimum && value <= maximum && value > exclusiveMinimum && value < exclusiveMaximum;
+    };
+    return this.capture(type === 'integer' ? SIGNED_SAFE_DIGITS : JSON_NUMBER, inRange);
+  }
+
+  private string(name: string, node: SchemaNode): string {
+    const { minLength, maxLength, pattern, format } = node;
+    const checks: CaptureCheck[] = [];
+    if (format !== undefined) {
+      const formats = this.options.formats ?? {};
+      if (!Object.hasOwn(formats, format)) throw unsupported(name, `format ${format}`);
+      const check = formats[format];
+      if (check) checks.push(check);
+    }
+    const run = minLength === undefined && maxLength === undefined ? `${PLAIN_CHAR}*` : `${PLAIN_CHAR}{${minLength ?? 0},${maxLength ?? ''}}`;
+    // Stricter than the validator for a field it normalises first (a lower-case country): such lines take the full path.
+    const embedded = pattern !== undefined && minLength === undefined && maxLength === undefined ? embeddablePattern(pattern) : undefined;
+    if (pattern !== undefined && embedded === undefined) {
+      const expression = new RegExp(pattern, 'u');
+      const normalise = this.options.normalise?.[name] ?? ((value: string) => value);
+      checks.push((text) => expression.test(normalise(text)));
+    }
+    const body = embedded === undefined ? run : `(?:${embedded})`;
+    if (checks.length === 0) return `"${body}"`;
+    return `"${this.capture(body, checks.length === 1 ? checks[0] : (text) => checks.every((check) => check(text)))}"`;
   }
 }
 
@@ -163,46 +208,68 @@ function unsupported(field: string, what: string): PipelineError {
   return new PipelineError('INTERNAL', `contract field ${field}: ${what} has no canonical-line rule (extend canonical-line-matcher.ts)`);
 }
 
+/** The value a captured JSON text stands for: the text between the quotes of a string (it has no escape), else the literal or number. */
+function decode(text: string | undefined): CapturedValue {
+  if (text === undefined) return undefined;
+  switch (text.charCodeAt(0)) {
+    case 0x22: // "
+      return text.slice(1, -1);
+    case 0x6e: // n
+      return null;
+    case 0x74: // t
+      return true;
+    case 0x66: // f
+      return false;
+    default:
+      return Number(text);
+  }
+}
+
 export class CanonicalLineMatcher {
   private readonly expression: RegExp;
   private readonly checks: Array<{ group: number; check: CaptureCheck }>;
-  private readonly eventIdGroup: number;
-  private readonly tsGroup: number;
+  private readonly captureGroups: number[];
 
-  /** `normalise`: per field, what the validator does to a string before checking it (e.g. upper-casing a country). */
-  constructor(schema: ObjectSchema, normalise: Readonly<Record<string, (value: string) => string>> = {}) {
+  constructor(schema: ObjectSchema, options: MatcherOptions) {
+    for (const key of Object.keys(schema)) if (!OBJECT_KEYWORDS.has(key)) throw unsupported('(the record)', `keyword ${key}`);
     const properties = Object.entries(schema.properties ?? {});
     const required = new Set(schema.required ?? []);
-    const builder = new ExpressionBuilder(normalise);
-    const groups = new Map<string, number | undefined>();
+    for (const name of required) if (!Object.hasOwn(schema.properties ?? {}, name)) throw unsupported(name, 'a required field the contract does not describe');
+    const builder = new ExpressionBuilder(options);
+    const groups = new Map<string, number>();
     const members = properties.map(([name, node], index) => {
       // An optional field may be absent from a canonical line (a line written before it was added);
       // when present it is still in contract order. The object's first member anchors the commas.
       const optional = !required.has(name);
       if (optional && index === 0) throw unsupported(name, 'an optional first field');
-      if (/["\\\u0000-\u001f]/.test(name)) throw unsupported(name, 'a name that needs escaping');
-      const value = builder.field(name, node, name === 'event_id' || name === 'ts');
-      groups.set(name, value.group);
+      if (/["\\\u0000-\u001f\ud800-\udfff]/.test(name)) throw unsupported(name, 'a name that needs escaping');
+      const value = builder.field(name, node, options.capture.includes(name));
+      if (value.group !== undefined) groups.set(name, value.group);
       const member = `${index === 0 ? '' : ','}"${escapeRegExp(name)}":${value.source}`;
       return optional ? `(?:${member})?` : member;
     });
-    this.expression = new RegExp(`^\\{${members.join('')}\\}$`, 'u');
+    try {
+      this.expression = new RegExp(`^\\{${members.join('')}\\}$`, 'u');
+    } catch (err) {
+      // An embedded pattern valid alone but not where it was put: no fast path rather than no start.
+      throw new PipelineError('INTERNAL', `the canonical-line expression does not compile: ${(err as Error).message.slice(0, 200)}`, { cause: err });
+    }
     this.checks = builder.checks;
-    const eventIdGroup = groups.get('event_id');
-    const tsGroup = groups.get('ts');
-    if (eventIdGroup === undefined || tsGroup === undefined) throw new PipelineError('INTERNAL', 'the contract has no string event_id and ts');
-    this.eventIdGroup = eventIdGroup;
-    this.tsGroup = tsGroup;
+    this.captureGroups = options.capture.map((name) => {
+      const group = groups.get(name);
+      if (group === undefined) throw new PipelineError('INTERNAL', `the contract has no field ${name} to capture`);
+      return group;
+    });
   }
 
-  /** The line's event_id and ts when it is canonical and valid; undefined means "validate it in full", not "invalid". */
-  match(line: string): CanonicalLine | undefined {
+  /** The captured fields' values (options.capture order) when the line is canonical and valid; undefined means "validate it in full", not "invalid". */
+  match(line: string): CapturedValue[] | undefined {
     const found = this.expression.exec(line);
     if (!found) return undefined;
     for (const { group, check } of this.checks) {
       const text = found[group];
       if (text !== undefined && !check(text)) return undefined;
     }
-    return { eventId: found[this.eventIdGroup]!, ts: found[this.tsGroup]! };
+    return this.captureGroups.map((group) => decode(found[group]));
   }
 }

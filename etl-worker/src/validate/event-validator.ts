@@ -103,7 +103,8 @@ export class EventValidator implements LineChecker {
 
   constructor() {
     const schema = listeningEventJsonSchema();
-    this.canonical = new CanonicalLineMatcher(schema, FIELD_NORMALISERS);
+    // The validator ignores `format: date-time` (zod writes it beside the pattern that is the real rule).
+    this.canonical = new CanonicalLineMatcher(schema, { capture: ['event_id', 'ts'], normalise: FIELD_NORMALISERS, formats: { 'date-time': null } });
     this.fieldTypes = new Map(Object.entries(schema.properties ?? {}).map(([name, node]) => [name, allowedTypes(node)]));
     this.required = schema.required ?? [];
   }
@@ -146,7 +147,7 @@ export class EventValidator implements LineChecker {
   checkLines(lines: string[]): LineSummary[] {
     return lines.map((line): LineSummary => {
       const canonical = this.canonical.match(line);
-      if (canonical) return { ok: true, eventId: canonical.eventId, ts: canonical.ts, extras: null };
+      if (canonical) return { ok: true, eventId: canonical[0] as string, ts: canonical[1] as string, extras: null };
       const verdict = this.check(line);
       return verdict.ok ? { ok: true, eventId: verdict.event.event_id as string, ts: verdict.event.ts as string, extras: verdict.extras } : verdict;
     });

@@ -8,6 +8,7 @@ import { COLUMN_NAME, extraColumnType, jsonTypeOf, textProblemOf, type ExtraColu
 import { FieldPartitionKey } from './field-partition-key.js';
 import { exactInteger, nestedTextProblem } from './nested-json-text.js';
 import { RECORD_FORMATS } from './record-formats.js';
+import { specCanonicalLine, type Normaliser, type SpecCanonicalLine } from './spec-canonical-line.js';
 import { eventTimeReader, type EventTimeReader } from './spec-event-time.js';
 import { NORMALIZER_FUNCTIONS } from './spec-normalizers.js';
 
@@ -24,9 +25,10 @@ import { NORMALIZER_FUNCTIONS } from './spec-normalizers.js';
  * normalised text, the event time's µs and hour, the integer's digits. A line accepted here is a
  * row DuckDB writes with the same hour and partition values, or the preparer's bisection finds it.
  *
- * No canonical fast path (CanonicalLineMatcher): it is built for the listening-event contract
- * (event_id and ts by name, `ts` returned as written, which is UTC only there) and rejects nested
- * objects, enum and every format but a pattern-backed date-time; a spec table takes the full path.
+ * A line in canonical form (the contract's fields in contract order, compact, no escapes) of a
+ * flat contract skips the parse, the text checks and ajv (spec-canonical-line.ts): the matcher gives
+ * the fields the last three steps read, and those steps are the same code on both paths. A line
+ * it does not vouch for, or one those steps refuse, takes the full path, which names the reason.
  */
 
 /** Validators made in this thread: with threadId and a line count, a key no other line has. */
@@ -74,7 +76,7 @@ export class SpecRecordValidator implements LineChecker {
   private readonly shape: ContractShape;
   private readonly dropped: ReadonlySet<string>;
   private readonly removedBeforeValidation: string[][];
-  private readonly normalisers: Array<{ path: string[]; normalise: (text: string) => string }>;
+  private readonly normalisers: Normaliser[];
   /** Names a new column may not take: the table's columns and partition fields, and the fields DuckDB reads (it binds names case-insensitively). */
   private readonly reserved: ReadonlySet<string>;
   private readonly bigintColumns: RecordColumn[];
@@ -83,6 +85,9 @@ export class SpecRecordValidator implements LineChecker {
   private readonly dedupKey?: RecordColumn;
   private readonly partitionKey: FieldPartitionKey;
   private readonly idPrefix: string;
+  private readonly canonical?: SpecCanonicalLine;
+  /** Why the table has no canonical fast path (every line takes the full path); undefined when it has one. */
+  readonly fastPathUnavailable?: string;
   private lineCount = 0;
 
   constructor(private readonly spec: ResolvedTableSpec) {
@@ -105,6 +110,9 @@ export class SpecRecordValidator implements LineChecker {
     this.dedupKey = spec.dedupKey && spec.recordColumns.find((c) => c.name === spec.dedupKey!.column);
     this.partitionKey = new FieldPartitionKey(spec);
     this.idPrefix = `line:${threadId}:${++instances}:`;
+    const fast = specCanonicalLine(spec, this.normalisers);
+    if ('fastPath' in fast) this.canonical = fast.fastPath;
+    else this.fastPathUnavailable = fast.unavailable;
   }
 
   checkLines(lines: string[]): LineSummary[] {
@@ -112,6 +120,19 @@ export class SpecRecordValidator implements LineChecker {
   }
 
   checkLine(line: string): LineSummary {
+    return this.checkCanonical(line) ?? this.checkInFull(line);
+  }
+
+  /** The fast path alone: the verdict of a canonical line, always an acceptance; undefined for any other line. */
+  checkCanonical(line: string): LineSummary | undefined {
+    const record = this.canonical?.match(line);
+    if (!record) return undefined;
+    const summary = this.accepted(record, line, null);
+    return summary.ok ? summary : undefined;
+  }
+
+  /** The full path alone, for any line: what checkLine gives a line that is not canonical. */
+  checkInFull(line: string): LineSummary {
     let parsed: unknown;
     try {
       parsed = JSON.parse(line);
@@ -147,6 +168,11 @@ export class SpecRecordValidator implements LineChecker {
         return { ok: false, reason: 'number_out_of_range', message: `field ${column.path.join('.')} is ${exact.toString().slice(0, 32)}, beyond what a BIGINT column holds` };
       }
     }
+    return this.accepted(record, line, extras);
+  }
+
+  /** What the lake needs of a record that passed its contract: event time, event id, partition key (or why it cannot take one). */
+  private accepted(record: Record<string, unknown>, line: string, extras: Array<[string, ExtraColumnType]> | null): LineSummary {
     const time = this.eventTime(valueAt(record, this.eventTimePath));
     if ('reason' in time) return { ok: false, ...time };
     const eventId = this.eventIdOf(record, line);
