@@ -1,8 +1,7 @@
 import { hostname } from 'node:os';
-import { isPipelineError } from '@spotify-pipeline/shared/errors';
 import type { ServiceApp, ServiceContext } from '@spotify-pipeline/shared/lifecycle';
 import { LoopHealth, runShutdown } from '@spotify-pipeline/shared/lifecycle';
-import { closeConsumer, createConsumer, TransactionalProducer, type KafkaConsumer } from '@spotify-pipeline/shared/kafka';
+import { closeConsumer, createConsumer, isFatal, TransactionalProducer, type KafkaConsumer } from '@spotify-pipeline/shared/kafka';
 import { startOpsServer, type OpsServer } from '@spotify-pipeline/shared/metrics';
 import { LakeCatalog, restCatalogFor, S3FileIO, TableReader } from '@spotify-pipeline/shared/iceberg';
 import { retry } from '@spotify-pipeline/shared/retry';
@@ -99,7 +98,7 @@ export function buildApp(config: Config, { logger, registry }: ServiceContext): 
         } catch (err) {
           // The dimension is refreshed again next second; a failed refresh (S3 or catalog away) must
           // not stop the listening events. Fatal errors still end the worker.
-          if (abort.signal.aborted || (isPipelineError(err) && ['CONFIG_INVALID', 'S3_ACCESS_DENIED', 'CATALOG_ACCESS_DENIED', 'KAFKA_FENCED'].includes(err.code))) throw err;
+          if (abort.signal.aborted || isFatal(err)) throw err;
           logger.warn({ err }, 'TracksRefreshFailed');
           nextTracksMs = Date.now() + 10 * TRACKS_POLL_INTERVAL_MS;
         }
@@ -187,7 +186,9 @@ export function buildApp(config: Config, { logger, registry }: ServiceContext): 
 
       let compactor: Compactor | undefined;
       if (config.etl.compactionIntervalMs > 0) {
-        follower = new ManifestFollower(config.kafka, config.topics.lakeFiles, config.etl.compactionGroupId, logger.child({ component: 'compactor' }));
+        follower = new ManifestFollower(config.kafka, config.topics.lakeFiles, config.etl.compactionGroupId, logger.child({ component: 'compactor' }), {
+          maxFutureMs: config.etl.eventTimeMaxFutureMs,
+        });
         await follower.start();
         compactor = new Compactor({
           ...common,

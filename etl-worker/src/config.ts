@@ -34,7 +34,10 @@ export const etlSettingsSchema = z.strictObject({
   parallelWrites: envInt('staged objects encoded to Parquet at once, one DuckDB connection each (2 keeps two cores busy with one DuckDB thread)', 1).default(2),
   duckdbMemoryLimitMb: envInt('DuckDB memory limit in MiB', 64).default(1_024),
   eventTimeMaxPastMs: envInt('oldest event time accepted, as a distance back from now in ms; older lines are quarantined as event_time_out_of_range (default 20 years)', 0).default(20 * 365 * 86_400_000),
-  eventTimeMaxFutureMs: envInt('latest event time accepted, as a distance ahead of now in ms (device clock skew); later lines are quarantined', 0).default(86_400_000),
+  eventTimeMaxFutureMs: envInt(
+    'latest event time accepted, as a distance ahead of now in ms (device clock skew); later lines are quarantined. The compactor also ignores a lake manifest whose watermark is further ahead of its clock than this (watermarks are otherwise cut to the clock: see README, Compaction)',
+    0,
+  ).default(86_400_000),
   livenessStallMs: envInt('the worker reports not live when its loop has not gone round for this long, in ms (a compaction of a large hour must fit in it)', 10_000).default(600_000),
   maxNewColumns: envInt('most new columns (fields beyond the contract) the table may grow; a line that would add more is quarantined as unsupported_field', 0).default(100),
   allowedLatenessMs: envInt('event-time lateness after which an hour partition is closed and compacted, in milliseconds', 0).default(2 * 3_600_000),

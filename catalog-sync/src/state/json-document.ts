@@ -42,7 +42,9 @@ export class JsonDocument<T> {
         return { value: this.parse(JSON.parse(text)), etag: got.ETag };
       } catch (err) {
         if (known && isNotModified(err)) return known;
-        const classified = classifyS3Error(err, `read ${this.key}`);
+        const classified = classifyS3Error(err, `read ${this.key}`, this.bucket);
+        // No document yet: start empty. A missing bucket is S3_BUCKET_NOT_FOUND and goes up (fatal):
+        // taken as "empty", the ledger would start over in a bucket that is not there.
         if (classified.code === 'S3_NOT_FOUND') return { value: this.empty(), etag: undefined };
         throw classified;
       }
@@ -78,7 +80,7 @@ export class JsonDocument<T> {
             );
           } catch (err) {
             if (isPreconditionFailed(err)) throw err;
-            throw classifyS3Error(err, `write ${this.key}`);
+            throw classifyS3Error(err, `write ${this.key}`, this.bucket);
           }
         }, this.retryOptions);
         this.cached = { value: draft, etag: put.ETag };

@@ -1,7 +1,14 @@
 import type { Logger } from 'pino';
 import { consumeBatch, createConsumer, closeConsumer, type KafkaConsumer, type KafkaSettings, type TopicPartition } from '@spotify-pipeline/shared/kafka';
 import { lakeFileManifestV1 } from '@spotify-pipeline/shared/schemas';
+import { followedWatermarkMs } from '../pipeline/event-time-watermark.js';
 import { manifestKey } from '../pipeline/lake-keys.js';
+
+export interface FollowerOptions {
+  /** ETL_EVENT_TIME_MAX_FUTURE_MS: a manifest watermark further ahead of this clock is ignored. */
+  maxFutureMs: number;
+  now?: () => number;
+}
 
 /**
  * Follows the committed `pipeline.lake-files` records for two facts only: which hours this member
@@ -14,7 +21,11 @@ import { manifestKey } from '../pipeline/lake-keys.js';
  * is what `auto.offset.reset=earliest` with no committed offsets gives.
  */
 export class ManifestFollower {
-  /** Highest `watermark_ms` per table: event-time progress, which closes hours. */
+  /**
+   * Highest `watermark_ms` per table, cut to this process's clock (followedWatermarkMs): event-time
+   * progress, which closes hours. A manifest's value beyond now + ETL_EVENT_TIME_MAX_FUTURE_MS is
+   * ignored: one bogus max would otherwise close every live hour.
+   */
   readonly watermarks = new Map<string, number>();
   /** The source topic of each table's files, for the lineage fields of compacted files. */
   readonly sourceTopics = new Map<string, string>();
@@ -22,13 +33,19 @@ export class ManifestFollower {
   private readonly assigned = new Map<number, { caughtUp: boolean }>();
   /** Which manifest-topic partition each lake hour's manifests come from (manifestKey → partition). */
   private readonly sourceOf = new Map<string, number>();
+  /** The last ignored watermark per table, so a writer repeating it is logged once, not per manifest. */
+  private readonly ignored = new Map<string, number>();
+  private readonly now: () => number;
 
   constructor(
     private readonly settings: KafkaSettings,
     private readonly topic: string,
     private readonly groupId: string,
     private readonly logger: Logger,
-  ) {}
+    private readonly options: FollowerOptions,
+  ) {
+    this.now = options.now ?? Date.now;
+  }
 
   async start(): Promise<void> {
     this.consumer = await createConsumer(this.settings, {
@@ -55,7 +72,7 @@ export class ManifestFollower {
       }
       const m = parsed.data;
       if (m.operation === 'quarantine') continue;
-      this.watermarks.set(m.table, Math.max(this.watermarks.get(m.table) ?? 0, m.watermark_ms));
+      this.follow(m.table, m.watermark_ms, message.partition, message.offset);
       if (m.operation === 'add' && !this.sourceTopics.has(m.table)) this.sourceTopics.set(m.table, m.source.topic);
       this.sourceOf.set(manifestKey(m.table, m.partition), message.partition);
     }
@@ -77,6 +94,15 @@ export class ManifestFollower {
 
   async close(): Promise<void> {
     if (this.consumer) await closeConsumer(this.consumer);
+  }
+
+  private follow(table: string, manifestMs: number, partition: number, offset: number): void {
+    const followed = followedWatermarkMs(this.watermarks.get(table), manifestMs, this.now(), this.options.maxFutureMs);
+    if (followed.watermarkMs !== undefined) this.watermarks.set(table, followed.watermarkMs);
+    if (followed.ignored && this.ignored.get(table) !== manifestMs) {
+      this.ignored.set(table, manifestMs);
+      this.logger.warn({ table, partition, offset, watermarkMs: manifestMs, maxFutureMs: this.options.maxFutureMs }, 'LakeManifestWatermarkIgnored');
+    }
   }
 
   private revoke(partitions: TopicPartition[]): void {

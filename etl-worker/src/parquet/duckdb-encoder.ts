@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { PipelineError } from '@spotify-pipeline/shared/errors';
-import { EngineRejectedInput } from './engine-rejection.js';
+import { classifyEngineError } from './engine-rejection.js';
 import { claimWorkDir, pidAlive, removeStaleWorkDirs, WORK_DIR_PREFIX } from './stale-work-dirs.js';
 import type { DataFileMetrics } from '@spotify-pipeline/shared/schemas';
 import type { ResolvedTableSpec } from '@spotify-pipeline/shared/table-spec';
@@ -137,8 +137,8 @@ export class DuckDbEncoder {
     const spooled = 'ndjsonPath' in input;
     const ndjsonPath = spooled ? input.ndjsonPath : this.tempPath('.ndjson');
     const lines = spooled ? { length: input.lineCount } : input.lines;
-    if (!spooled) await writeFile(ndjsonPath, input.lines.join('\n'));
     try {
+      if (!spooled) await writeFile(ndjsonPath, input.lines.join('\n'));
       const sql = copyToHourPartitions(listeningEventsSelect(ndjsonPath, extras, true), dir, { rowGroupRows: this.options.rowGroupRows, fields });
       const lane = this.freeLane();
       const written = Number((await lane.run((connection) => connection.runAndReadAll(sql))).getRows()[0]?.[0] ?? -1);
@@ -154,9 +154,9 @@ export class DuckDbEncoder {
         return { dt: match[1]!, hour: match[2]!, path: join(dir, f), ...footer };
       });
     } catch (err) {
-      if (err instanceof PipelineError) throw err;
-      // DuckDB itself refused the lines (our own checks throw PipelineErrors above): the caller isolates them.
-      throw new EngineRejectedInput((err as Error).message, err);
+      // Our own checks throw PipelineErrors above; DuckDB refusing the lines (the caller isolates
+      // them) is told apart from the disk or memory failing under it (retried, never quarantined).
+      throw classifyEngineError(err);
     } finally {
       if (!spooled) await rm(ndjsonPath, { force: true });
     }
@@ -182,8 +182,7 @@ export class DuckDbEncoder {
       const footers = await lane.run((connection) => readFooters(connection, paths, fields));
       return paths.map((path) => ({ path, ...(footers.get(path) ?? { rows: -1, metrics: emptyMetrics() }) }));
     } catch (err) {
-      if (err instanceof PipelineError) throw err;
-      throw new EngineRejectedInput((err as Error).message, err);
+      throw classifyEngineError(err);
     }
   }
 
@@ -206,8 +205,7 @@ export class DuckDbEncoder {
     try {
       await this.copySpecLines(this.freeLane(), spec, lines, extras, path, fields);
     } catch (err) {
-      if (err instanceof PipelineError) throw err;
-      throw new EngineRejectedInput((err as Error).message, err);
+      throw classifyEngineError(err);
     } finally {
       await rm(path, { force: true });
     }
@@ -220,13 +218,12 @@ export class DuckDbEncoder {
   async probe(lines: readonly string[], extras: ExtraColumn[], fields: ColumnFields): Promise<void> {
     const dir = this.tempPath('.probe');
     const ndjsonPath = this.tempPath('.ndjson');
-    await writeFile(ndjsonPath, lines.join('\n'));
     try {
+      await writeFile(ndjsonPath, lines.join('\n'));
       const sql = copyToHourPartitions(listeningEventsSelect(ndjsonPath, extras, true), dir, { rowGroupRows: this.options.rowGroupRows, fields });
       await this.freeLane().run((connection) => connection.runAndReadAll(sql));
     } catch (err) {
-      if (err instanceof PipelineError) throw err;
-      throw new EngineRejectedInput((err as Error).message, err);
+      throw classifyEngineError(err);
     } finally {
       await Promise.all([rm(ndjsonPath, { force: true }), rm(dir, { recursive: true, force: true })]);
     }

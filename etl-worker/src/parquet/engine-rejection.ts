@@ -1,4 +1,5 @@
 import { PipelineError } from '@spotify-pipeline/shared/errors';
+import { localDiskFull } from '../source/staged-object-reader.js';
 
 /**
  * DuckDB refused the input of an encoding (malformed JSON it found, a value it cannot cast), as
@@ -9,6 +10,37 @@ export class EngineRejectedInput extends PipelineError {
     super('RECORD_INVALID', `Parquet engine refused the input: ${message}`, { cause, retriable: false });
     this.name = 'EngineRejectedInput';
   }
+}
+
+/**
+ * Sorts what an encoding threw. DuckDB names its error class at the start of the message
+ * (`IO Error: …`, `Out of Memory Error: …`, `Conversion Error: …`); the file writes around it throw
+ * Node system errors (`code`, `syscall`). A failure of the machine — the temp dir full, the memory
+ * limit reached, a file that cannot be read or written — is transient: the batch is retried after a
+ * back-off with the same lines. Taken for refused input, it was bisected and the whole valid object
+ * quarantined and dead-lettered (issue 14). Only what is left, DuckDB refusing the values themselves,
+ * is EngineRejectedInput.
+ */
+export function classifyEngineError(err: unknown): PipelineError {
+  if (err instanceof PipelineError) return err;
+  const system = (err ?? {}) as { message?: unknown; code?: unknown; syscall?: unknown };
+  // Only the class at the start counts: a refused value is quoted in the message, and a line saying
+  // "No space left on device" must stay a refused line, not a disk retried forever.
+  const original = typeof system.message === 'string' ? system.message : String(err);
+  const message = original.replace(/^Error: /, '');
+  const firstLine = message.split('\n', 1)[0]!;
+  const ioError = message.startsWith('IO Error');
+  if (system.code === 'ENOSPC' || (ioError && firstLine.includes('No space left on device'))) return localDiskFull(undefined, err);
+  if (message.startsWith('Out of Memory Error')) {
+    return new PipelineError('LOCAL_OUT_OF_MEMORY', `DuckDB reached its memory limit (ETL_DUCKDB_MEMORY_LIMIT_MB): ${firstLine}; retried: raise the limit or lower ETL_PARALLEL_WRITES`, {
+      cause: err,
+      retriable: true,
+    });
+  }
+  if (ioError || typeof system.syscall === 'string') {
+    return new PipelineError('LOCAL_IO_FAILED', `local file I/O of the Parquet encoding failed: ${firstLine}`, { cause: err, retriable: true });
+  }
+  return new EngineRejectedInput(original, err);
 }
 
 /** The lines of one staged object the engine refuses, each with the engine's own message. */

@@ -17,6 +17,7 @@ import { type ExtraColumn } from '../transform/lake-sql.js';
 import { listeningEventColumnNames } from '../transform/spec-table-sql.js';
 import { specTableColumnNames } from '../transform/spec-table-sql.js';
 import { REJECT_REASONS, type RejectReason } from '../validate/reasons.js';
+import { publishedWatermarkMs } from './event-time-watermark.js';
 import { fieldPartitionValues, lakeFileKey, quarantineKey, specFileKey, specPartitionValues } from './lake-keys.js';
 import type { HourBucket, PreparedObject, RejectedLine } from './staged-object-preparer.js';
 
@@ -36,6 +37,7 @@ export interface WriterTopics {
 }
 
 export interface WriterOptions {
+  /** The wall clock: `written_at_ms`, and the bound of the published watermark (publishedWatermarkMs). */
   now?: () => number;
   /**
    * The tables' schemas: field ids for every column, new columns committed to the table first.
@@ -61,7 +63,7 @@ type EncodedFile = { path: string } & FileFooter;
  * part of the table until catalog-sync commits the manifests in a snapshot.
  */
 export class LakeObjectWriter {
-  /** Highest event time seen per source partition: the manifests' watermark. */
+  /** Highest event time seen per source partition, bounded by the clock (publishedWatermarkMs): the manifests' watermark. */
   private readonly watermarks = new Map<string, number>();
   private readonly now: () => number;
   private readonly schemas: TableSchemas;
@@ -144,8 +146,9 @@ export class LakeObjectWriter {
   async write(prepared: PreparedObject): Promise<ObjectOutcome> {
     const { manifest: staged } = prepared;
     const watermarkKey = `${staged.source.topic}:${staged.source.partition}`;
+    // The staged max is a Kafka timestamp (bounded only at year 9999): never past this writer's clock.
     const objectMaxMs = Math.max(staged.event_time_max_ms, ...prepared.buckets.map((b) => b.eventTimeMaxMs));
-    const watermarkMs = Math.max(this.watermarks.get(watermarkKey) ?? objectMaxMs, objectMaxMs);
+    const watermarkMs = publishedWatermarkMs(this.watermarks.get(watermarkKey), objectMaxMs, this.now());
     this.watermarks.set(watermarkKey, watermarkMs);
     const base = {
       schema_version: 1 as const,

@@ -14,6 +14,7 @@ export function poisonCode(err: unknown, phase: 'prepare' | 'write'): ErrorCode 
   // wrapper gives it CHECKSUM_ATTEMPTS, so one that reaches here has outlived them.
   if (phase === 'prepare' && err.code === 'CHECKSUM_MISMATCH') return err.code;
   if (err.retriable) return undefined;
+  // A missing object only: a missing bucket (S3_BUCKET_NOT_FOUND) is fatal, or every manifest would be dead-lettered.
   if (phase === 'prepare' && err.code === 'S3_NOT_FOUND') return err.code;
   if (err.code === 'RECORD_INVALID' || err.code === 'RECORD_TOO_LARGE') return err.code;
   return undefined;

@@ -41,7 +41,7 @@ export class S3LakeStore implements LakeStore {
             new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: body, ContentType: contentType, ContentLength: body.length, Metadata: { sha256 } }),
           );
         } catch (err) {
-          throw classifyS3Error(err, `put lake object ${key}`);
+          throw classifyS3Error(err, `put lake object ${key}`, this.bucket);
         }
       },
       { maxAttempts: 8, baseDelayMs: 200, maxDelayMs: 10_000, signal: this.signal },
@@ -56,7 +56,7 @@ export class S3LakeStore implements LakeStore {
           const response = await this.s3.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }));
           await writeFile(path, await response.Body!.transformToByteArray());
         } catch (err) {
-          throw classifyS3Error(err, `get lake object ${key}`);
+          throw classifyS3Error(err, `get lake object ${key}`, this.bucket);
         }
       },
       { maxAttempts: 8, baseDelayMs: 200, maxDelayMs: 10_000, signal: this.signal },

@@ -22,7 +22,7 @@ export class S3StagedObjectSource implements StagedObjectSource {
       const response = await this.s3.send(new GetObjectCommand({ Bucket: manifest.bucket, Key: manifest.key }));
       return response.Body as Readable;
     } catch (err) {
-      throw classifyS3Error(err, `get staged object ${manifest.key}`);
+      throw classifyS3Error(err, `get staged object ${manifest.key}`, manifest.bucket);
     }
   }
 }
@@ -80,7 +80,7 @@ export async function readStagedLines(
     if (code.startsWith('Z_')) throw new PipelineError('CHECKSUM_MISMATCH', `staged object ${manifest.key} is not valid gzip: ${(err as Error).message}`, { cause: err });
     // The spool is local: a full tmpfs is not an S3 outage (it was once counted as one).
     if (code === 'ENOSPC') throw localDiskFull(spoolPath, err);
-    throw classifyS3Error(err, `read staged object ${manifest.key}`);
+    throw classifyS3Error(err, `read staged object ${manifest.key}`, manifest.bucket);
   } finally {
     await spool?.close();
   }

@@ -4,14 +4,15 @@ import { backoffDelayMs } from '../retry/index.js';
 /**
  * The failure policy of every consumer loop, in one place. Errors arrive classified at the adapter
  * boundaries; a loop only asks which of three kinds it holds:
- * - fatal: what no retry heals and no input isolation applies to (permissions, configuration, a
- *   producer fenced by a newer instance of itself) → exit non-zero with one line;
+ * - fatal: what no retry heals and no input isolation applies to (permissions, configuration such
+ *   as a bucket that does not exist, a producer fenced by a newer instance of itself) → exit
+ *   non-zero with one line;
  * - poison: one input that can never be processed → the stage dead-letters or quarantines it and
  *   moves on (decided where the input is known: a line, a record, a staged object, a manifest);
  * - transient: everything else → rewind to the committed offsets, back off (growing, capped),
  *   retry the same input, show it in readiness and metrics, never exit for it.
  */
-const FATAL_CODES: ReadonlySet<ErrorCode> = new Set(['CONFIG_INVALID', 'S3_ACCESS_DENIED', 'CATALOG_ACCESS_DENIED', 'KAFKA_FENCED', 'SHUTDOWN']);
+const FATAL_CODES: ReadonlySet<ErrorCode> = new Set(['CONFIG_INVALID', 'S3_ACCESS_DENIED', 'S3_BUCKET_NOT_FOUND', 'CATALOG_ACCESS_DENIED', 'KAFKA_FENCED', 'SHUTDOWN']);
 
 export function isFatal(err: unknown): boolean {
   return isPipelineError(err) && FATAL_CODES.has(err.code);

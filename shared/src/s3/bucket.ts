@@ -7,14 +7,16 @@ export async function ensureBucket(s3: S3Client, bucket: string): Promise<void> 
     await s3.send(new HeadBucketCommand({ Bucket: bucket }));
     return;
   } catch (err) {
-    const classified = classifyS3Error(err, `head bucket ${bucket}`);
-    if (classified.code !== 'S3_NOT_FOUND') throw classified;
+    const classified = classifyS3Error(err, `head bucket ${bucket}`, bucket);
+    // A HEAD has no body, so S3 answers a missing bucket as a bare 404 (S3_NOT_FOUND); a server
+    // that names it NoSuchBucket means the same here: create it.
+    if (classified.code !== 'S3_NOT_FOUND' && classified.code !== 'S3_BUCKET_NOT_FOUND') throw classified;
   }
   try {
     await s3.send(new CreateBucketCommand({ Bucket: bucket }));
   } catch (err) {
     const name = (err as { name?: string }).name;
     if (name === 'BucketAlreadyOwnedByYou' || name === 'BucketAlreadyExists') return;
-    throw classifyS3Error(err, `create bucket ${bucket}`);
+    throw classifyS3Error(err, `create bucket ${bucket}`, bucket);
   }
 }

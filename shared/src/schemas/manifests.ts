@@ -94,7 +94,7 @@ export const lakeFileManifestV1 = z.object({
     .nullable(),
   event_time_min_ms: epochMs,
   event_time_max_ms: epochMs,
-  /** Highest event time the ETL has seen so far on this source partition: drives partition completeness. */
+  /** Highest event time the ETL has seen so far on this source partition, never beyond the writer's clock: drives partition completeness. */
   watermark_ms: epochMs,
   /** Columns this file adds to the table (schema evolution); empty when the schema is unchanged. */
   new_columns: z.array(z.object({ name: z.string(), type: z.string() })),

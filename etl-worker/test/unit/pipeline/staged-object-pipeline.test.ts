@@ -334,7 +334,8 @@ describe('staged object → lake files (no network)', () => {
     const twoLanes = await DuckDbEncoder.create({ threads: 1, memoryLimitMb: 256, rowGroupRows: 1000, parallelWrites: 2 });
     try {
       const run = async (enc: DuckDbEncoder, lake: string) => {
-        const lakeWriter = new LakeObjectWriter(enc, new DirectoryLakeStore(join(dir, lake), 'lake'), { dlq: 'dlq' }, metrics, pino({ level: 'silent' }), { now: () => 42 });
+        // A clock after the events: the watermark is theirs, not cut to the clock (publishedWatermarkMs).
+        const lakeWriter = new LakeObjectWriter(enc, new DirectoryLakeStore(join(dir, lake), 'lake'), { dlq: 'dlq' }, metrics, pino({ level: 'silent' }), { now: () => Date.parse('2026-12-01T00:00:00Z') });
         const preparer = new StagedObjectPreparer(source, new EventValidator(), () => enc.tempPath('.ndjson'));
         return (await prepareAndWrite(manifests, preparer, lakeWriter)).flatMap((o) => o.manifests.map((m) => [m.key, m.sha256, m.row_count, m.watermark_ms]));
       };
@@ -345,6 +346,7 @@ describe('staged object → lake files (no network)', () => {
       // Watermarks grow in input order: each write started after the one before it.
       const watermarks = parallel.map((m) => m[3] as number);
       expect(watermarks).toEqual([...watermarks].sort((a, b) => a - b));
+      expect(new Set(watermarks).size).toBeGreaterThan(1);
     } finally {
       await twoLanes.close();
     }

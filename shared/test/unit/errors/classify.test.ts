@@ -1,5 +1,5 @@
 import { classifyKafkaError } from '@spotify-pipeline/shared/kafka';
-import { classifyS3Error } from '@spotify-pipeline/shared/s3';
+import { classifyS3Error, ensureBucket } from '@spotify-pipeline/shared/s3';
 
 describe('classifyS3Error', () => {
   const cases: Array<[string, object, string, boolean]> = [
@@ -7,7 +7,9 @@ describe('classifyS3Error', () => {
     ['5xx', { name: 'InternalError', $metadata: { httpStatusCode: 500 } }, 'S3_UNAVAILABLE', true],
     ['throttling', { name: 'SlowDown', $metadata: { httpStatusCode: 503 } }, 'S3_THROTTLED', true],
     ['wrong secret', { name: 'SignatureDoesNotMatch', $metadata: { httpStatusCode: 403 } }, 'S3_ACCESS_DENIED', false],
-    ['missing bucket', { name: 'NoSuchBucket', $metadata: { httpStatusCode: 404 } }, 'S3_NOT_FOUND', false],
+    ['missing bucket', { name: 'NoSuchBucket', $metadata: { httpStatusCode: 404 } }, 'S3_BUCKET_NOT_FOUND', false],
+    ['missing key', { name: 'NoSuchKey', $metadata: { httpStatusCode: 404 } }, 'S3_NOT_FOUND', false],
+    ['HEAD of a missing key or bucket (no body, no name)', { name: 'NotFound', $metadata: { httpStatusCode: 404 } }, 'S3_NOT_FOUND', false],
     ['bad request', { name: 'InvalidArgument', $metadata: { httpStatusCode: 400 } }, 'S3_CLIENT_ERROR', false],
   ];
   it.each(cases)('%s', (_label, err, code, retriable) => {
@@ -15,6 +17,38 @@ describe('classifyS3Error', () => {
     expect(classified.code).toBe(code);
     expect(classified.retriable).toBe(retriable);
     expect(classified.cause).toBe(err);
+  });
+});
+
+describe('classifyS3Error: a missing bucket', () => {
+  it('is its own code, naming the bucket (from the SDK error, else the caller) and the setting to fix, never S3_NOT_FOUND', () => {
+    const fromSdk = classifyS3Error({ name: 'NoSuchBucket', BucketName: 'spotify-stagin', message: 'The specified bucket does not exist', $metadata: { httpStatusCode: 404 } }, 'get staged object k');
+    const fromCaller = classifyS3Error({ name: 'NoSuchBucket', $metadata: { httpStatusCode: 404 } }, 'put lake object k', 'spotify-lake');
+    expect(fromSdk.message).toBe(
+      'get staged object k failed: S3 bucket spotify-stagin does not exist (NoSuchBucket): create it, or correct the setting that names it (STORAGE_STAGING_BUCKET or STORAGE_LAKE_BUCKET)',
+    );
+    expect(fromSdk.details.bucket).toBe('spotify-stagin');
+    expect(fromCaller.message).toContain('S3 bucket spotify-lake does not exist');
+    for (const err of [fromSdk, fromCaller]) expect(err.code).not.toBe('S3_NOT_FOUND');
+  });
+});
+
+describe('ensureBucket', () => {
+  it('creates a bucket a HEAD reports missing, whichever way the server names it; other failures go up', async () => {
+    for (const name of ['NotFound', 'NoSuchBucket']) {
+      const sent: string[] = [];
+      const s3 = {
+        send: async (command: object) => {
+          sent.push(command.constructor.name);
+          if (sent.length === 1) throw Object.assign(new Error('missing'), { name, $metadata: { httpStatusCode: 404 } });
+          return {};
+        },
+      };
+      await ensureBucket(s3 as never, 'b');
+      expect(sent).toEqual(['HeadBucketCommand', 'CreateBucketCommand']);
+    }
+    const denied = { send: async () => Promise.reject(Object.assign(new Error('no'), { name: 'AccessDenied', $metadata: { httpStatusCode: 403 } })) };
+    await expect(ensureBucket(denied as never, 'b')).rejects.toMatchObject({ code: 'S3_ACCESS_DENIED' });
   });
 });
 

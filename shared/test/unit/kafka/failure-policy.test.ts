@@ -16,8 +16,9 @@ describe('the consumer-loop kit', () => {
   });
 
   it('isFatal: permissions, configuration and fencing end a loop; outages and bad input never do', () => {
-    for (const code of ['CONFIG_INVALID', 'S3_ACCESS_DENIED', 'CATALOG_ACCESS_DENIED', 'KAFKA_FENCED'] as const) expect(isFatal(new PipelineError(code, 'x'))).toBe(true);
-    for (const code of ['S3_UNAVAILABLE', 'S3_THROTTLED', 'CATALOG_UNAVAILABLE', 'CATALOG_CONFLICT', 'KAFKA_TRANSACTION_FAILED', 'RECORD_INVALID', 'INTERNAL'] as const) {
+    for (const code of ['CONFIG_INVALID', 'S3_ACCESS_DENIED', 'S3_BUCKET_NOT_FOUND', 'CATALOG_ACCESS_DENIED', 'KAFKA_FENCED'] as const) expect(isFatal(new PipelineError(code, 'x'))).toBe(true);
+    // A missing object is one input's problem (dead-lettered); a full disk or DuckDB's memory limit is waited out.
+    for (const code of ['S3_UNAVAILABLE', 'S3_THROTTLED', 'S3_NOT_FOUND', 'LOCAL_DISK_FULL', 'LOCAL_OUT_OF_MEMORY', 'LOCAL_IO_FAILED', 'CATALOG_UNAVAILABLE', 'CATALOG_CONFLICT', 'KAFKA_TRANSACTION_FAILED', 'RECORD_INVALID', 'INTERNAL'] as const) {
       expect(isFatal(new PipelineError(code, 'x'))).toBe(false);
     }
     expect(isFatal(new Error('unclassified'))).toBe(false);
