@@ -41,7 +41,7 @@ export const etlSettingsSchema = z.strictObject({
   livenessStallMs: envInt('the worker reports not live when its loop has not gone round for this long, in ms (a compaction of a large hour must fit in it)', 10_000).default(600_000),
   maxNewColumns: envInt('most new columns (fields beyond the contract) the table may grow; a line that would add more is quarantined as unsupported_field', 0).default(100),
   allowedLatenessMs: envInt('event-time lateness after which an hour partition is closed and compacted, in milliseconds', 0).default(2 * 3_600_000),
-  compactionTargetBytes: envInt('target size of a compacted Parquet file in bytes', 1_024).default(128 * 1024 * 1024),
+  compactionTargetBytes: envInt("target size of a compacted Parquet file in bytes, for every table whose spec sets no parquet.target_file_size_mb", 1_024).default(128 * 1024 * 1024),
   compactionMinFiles: envInt('small files (below 3/4 of the target) a closed hour must have before they are merged', 2).default(4),
   compactionIntervalMs: envInt('how often closed hours are checked for compaction, in milliseconds (0 = never)', 0).default(60_000),
   compactionGroupId: envString('consumer group the compactor reads pipeline.lake-files with to learn which hours it owns (never commits: state is rebuilt on start)').default(
