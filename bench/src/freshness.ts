@@ -189,7 +189,7 @@ async function main(): Promise<void> {
   start('catalog-sync');
   start('etl-worker');
   start('consumer-service');
-  start('producer-service', ['simulate', '--rate', String(RATE), '--users', '10000', '--tracks', '5000', '--no-tracks']);
+  start('producer-service', ['simulate', '--rate', String(RATE), '--users', '10000', '--no-tracks']);
 
   // Baseline: the same events read straight from the broker.
   const reader = await createConsumer(kafka.settings, { clientId: 'freshness-baseline', groupId: `${prefix}-baseline` });

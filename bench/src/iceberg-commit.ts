@@ -186,7 +186,7 @@ async function main(): Promise<void> {
     start('consumer-service');
     // 100,000 users saturate at 2,000 events/s (SimulationUsersSaturated): the simulator then lets a user
     // listen on a second device rather than miss the rate, which changes nothing the catalog sees.
-    start('producer-service', ['simulate', '--rate', String(RATE), '--users', '100000', '--tracks', '5000', '--no-tracks']);
+    start('producer-service', ['simulate', '--rate', String(RATE), '--users', '100000', '--no-tracks']);
     began = Date.now();
     const opsPort = await waitUntil(
       'catalog-sync OpsServerListening',
