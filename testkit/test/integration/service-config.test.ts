@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 
 const ROOT = join(__dirname, '..', '..', '..');
-const SERVICES = ['producer-service', 'consumer-service', 'etl-worker', 'catalog-sync'];
+const SERVICES = ['producer-service', 'consumer-service', 'etl-worker', 'catalog-sync', 'insights-service'];
 const EX_CONFIG = 78;
 
 describe.each(SERVICES)('%s with a bad configuration', (service) => {
