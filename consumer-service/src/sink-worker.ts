@@ -35,7 +35,7 @@ void runService(
           void context.registry.getMetricsAsJSON().then((metrics) => send({ type: 'metrics', id: message.id, metrics: metrics as MetricsJson }));
         }
       });
-      setInterval(() => send({ type: 'health', live: app.health.live(), ready: app.health.ready() }), HEALTH_REPORT_INTERVAL_MS).unref();
+      setInterval(() => send({ type: 'health', live: app.health.live(), ready: app.health.ready(), details: app.health.details?.() }), HEALTH_REPORT_INTERVAL_MS).unref();
       return app;
     },
   },

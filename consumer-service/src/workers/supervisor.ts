@@ -75,7 +75,7 @@ export function buildSupervisor(config: Config, { logger, registry }: ServiceCon
 
   function onMessage(index: number, message: WorkerMessage): void {
     if (message.type === 'health') {
-      health.report(index, { live: message.live, ready: message.ready });
+      health.report(index, { live: message.live, ready: message.ready, details: message.details });
     } else if (message.type === 'metrics') {
       const request = pending.get(message.id);
       if (!request) return;

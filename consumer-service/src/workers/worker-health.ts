@@ -1,8 +1,10 @@
-import type { HealthCheck } from '@spotify-pipeline/shared/metrics';
+import type { HealthCheck, HealthDetails } from '@spotify-pipeline/shared/metrics';
 
 export interface WorkerHealthReport {
   live: boolean;
   ready: boolean;
+  /** The consumer's own /healthz details (its LoopHealth's). */
+  details?: HealthDetails;
 }
 
 /**
@@ -41,5 +43,15 @@ export class WorkerHealthBoard implements HealthCheck {
     if (this.draining) return false;
     const now = this.now();
     return this.reports.every((r) => r !== undefined && r.report.ready && now - r.at < this.stale.readyMs);
+  }
+
+  /** Each consumer's details as it last reported them, and how long ago. */
+  details(): HealthDetails {
+    const now = this.now();
+    return {
+      consumers: this.reports.map((r) =>
+        r === undefined ? { state: 'starting' } : { live: r.report.live, ready: r.report.ready, reportedAgoMs: now - r.at, ...r.report.details },
+      ),
+    };
   }
 }

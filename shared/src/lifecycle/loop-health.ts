@@ -1,4 +1,4 @@
-import type { HealthCheck } from '../metrics/http-server.js';
+import type { HealthCheck, HealthDetails } from '../metrics/http-server.js';
 
 /**
  * /healthz and /readyz from a consumer loop's progress, the same rule for every stage:
@@ -77,5 +77,17 @@ export class LoopHealth implements HealthCheck {
 
   ready(): boolean {
     return this.started && !this.draining && !this.failing && !this.dependencyFailing;
+  }
+
+  /** For /healthz's body: what holds readiness or liveness back, by name. */
+  details(): HealthDetails {
+    const sinceTurnMs = this.now() - this.lastTurnMs;
+    return {
+      state: !this.started ? 'starting' : this.draining ? 'draining' : 'running',
+      loop: this.started && !this.draining && sinceTurnMs >= this.stallMs ? 'stalled' : 'turning',
+      lastTurnAgoMs: Math.max(0, sinceTurnMs),
+      batches: this.failing ? 'failing' : 'ok',
+      s3: this.dependencyFailing ? 'failing' : 'ok',
+    };
   }
 }

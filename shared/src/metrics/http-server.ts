@@ -8,7 +8,14 @@ export interface HealthCheck {
   live(): boolean;
   /** Readiness: connected and consuming; false while starting and while draining. */
   ready(): boolean;
+  /**
+   * What the two answers are made of, for a person or a test reading /healthz: which part is failing
+   * or stalled (S3, the batches, the loop), also while the status code still says live.
+   */
+  details?(): HealthDetails;
 }
+
+export type HealthDetails = Record<string, unknown>;
 
 /**
  * Who answers on an ops port. A supervisor that started a child on a port compares the instance id
@@ -40,7 +47,9 @@ export interface OpsServer {
 
 /**
  * The one small HTTP server every service runs: /metrics, /healthz, /readyz. Nothing else.
- * /healthz answers JSON `{ status, service, instanceId }` (probes read only the status code).
+ * /healthz answers JSON `{ status, service, instanceId, checks }` (probes read only the status code;
+ * `checks` is the health check's details, when it has them: a hung dependency shows there while it
+ * hangs, though restarting would not help it, so liveness stays 200).
  */
 export async function startOpsServer(registry: Registry, health: HealthCheck, port: number, host = '0.0.0.0'): Promise<OpsServer> {
   const identity = identities.get(registry) ?? { instanceId: PROCESS_INSTANCE_ID };
@@ -59,7 +68,8 @@ export async function startOpsServer(registry: Registry, health: HealthCheck, po
     }
     if (path === '/healthz') {
       const ok = health.live();
-      const body = JSON.stringify({ status: ok ? 'ok' : 'unhealthy', ...identity });
+      const checks = health.details?.();
+      const body = JSON.stringify({ status: ok ? 'ok' : 'unhealthy', ...identity, ...(checks ? { checks } : {}) });
       res.writeHead(ok ? 200 : 503, { 'content-type': 'application/json' }).end(`${body}\n`);
       return;
     }

@@ -9,7 +9,9 @@
  *   produced event once (COUNT and COUNT DISTINCT event_id);
  * - nothing stuck: every stage's consumer lag returns to zero after the faults clear;
  * - the probes tell the truth: each stage reports not ready (/readyz 503) while its S3 hangs, and
- *   ready and live again after; no service exited or restarted.
+ *   /healthz's body names what is failing (`checks`: S3 calls or batches `failing`) though it stays
+ *   200 (a restart would not bring S3 back); ready, live and clear again after; no service exited or
+ *   restarted.
  */
 import { S3FaultProxy, uniqueName, waitUntil, type Fault } from '@spotify-pipeline/testkit';
 import { listeningEventV1 } from '@spotify-pipeline/shared/schemas';
@@ -191,7 +193,7 @@ describe('S3 faults under the sink, the ETL and catalog-sync (each behind its ow
     // failure is "visible in metrics and readiness": /readyz must say 503 while the stage's S3
     // hangs (every request it makes times out after S3_REQUEST_TIMEOUT_MS), then 200 again.
     const windows: Record<StageName, { fromMs: number; toMs: number }> = { 'consumer-service': sinkHole, 'etl-worker': lakeHole, 'catalog-sync': lakeHole };
-    const seen: Record<string, { answered: boolean; notReadyWhileHung: boolean; notLiveWhileHung: boolean; readyAndLiveAfter: boolean }> = {};
+    const seen: Record<string, { answered: boolean; notReadyWhileHung: boolean; healthzNamedItWhileHung: boolean; notLiveWhileHung: boolean; readyAndLiveAfter: boolean; healthzClearAfter: boolean }> = {};
     for (const stage of STAGES) {
       const { fromMs, toMs } = windows[stage];
       const hung = probes.between(stage, fromMs, toMs);
@@ -201,17 +203,24 @@ describe('S3 faults under the sink, the ETL and catalog-sync (each behind its ow
         // The ops server itself never stopped answering.
         answered: hung.length > 0 && hung.every((s) => s.ready !== undefined && s.live !== undefined),
         notReadyWhileHung: hung.some((s) => s.ready === false),
+        // /healthz stays 200 during an outage (a restart would not bring S3 back), but its body
+        // names what is failing while it hangs: S3 calls timing out, batches failing.
+        healthzNamedItWhileHung: hung.some((s) => HealthProbes.reportsTrouble(s)),
         notLiveWhileHung: hung.some((s) => s.live === false),
         readyAndLiveAfter: last?.ready === true && last?.live === true,
+        healthzClearAfter: last !== undefined && !HealthProbes.reportsTrouble(last),
       };
     }
     console.log(`[s3-faults] probes: ${JSON.stringify(seen)}`);
     for (const stage of STAGES) {
-      expect({ stage, answered: seen[stage]!.answered, notReadyWhileHung: seen[stage]!.notReadyWhileHung, readyAndLiveAfter: seen[stage]!.readyAndLiveAfter }).toEqual({
+      const { answered, notReadyWhileHung, healthzNamedItWhileHung, readyAndLiveAfter, healthzClearAfter } = seen[stage]!;
+      expect({ stage, answered, notReadyWhileHung, healthzNamedItWhileHung, readyAndLiveAfter, healthzClearAfter }).toEqual({
         stage,
         answered: true,
         notReadyWhileHung: true,
+        healthzNamedItWhileHung: true,
         readyAndLiveAfter: true,
+        healthzClearAfter: true,
       });
     }
     console.log(`[s3-faults] checked: ${produced} events in the lake exactly once (Trino count ${totals.rows}, distinct ${totals.distinct}), lag 0 everywhere`);

@@ -69,6 +69,13 @@ describe('WorkerHealthBoard: the process is live/ready when every consumer is', 
     expect(b.live()).toBe(false);
   });
 
+  it('details: each consumer as it last reported, with its own details (which one has S3 failing)', () => {
+    const b = board(2);
+    b.report(1, { live: true, ready: false, details: { batches: 'failing', s3: 'ok' } });
+    now += 700;
+    expect(b.details()).toEqual({ consumers: [{ state: 'starting' }, { live: true, ready: false, reportedAgoMs: 700, batches: 'failing', s3: 'ok' }] });
+  });
+
   it('draining: not ready, and live (the drain is bounded by its own deadline)', () => {
     const b = board(1);
     b.report(0, { live: false, ready: true });

@@ -57,4 +57,22 @@ describe('LoopHealth', () => {
     now = 19_001;
     expect(health.live()).toBe(false);
   });
+
+  it('says in its details what holds it back: S3 failing while still live, a run of failed batches, a stalled loop', () => {
+    let now = 0;
+    const health = new LoopHealth(() => now, 10_000);
+    expect(health.details()).toMatchObject({ state: 'starting', loop: 'turning', batches: 'ok', s3: 'ok' });
+    health.markStarted();
+    now = 1_000;
+    health.dependency(false);
+    expect([health.live(), health.details()]).toEqual([true, { state: 'running', loop: 'turning', lastTurnAgoMs: 0, batches: 'ok', s3: 'failing' }]);
+    health.failed();
+    now = 11_000;
+    expect([health.live(), health.details()]).toEqual([false, { state: 'running', loop: 'stalled', lastTurnAgoMs: 10_000, batches: 'failing', s3: 'failing' }]);
+    health.succeeded();
+    expect(health.details()).toEqual({ state: 'running', loop: 'turning', lastTurnAgoMs: 0, batches: 'ok', s3: 'ok' });
+    health.markDraining();
+    now = 60_000;
+    expect(health.details()).toMatchObject({ state: 'draining', loop: 'turning' });
+  });
 });

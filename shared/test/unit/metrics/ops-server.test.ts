@@ -38,4 +38,18 @@ describe('ops server', () => {
       await Promise.all(servers.map((server) => server.close()));
     }
   });
+
+  it('puts the health check\'s details in /healthz\'s body, so a hung dependency shows while liveness stays 200', async () => {
+    const registry = createRegistry('detailed-service', false);
+    identifyOpsServer(registry, { service: 'detailed-service', instanceId: 'i-1' });
+    const server = await startOpsServer(registry, { live: () => true, ready: () => false, details: () => ({ s3: 'failing', loop: 'turning' }) }, 0, '127.0.0.1');
+    try {
+      const answer = await fetch(`http://127.0.0.1:${server.port}/healthz`);
+      expect(answer.status).toBe(200);
+      expect(await answer.json()).toEqual({ status: 'ok', service: 'detailed-service', instanceId: 'i-1', checks: { s3: 'failing', loop: 'turning' } });
+    } finally {
+      await server.close();
+    }
+  });
 });
+

@@ -7,13 +7,22 @@ export interface ProbeSample {
   /** undefined: the ops port did not answer within the probe timeout. */
   ready: boolean | undefined;
   live: boolean | undefined;
+  /** The `checks` of /healthz's body: what the stage says holds it back (S3, batches, its loop). */
+  checks?: unknown;
 }
 
-async function probe(port: number, path: '/readyz' | '/healthz'): Promise<boolean | undefined> {
+async function probe(port: number, path: '/readyz' | '/healthz'): Promise<{ ok: boolean; body: string } | undefined> {
   try {
     const response = await fetch(`http://127.0.0.1:${port}${path}`, { signal: AbortSignal.timeout(1_000) });
-    await response.arrayBuffer();
-    return response.status === 200;
+    return { ok: response.status === 200, body: await response.text() };
+  } catch {
+    return undefined;
+  }
+}
+
+function checksOf(body: string | undefined): unknown {
+  try {
+    return body === undefined ? undefined : (JSON.parse(body) as { checks?: unknown }).checks;
   } catch {
     return undefined;
   }
@@ -48,7 +57,7 @@ export class HealthProbes {
       Object.entries(this.ports).map(async ([name, port]) => {
         const atMs = Date.now();
         const [ready, live] = await Promise.all([probe(port, '/readyz'), probe(port, '/healthz')]);
-        this.samples.get(name)!.push({ atMs, ready, live });
+        this.samples.get(name)!.push({ atMs, ready: ready?.ok, live: live?.ok, checks: checksOf(live?.body) });
       }),
     );
   }
@@ -56,6 +65,11 @@ export class HealthProbes {
   /** The samples of a stage taken in [fromMs, toMs]. */
   between(name: string, fromMs: number, toMs: number): ProbeSample[] {
     return (this.samples.get(name) ?? []).filter((s) => s.atMs >= fromMs && s.atMs <= toMs);
+  }
+
+  /** Whether a sample's /healthz checks name a failing or stalled part (`failing`/`stalled` at any depth). */
+  static reportsTrouble(sample: ProbeSample): boolean {
+    return /"(failing|stalled)"/.test(JSON.stringify(sample.checks ?? null));
   }
 
   /** A compact text of what the probes said in a window (`R`eady, `n`ot ready, `L`ive, `d`ead, `?` no answer), for logs. */
