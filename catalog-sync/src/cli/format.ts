@@ -1,5 +1,5 @@
 import type { Cell, QueryResult } from '../queries/query-engine.js';
-import { displayWidth, padEndToWidth, padStartToWidth } from './display-width.js';
+import { displayWidth, padEndToWidth, padStartToWidth } from '@spotify-pipeline/shared/text';
 
 export const OUTPUT_FORMATS = ['table', 'csv', 'json'] as const;
 export type OutputFormat = (typeof OUTPUT_FORMATS)[number];

@@ -1,3 +1,4 @@
+import { displayWidth, padEndToWidth } from '@spotify-pipeline/shared/text';
 import type { StatsReport } from './listening-stats.js';
 import type { FigureDefinition, MeasuredFigure } from './published-figures.js';
 
@@ -33,21 +34,12 @@ function target(definition: FigureDefinition): string {
 
 const withinText = (figure: MeasuredFigure): string => (figure.within === null ? '—' : figure.within ? 'yes' : 'NO');
 
-/** Display width: wide (CJK) characters take two columns, so tables stay aligned. */
-function width(text: string): number {
-  let w = 0;
-  for (const ch of text) w += /[\u1100-\u115f\u2e80-\ua4cf\uac00-\ud7a3\uf900-\ufaff\ufe30-\ufe4f\uff00-\uff60\uffe0-\uffe6]/u.test(ch) ? 2 : 1;
-  return w;
-}
-
-const padEnd = (text: string, to: number): string => text + ' '.repeat(Math.max(0, to - width(text)));
-
 /** The report as a table for a terminal: figure, target, value, within ±20% (or the stated direction), basis, note. */
 export function renderText(report: StatsReport, source: string): string {
   const rows = report.figures.map((f) => [f.definition.id, f.definition.published, target(f.definition), f.value === null ? '—' : format(f.definition.unit, f.value), withinText(f), f.basis.toLocaleString('en-US'), f.note ?? '']);
   const header = ['figure', 'published (docs/spotify-data.md)', 'target', 'value', 'within', 'basis', 'note'];
-  const widths = header.map((h, c) => Math.max(width(h), ...rows.map((r) => width(r[c]!))));
-  const line = (cells: string[]): string => cells.map((cell, c) => (c === cells.length - 1 ? cell : padEnd(cell, widths[c]!))).join('  ').trimEnd();
+  const widths = header.map((h, c) => Math.max(displayWidth(h), ...rows.map((r) => displayWidth(r[c]!))));
+  const line = (cells: string[]): string => cells.map((cell, c) => (c === cells.length - 1 ? cell : padEndToWidth(cell, widths[c]!))).join('  ').trimEnd();
   const shown = report.figures.filter((f) => f.within !== null);
   const out = [
     `${source}: ${report.events.toLocaleString('en-US')} events, ${report.musicPlays.toLocaleString('en-US')} music plays`,

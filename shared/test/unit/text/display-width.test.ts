@@ -1,4 +1,4 @@
-import { displayWidth, padEndToWidth, padStartToWidth } from '../../../src/cli/display-width';
+import { displayWidth, padEndToWidth, padStartToWidth } from '@spotify-pipeline/shared/text';
 
 describe('displayWidth', () => {
   it('counts ASCII and Latin text one column per character, however it is encoded', () => {

@@ -1,0 +1,1 @@
+export { displayWidth, padEndToWidth, padStartToWidth } from './display-width.js';
