@@ -9,7 +9,8 @@
  * engine Athena runs) reads the Iceberg table by itself, with compaction having replaced files
  * during the run, not only through the project's own engine.
  *
- * CI size: E2E_EVENTS (default 40,000). FULL=1 runs the issue's 500,000.
+ * CI size: E2E_EVENTS (default 40,000). FULL=1 runs the issue's 500,000. E2E_SINK_CONSUMERS=2 runs the
+ * sink with two consumers per process (SINK_CONSUMERS: child processes that die with a SIGKILLed parent).
  */
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
@@ -30,6 +31,7 @@ const FULL = process.env.FULL === '1';
 const EVENTS = Number(process.env.E2E_EVENTS ?? (FULL ? 500_000 : 40_000));
 const RATE = FULL ? 6_000 : 1_500;
 const KILLS_PER_SERVICE = FULL ? 3 : 2;
+const SINK_CONSUMERS = process.env.E2E_SINK_CONSUMERS ?? '1';
 const PARTITIONS = 3;
 const MALFORMED_RATIO = 0.002;
 // Enough simulated listeners and days that the window holds EVENTS plays (about 20 per user a day).
@@ -145,6 +147,7 @@ describe(`end to end, exactly once under failure (${EVENTS.toLocaleString('en-US
       LOG_LEVEL: 'info',
       SINK_GROUP_ID: `${prefix}-sink`,
       SINK_TRANSACTIONAL_ID: `${prefix}-sink-0`,
+      SINK_CONSUMERS: SINK_CONSUMERS,
       SINK_FLUSH_IDLE_MS: '1000',
       SINK_MAX_BATCH_RECORDS: '5000',
       ETL_GROUP_ID: `${prefix}-etl`,
