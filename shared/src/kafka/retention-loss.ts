@@ -42,13 +42,15 @@ export function retentionLossCounter(options: { name: string; registers: Registr
 
 /**
  * The partitions whose committed offset lies below the log start. A partition the group never
- * committed on (offset < 0) is not a loss of this group's: a new group starts at the log start.
+ * committed on is not a loss of this group's (a new group starts at the log start): the client
+ * gives it a negative offset (-1001), or, for a group that has committed nothing at all, no
+ * offset field.
  */
 export function findRetentionLosses(committed: TopicPartitionOffset[], logStarts: ReadonlyMap<string, number>): RetentionLoss[] {
   const losses: RetentionLoss[] = [];
   for (const tp of committed) {
     const logStartOffset = logStarts.get(`${tp.topic}:${tp.partition}`);
-    if (tp.offset < 0 || logStartOffset === undefined || tp.offset >= logStartOffset) continue;
+    if (!Number.isSafeInteger(tp.offset) || tp.offset < 0 || logStartOffset === undefined || tp.offset >= logStartOffset) continue;
     losses.push({ topic: tp.topic, partition: tp.partition, committedOffset: tp.offset, logStartOffset, lostRecords: logStartOffset - tp.offset });
   }
   return losses;

@@ -26,6 +26,8 @@ describe('findRetentionLosses', () => {
           { topic: 'events', partition: 2, offset: -1001 }, // no commit: a new group starts at the log start
           { topic: 'manifests', partition: 0, offset: -1001 },
           { topic: 'unknown', partition: 0, offset: 3 }, // no log start known: no guess
+          // A group that has committed nothing: the client leaves the offset out (seen on a real broker).
+          { topic: 'events', partition: 0 } as unknown as { topic: string; partition: number; offset: number },
         ],
         starts,
       ),
