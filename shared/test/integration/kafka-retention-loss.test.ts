@@ -129,5 +129,12 @@ describe('records lost to retention, seen at assignment (real broker)', () => {
     expect(retainedMember.lines.filter((l) => l.level === 'error' || l.level === 'warn')).toEqual([]);
     expect(retainedMember.lines.find((l) => l.msg === 'RetentionChecked')).toMatchObject({ groupId: retained, partitions: 2, lossy: 0 });
     expect((await retainedMember.lost.getSingleMetric('pipeline_test_service_kafka_records_lost_to_retention_total')!.get()).values).toEqual([]);
+
+    // A group that never committed starts at the log start: nothing lost (the client gives its
+    // partitions back without an offset, which once read as a loss of NaN records).
+    const freshMember = await startMember(uniqueName('retention-fresh'), topic);
+    expect(freshMember.lines.filter((l) => l.level === 'error' || l.level === 'warn')).toEqual([]);
+    expect(freshMember.lines.find((l) => l.msg === 'RetentionChecked')).toMatchObject({ partitions: 2, lossy: 0 });
+    expect((await freshMember.lost.getSingleMetric('pipeline_test_service_kafka_records_lost_to_retention_total')!.get()).values).toEqual([]);
   }, 180_000);
 });
