@@ -32,12 +32,11 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createIdempotentProducer, disconnect, flush } from '@spotify-pipeline/shared/kafka';
 import { ServiceProcess, stackEnv, uniqueName, waitUntil } from '@spotify-pipeline/testkit';
-import { runCli } from '../../../catalog-sync/src/cli/run-cli';
 import type { StatusView } from '../../../insights-service/src/http/insights-queries';
 import type { SliceView, WindowView } from '../../../insights-service/src/http/views';
 import { freePorts } from '../../src/local/processes';
 import { listeningEvent } from './support/listening-events';
-import { createPipelineWorld, lakeTotals, pipelineLag, type PipelineWorld } from './support/pipeline-world';
+import { createPipelineWorld, lakeTotals, pipelineLag, runCatalogCli, type PipelineWorld } from './support/pipeline-world';
 
 const PARTITIONS = 3;
 const EVENTS = 4_000;
@@ -159,20 +158,8 @@ describe('insights-service and the lake agree for the same events (simulator, si
     expect(status.records).toEqual({ accepted: valid, late: 0, outside_horizon: 0, future: 0, invalid: summary.malformed.total });
 
     // The lake, through catalog-sync's engine, per minute of event time.
-    const cliEnv = {
-      ...stackEnv(world.kafka, world.s3Endpoint),
-      ICEBERG_REST_URI: process.env.ICEBERG_REST_URI!,
-      ICEBERG_NAMESPACE: world.namespace,
-      STORAGE_LAKE_BUCKET: world.buckets.lake,
-      STORAGE_STAGING_BUCKET: world.buckets.staging,
-      TOPICS_LISTENING_EVENTS: world.topics.events,
-      TOPICS_TRACKS: world.topics.tracks,
-      LOCAL_CACHE_DIR: join(world.work, 'cli-cache'),
-    };
     const query = async (sql: string): Promise<Array<Record<string, unknown>>> => {
-      let stdout = '';
-      let stderr = '';
-      const code = await runCli(['query', sql, '--format', 'json'], { env: cliEnv, stdout: { write: (t: string) => (stdout += t) }, stderr: { write: (t: string) => (stderr += t) } });
+      const { code, stdout, stderr } = await runCatalogCli(world, ['query', sql, '--format', 'json']);
       expect({ sql, code, stderr }).toEqual({ sql, code: 0, stderr: '' });
       return JSON.parse(stdout) as Array<Record<string, unknown>>;
     };

@@ -11,12 +11,11 @@ import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { bucketOf, icebergHash } from '@spotify-pipeline/shared/iceberg';
 import { KafkaAdmin } from '@spotify-pipeline/shared/kafka';
-import { stackEnv, uniqueName, waitUntil } from '@spotify-pipeline/testkit';
-import { runCli } from '../../../catalog-sync/src/cli/run-cli';
+import { uniqueName, waitUntil } from '@spotify-pipeline/testkit';
 import { EventFeed, type Delivered } from './support/event-feed';
 import { HealthProbes } from './support/health-probes';
 import { listeningEvent } from './support/listening-events';
-import { createPipelineWorld, groupLag, lakeTotals, pipelineLag, quarantinedLines, type PipelineWorld, type StageName } from './support/pipeline-world';
+import { createPipelineWorld, groupLag, lakeTotals, pipelineLag, quarantinedLines, runCatalogCli, type PipelineWorld, type StageName } from './support/pipeline-world';
 
 const PARTITIONS = 2;
 const CLICKS = 240;
@@ -227,21 +226,8 @@ describe('a table of your own topic from a spec, beside the Spotify tables (sink
     console.log(`[own-table] compacted: ${mergedGroups} of ${compacted.size} (hour, device, bucket) groups of the closed hours are one merged file each`);
 
     // Reconciliation as an operator reads it: every hour of the clicks accounted for, the first three closed.
-    const cliEnv = {
-      ...stackEnv(world.kafka, world.s3Endpoint),
-      ICEBERG_REST_URI: process.env.ICEBERG_REST_URI!,
-      ICEBERG_NAMESPACE: world.namespace,
-      STORAGE_LAKE_BUCKET: world.buckets.lake,
-      STORAGE_STAGING_BUCKET: world.buckets.staging,
-      TOPICS_LISTENING_EVENTS: world.topics.events,
-      TOPICS_TRACKS: world.topics.tracks,
-      TABLE_SPECS_DIR: specsDir,
-      LOCAL_CACHE_DIR: join(world.work, 'cli-cache'),
-    };
     const cli = async (argv: string[]): Promise<string> => {
-      let stdout = '';
-      let stderr = '';
-      const code = await runCli(argv, { env: cliEnv, stdout: { write: (t: string) => (stdout += t) }, stderr: { write: (t: string) => (stderr += t) } });
+      const { code, stdout, stderr } = await runCatalogCli(world, argv, { TABLE_SPECS_DIR: specsDir });
       expect({ argv, code, stderr }).toEqual({ argv, code: 0, stderr: '' });
       return stdout;
     };

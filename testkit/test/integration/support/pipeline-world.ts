@@ -16,6 +16,7 @@ import { createS3Client, ensureBucket } from '@spotify-pipeline/shared/s3';
 import { LAKE_TABLES } from '@spotify-pipeline/shared/schemas';
 import { ServiceProcess, stackEnv, startKafka, startS3, TrinoClient, uniqueName, type KafkaEndpoint, type S3Endpoint, type ServiceName } from '@spotify-pipeline/testkit';
 import { freePorts } from '../../../src/local/processes';
+import { runCli } from '../../../../catalog-sync/src/cli/run-cli';
 
 export type StageName = Exclude<ServiceName, 'producer-service' | 'insights-service'>;
 export const STAGES: StageName[] = ['consumer-service', 'etl-worker', 'catalog-sync'];
@@ -233,4 +234,29 @@ export async function quarantinedLines(s3: S3Client, bucket: string): Promise<Qu
     token = page.IsTruncated ? page.NextContinuationToken : undefined;
   } while (token);
   return lines;
+}
+
+/**
+ * `catalog-sync <argv>` as an operator runs it against a world's lake (in-process, its own cache
+ * under the world's work dir); `env` is added to the world's (e.g. TABLE_SPECS_DIR).
+ */
+export async function runCatalogCli(world: PipelineWorld, argv: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+  let stdout = '';
+  let stderr = '';
+  const code = await runCli(argv, {
+    env: {
+      ...stackEnv(world.kafka, world.s3Endpoint),
+      ICEBERG_REST_URI: process.env.ICEBERG_REST_URI!,
+      ICEBERG_NAMESPACE: world.namespace,
+      STORAGE_LAKE_BUCKET: world.buckets.lake,
+      STORAGE_STAGING_BUCKET: world.buckets.staging,
+      TOPICS_LISTENING_EVENTS: world.topics.events,
+      TOPICS_TRACKS: world.topics.tracks,
+      LOCAL_CACHE_DIR: join(world.work, 'cli-cache'),
+      ...env,
+    },
+    stdout: { write: (t: string) => (stdout += t) },
+    stderr: { write: (t: string) => (stderr += t) },
+  });
+  return { code, stdout, stderr };
 }
