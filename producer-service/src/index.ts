@@ -8,6 +8,7 @@ export { createPlaySource, InlinePlaySource, WorkerPlaySource, type PlaySource }
 export type { GeneratorSpec } from './simulator/generator-spec.js';
 export type { PlayBatch } from './simulator/play-batch.js';
 export { encodeListeningEvent } from './encoding/event-encoder.js';
+export { Prng } from './simulator/prng.js';
 export { RecordPublisher, ERR_QUEUE_FULL, PUBLISHER_PRODUCER_SETTINGS } from './publish/record-publisher.js';
 export { createProducerMetrics, type ProducerMetrics } from './publish/producer-metrics.js';
 export { RunSummary } from './publish/run-summary.js';

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { Prng } from '@spotify-pipeline/producer-service';
 import { loadTableSpec, resolveTableSpec, tableSpecDocument, type JsonSchemaNode, type ResolvedTableSpec } from '@spotify-pipeline/shared/table-spec';
 import type { LineSummary } from '../../../src/validate/event-validator';
 import { SpecRecordValidator } from '../../../src/validate/spec-record-validator';
@@ -51,15 +52,10 @@ const CLICKS_PAGE_OPTIONAL = specOf('web_clicks', { ...CLICKS_SCHEMA, required: 
   schema_evolution: 'strict',
 });
 
-/** mulberry32: the same lines on every run. */
+/** The simulator's seeded generator: the same lines on every run. */
 function seeded(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const prng = new Prng(seed);
+  return () => prng.next();
 }
 
 /** A value written as this JSON text (one JSON.stringify would not write: `1.0`, `-0`, an escape, 2^53 + 1). */
