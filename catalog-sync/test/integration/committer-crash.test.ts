@@ -110,8 +110,8 @@ const TRINO_URI = process.env.TRINO_URI;
     const groupOffsets = async (): Promise<number[]> => {
       const consumer = await createConsumer(kafka.settings, { clientId: 'crash-probe', groupId: group });
       try {
-        // No committed offset reads as -1001 (or none at all, depending on the client): both mean "nothing".
-        return (await kafkaCommitted(consumer, [0, 1].map((partition) => ({ topic: lakeFiles, partition })))).map((o) => o.offset ?? -1001);
+        // No committed offset reads as OFFSET_NOT_COMMITTED (-1001).
+        return (await kafkaCommitted(consumer, [0, 1].map((partition) => ({ topic: lakeFiles, partition })))).map((o) => o.offset);
       } finally {
         await closeConsumer(consumer);
       }

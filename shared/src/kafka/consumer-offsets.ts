@@ -1,5 +1,6 @@
 import type { KafkaConsumer, TopicPartition, TopicPartitionOffset } from '@confluentinc/kafka-javascript';
-import { committedOffsets, seek } from './consumer.js';
+import { committedOffsets } from './committed-offsets.js';
+import { seek } from './consumer.js';
 
 /** librdkafka's logical offset for "the partition's first record". */
 export const OFFSET_BEGINNING = -2;
@@ -28,7 +29,7 @@ export async function rewindToCommitted(consumer: KafkaConsumer, partitions: Top
   if (partitions.length === 0) return [];
   const committed = await committedOffsets(consumer, partitions);
   for (const tp of committed) {
-    // A negative offset (-1001) means the group never committed on that partition.
+    // OFFSET_NOT_COMMITTED (-1001): the group never committed on that partition.
     await seek(consumer, { topic: tp.topic, partition: tp.partition, offset: tp.offset >= 0 ? tp.offset : OFFSET_BEGINNING });
   }
   return committed;

@@ -120,12 +120,6 @@ export function consumeBatch(consumer: KafkaConsumer, max: number): Promise<Mess
   return callback<Message[]>('consume', 'KAFKA_UNAVAILABLE', (done) => consumer.consume(max, done));
 }
 
-export function committedOffsets(consumer: KafkaConsumer, partitions: TopicPartition[], timeoutMs = 10_000): Promise<TopicPartitionOffset[]> {
-  return callback<TopicPartitionOffset[]>('committed', 'KAFKA_UNAVAILABLE', (done) =>
-    consumer.committed(partitions, timeoutMs, done as never),
-  );
-}
-
 export function seek(consumer: KafkaConsumer, target: TopicPartitionOffset, timeoutMs = 5_000): Promise<void> {
   return callback<void>('seek', 'KAFKA_UNAVAILABLE', (done) => consumer.seek(target, timeoutMs, done));
 }

@@ -5,7 +5,6 @@ export { TransactionalProducer, type OutgoingRecord, type TransactionalProducerO
 export {
   createConsumer,
   consumeBatch,
-  committedOffsets,
   seek,
   closeConsumer,
   type ConsumerOptions,
@@ -15,6 +14,7 @@ export {
   type TopicPartition,
   type TopicPartitionOffset,
 } from './consumer.js';
+export { committedOffsets, OFFSET_NOT_COMMITTED } from './committed-offsets.js';
 export { KafkaAdmin, type TopicSpec } from './admin.js';
 export { mskIamTokenRefresh, type MskTokenSigner, type OAuthBearerToken } from './msk-iam.js';
 export { deadLetterRecord, type DeadLetterInput } from './dead-letter.js';

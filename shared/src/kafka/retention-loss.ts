@@ -1,6 +1,7 @@
 import type { KafkaConsumer, TopicPartition, TopicPartitionOffset } from '@confluentinc/kafka-javascript';
 import { Counter, type Registry } from 'prom-client';
 import type { Logger } from '../logging/index.js';
+import { committedOffsets } from './committed-offsets.js';
 import { callback } from './kafka-error.js';
 
 /**
@@ -42,15 +43,14 @@ export function retentionLossCounter(options: { name: string; registers: Registr
 
 /**
  * The partitions whose committed offset lies below the log start. A partition the group never
- * committed on is not a loss of this group's (a new group starts at the log start): the client
- * gives it a negative offset (-1001), or, for a group that has committed nothing at all, no
- * offset field.
+ * committed on (OFFSET_NOT_COMMITTED, as committedOffsets gives it) is not a loss of this group's:
+ * a new group starts at the log start.
  */
 export function findRetentionLosses(committed: TopicPartitionOffset[], logStarts: ReadonlyMap<string, number>): RetentionLoss[] {
   const losses: RetentionLoss[] = [];
   for (const tp of committed) {
     const logStartOffset = logStarts.get(`${tp.topic}:${tp.partition}`);
-    if (!Number.isSafeInteger(tp.offset) || tp.offset < 0 || logStartOffset === undefined || tp.offset >= logStartOffset) continue;
+    if (tp.offset < 0 || logStartOffset === undefined || tp.offset >= logStartOffset) continue;
     losses.push({ topic: tp.topic, partition: tp.partition, committedOffset: tp.offset, logStartOffset, lostRecords: logStartOffset - tp.offset });
   }
   return losses;
@@ -100,7 +100,7 @@ export async function checkRetentionLoss(
   const wanted = partitions.map(({ topic, partition }) => ({ topic, partition }));
   try {
     const [committed, starts] = await Promise.all([
-      callback<TopicPartitionOffset[]>('committed', 'KAFKA_UNAVAILABLE', (done) => consumer.committed(wanted, timeoutMs, done as never)),
+      committedOffsets(consumer, wanted, timeoutMs),
       Promise.all(wanted.map(async (tp) => [`${tp.topic}:${tp.partition}`, await logStartOffset(consumer, tp, timeoutMs)] as const)),
     ]);
     const losses = findRetentionLosses(committed, new Map(starts));

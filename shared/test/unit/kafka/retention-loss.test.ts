@@ -1,5 +1,5 @@
 import { Writable } from 'node:stream';
-import { findRetentionLosses, reportRetentionLosses, retentionLossCounter } from '@spotify-pipeline/shared/kafka';
+import { committedOffsets, findRetentionLosses, OFFSET_NOT_COMMITTED, reportRetentionLosses, retentionLossCounter, type KafkaConsumer } from '@spotify-pipeline/shared/kafka';
 import { createLogger } from '@spotify-pipeline/shared/logging';
 import { Registry } from '@spotify-pipeline/shared/metrics';
 
@@ -26,8 +26,7 @@ describe('findRetentionLosses', () => {
           { topic: 'events', partition: 2, offset: -1001 }, // no commit: a new group starts at the log start
           { topic: 'manifests', partition: 0, offset: -1001 },
           { topic: 'unknown', partition: 0, offset: 3 }, // no log start known: no guess
-          // A group that has committed nothing: the client leaves the offset out (seen on a real broker).
-          { topic: 'events', partition: 0 } as unknown as { topic: string; partition: number; offset: number },
+
         ],
         starts,
       ),
@@ -74,5 +73,23 @@ describe('reportRetentionLosses', () => {
     reportRetentionLosses([], 'etl', { logger, lostRecords: retentionLossCounter({ name: 'pipeline_etl_worker_kafka_records_lost_to_retention_total', registers: [registry] }) });
     expect(chunks).toEqual([]);
     expect((await registry.getSingleMetric('pipeline_etl_worker_kafka_records_lost_to_retention_total')!.get()).values).toEqual([]);
+  });
+});
+
+describe('committedOffsets', () => {
+  it('reads a partition the group never committed on as OFFSET_NOT_COMMITTED, also when the client leaves the offset out', async () => {
+    // A group that has committed nothing gets its partitions back without an offset (seen on a real
+    // broker); compared as is, it read as a loss of NaN records.
+    const consumer = {
+      committed: (_: unknown, __: number, done: (err: unknown, offsets: unknown) => void) =>
+        done(null, [{ topic: 'events', partition: 0 }, { topic: 'events', partition: 1, offset: -1001 }, { topic: 'events', partition: 2, offset: 7 }]),
+    } as unknown as KafkaConsumer;
+    const committed = await committedOffsets(consumer, [0, 1, 2].map((partition) => ({ topic: 'events', partition })));
+    expect(committed).toEqual([
+      { topic: 'events', partition: 0, offset: OFFSET_NOT_COMMITTED },
+      { topic: 'events', partition: 1, offset: -1001 },
+      { topic: 'events', partition: 2, offset: 7 },
+    ]);
+    expect(findRetentionLosses(committed, starts)).toEqual([]);
   });
 });
