@@ -7,8 +7,9 @@
  * delivered late, 1 % malformed records) on the real broker; the sink, the ETL and catalog-sync run as
  * processes into the Iceberg REST catalog and S3, and insights-service reads the same topic. Once
  * the lake holds every valid event (every stage's lag 0) and the service has read every record, each
- * closed one-minute window of `/api/windows` must equal a query over `listening_events` through
- * catalog-sync's own engine (DuckDB, the `catalog-sync query` CLI): plays, skips, ms played, and
+ * closed one-minute window of `/api/windows` must equal a query over `listening_events` as Trino
+ * (the engine Athena runs) reads the Iceberg table, which catalog-sync's own engine (the
+ * `catalog-sync query` CLI, DuckDB) must read the same per minute: plays, skips, ms played, and
  * the same per platform family, content type and country, exactly; distinct listeners within 3 of
  * the HyperLogLog's stated standard errors; the set of closed windows = the set of the lake's minutes.
  *
@@ -157,22 +158,21 @@ describe('insights-service and the lake agree for the same events (simulator, si
     );
     expect(status.records).toEqual({ accepted: valid, late: 0, outside_horizon: 0, future: 0, invalid: summary.malformed.total });
 
-    // The lake, through catalog-sync's engine, per minute of event time.
-    const query = async (sql: string): Promise<Array<Record<string, unknown>>> => {
-      const { code, stdout, stderr } = await runCatalogCli(world, ['query', sql, '--format', 'json']);
-      expect({ sql, code, stderr }).toEqual({ sql, code: 0, stderr: '' });
-      return JSON.parse(stdout) as Array<Record<string, unknown>>;
-    };
-    const minuteSql = 'CAST(floor(epoch_ms(ts) / 60000) AS BIGINT) * 60000';
+    // The lake per minute of event time, as Trino (the engine Athena runs) reads the Iceberg table;
+    // catalog-sync's own engine must read the same minutes.
     const figuresSql = 'COUNT(*) AS plays, SUM(CASE WHEN is_skip THEN 1 ELSE 0 END) AS skips, SUM(ms_played) AS ms';
     const figuresOf = (r: Record<string, unknown>): Figures => ({ plays: Number(r.plays), skips: Number(r.skips), msPlayed: Number(r.ms) });
-    const lakeMinutes = new Map<number, Figures & { listeners: number }>();
-    for (const r of await query(`SELECT ${minuteSql} AS m, ${figuresSql}, COUNT(DISTINCT user_id) AS listeners FROM listening_events GROUP BY 1`)) {
-      lakeMinutes.set(Number(r.m), { ...figuresOf(r), listeners: Number(r.listeners) });
-    }
+    const minutesOf = (rows: Array<Record<string, unknown>>): Map<number, Figures & { listeners: number }> =>
+      new Map(rows.map((r) => [Number(r.m), { ...figuresOf(r), listeners: Number(r.listeners) }]));
+    const TRINO_MINUTE = 'CAST(floor(to_unixtime(ts) / 60) AS BIGINT) * 60000';
+    const perMinute = (minute: string): string => `SELECT ${minute} AS m, ${figuresSql}, COUNT(DISTINCT user_id) AS listeners FROM listening_events GROUP BY 1`;
+    const lakeMinutes = minutesOf((await trino.query(perMinute(TRINO_MINUTE))).rows);
+    const engine = await runCatalogCli(world, ['query', perMinute('CAST(floor(epoch_ms(ts) / 60000) AS BIGINT) * 60000'), '--format', 'json']);
+    expect({ code: engine.code, stderr: engine.stderr }).toEqual({ code: 0, stderr: '' });
+    expect(minutesOf(JSON.parse(engine.stdout) as Array<Record<string, unknown>>)).toEqual(lakeMinutes);
     const lakeSlices = async (column: string): Promise<Map<number, Record<string, Figures>>> => {
       const byMinute = new Map<number, Record<string, Figures>>();
-      for (const r of await query(`SELECT ${minuteSql} AS m, ${column} AS k, ${figuresSql} FROM listening_events GROUP BY 1, 2`)) {
+      for (const r of (await trino.query(`SELECT ${TRINO_MINUTE} AS m, ${column} AS k, ${figuresSql} FROM listening_events GROUP BY 1, 2`)).rows) {
         const slices = byMinute.get(Number(r.m)) ?? {};
         slices[String(r.k)] = figuresOf(r);
         byMinute.set(Number(r.m), slices);
@@ -216,7 +216,7 @@ describe('insights-service and the lake agree for the same events (simulator, si
     // The period over all of them, as the page's headline reads it.
     const closedTo = new Date(backfillMinutes.at(-1)! + MINUTE_MS).toISOString();
     const total = await get<{ plays: number; skips: number; msPlayed: number; listeners: { estimate: number } }>(`/api/summary?from=${new Date(backfillMinutes[0]!).toISOString()}&to=${closedTo}`);
-    const [lakeTotal] = await query(`SELECT ${figuresSql}, COUNT(DISTINCT user_id) AS listeners FROM listening_events WHERE ${minuteSql} < ${backfillMinutes.at(-1)! + MINUTE_MS}`);
+    const [lakeTotal] = (await trino.query(`SELECT ${figuresSql}, COUNT(DISTINCT user_id) AS listeners FROM listening_events WHERE ${TRINO_MINUTE} < ${backfillMinutes.at(-1)! + MINUTE_MS}`)).rows;
     expect({ plays: total.plays, skips: total.skips, msPlayed: total.msPlayed }).toEqual(figuresOf(lakeTotal!));
     expect(total.plays).toBe(summary.valid);
     const listeners = Number(lakeTotal!.listeners);
