@@ -163,7 +163,7 @@ export function buildApp(config: Config, { logger, registry }: ServiceContext): 
         consumer: undefined as never,
         txn,
         transactions,
-        preparer: new StagedObjectPreparer(source, checker, () => encoder!.tempPath('.ndjson'), undefined, extraTypes, eventTimes),
+        preparer: new StagedObjectPreparer(source, checker, () => encoder!.tempPath('.ndjson'), undefined, extraTypes, eventTimes, undefined, config.etl.trustSinkVouch),
         writer: new LakeObjectWriter(encoder, store, writerTopics, metrics, logger.child({ component: 'writer' }), { schemas }),
         route: (manifest) => routes.get(manifest.source.topic),
         topics: { lakeFiles: config.topics.lakeFiles, dlq: config.topics.dlq },

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import {
+  envBool,
   envInt,
   envString,
   httpSettingsSchema,
@@ -32,6 +33,9 @@ export const etlSettingsSchema = z.strictObject({
     0,
   ).default(1),
   parallelWrites: envInt('staged objects encoded to Parquet at once, one DuckDB connection each (2 keeps two cores busy with one DuckDB thread)', 1).default(2),
+  trustSinkVouch: envBool(
+    "take the sink's word (a staged manifest's canonical_form) that every line of an object is in the canonical form this worker checks: DuckDB then reads the object as it is, and only repeated event ids and event times out of range are looked for in what it wrote (false: every line is checked here)",
+  ).default(true),
   duckdbMemoryLimitMb: envInt('DuckDB memory limit in MiB', 64).default(1_024),
   eventTimeMaxPastMs: envInt('oldest event time accepted, as a distance back from now in ms; older lines are quarantined as event_time_out_of_range (default 20 years)', 0).default(20 * 365 * 86_400_000),
   eventTimeMaxFutureMs: envInt(

@@ -10,6 +10,12 @@ export function createEtlMetrics(registry: Registry) {
     rowsOut: new Counter({ name: 'pipeline_etl_worker_rows_out_total', help: 'rows written to lake Parquet files', labelNames: ['table'], registers }),
     rowsRejected: new Counter({ name: 'pipeline_etl_worker_rows_rejected_total', help: 'lines quarantined, by reason', labelNames: ['reason'], registers }),
     rowsDuplicate: new Counter({ name: 'pipeline_etl_worker_rows_duplicate_total', help: 'lines dropped as a repeated event_id within one staged object', registers }),
+    vouchedObjects: new Counter({
+      name: 'pipeline_etl_worker_vouched_objects_total',
+      help: "staged objects the sink vouched for (every line canonical): written as they are (taken), or found to need the line check and prepared again line by line (line_checked)",
+      labelNames: ['outcome'],
+      registers,
+    }),
     filesWritten: new Counter({ name: 'pipeline_etl_worker_files_written_total', help: 'lake objects written, by operation', labelNames: ['operation'], registers }),
     bytesWritten: new Counter({ name: 'pipeline_etl_worker_bytes_written_total', help: 'bytes of lake objects written, by operation', labelNames: ['operation'], registers }),
     fileSize: new Histogram({ name: 'pipeline_etl_worker_file_size_bytes', help: 'size of written Parquet files', buckets: SIZE_BUCKETS_BYTES, registers }),

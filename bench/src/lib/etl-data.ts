@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import type { StagedFileManifest } from '@spotify-pipeline/shared/schemas';
+import { listeningEventCanonicalForm, listeningEventCanonicalMatcher, type StagedFileManifest } from '@spotify-pipeline/shared/schemas';
 
 const PLATFORMS = ['android', 'ios', 'windows', 'osx', 'web_player windows 10;chrome 120', 'Android OS 9 API 28 (samsung, SM-G960F)', 'linux'];
 const REASONS_END = ['trackdone', 'fwdbtn', 'backbtn', 'endplay', 'logout'];
@@ -47,9 +47,13 @@ export function eventLine(i: number, startMs: number): string {
   });
 }
 
-/** Writes staged objects exactly as the sink does (NDJSON.gz + manifest), `perObject` events each. */
+/**
+ * Writes staged objects exactly as the sink does (NDJSON.gz + manifest), `perObject` events each,
+ * vouched for (`canonical_form`) when every line is in the canonical form, as the sink checks it.
+ */
 export async function writeStagedObjects(dir: string, total: number, perObject: number): Promise<StagedFileManifest[]> {
   const manifests: StagedFileManifest[] = [];
+  const canonical = listeningEventCanonicalMatcher();
   const startMs = Date.parse('2026-11-20T00:00:00Z');
   for (let first = 0; first < total; first += perObject) {
     const count = Math.min(perObject, total - first);
@@ -71,6 +75,7 @@ export async function writeStagedObjects(dir: string, total: number, perObject: 
       event_time_min_ms: startMs + first * 137,
       event_time_max_ms: startMs + (first + count - 1) * 137,
       written_at_ms: startMs,
+      ...(lines.every((line) => canonical.match(line) !== undefined) ? { canonical_form: listeningEventCanonicalForm() } : {}),
     });
   }
   return manifests;

@@ -83,3 +83,18 @@ export async function isolateRejectedLines(lines: readonly string[], probe: (chu
   await search(lines);
   return rejected;
 }
+
+/**
+ * An object the sink vouched for (every line canonical) holds what the line check would have
+ * dropped or named (a repeated event id, an event time out of range, a line DuckDB refuses): it
+ * is prepared again line by line, where each such line gets its usual verdict. Not a failure.
+ */
+export class VouchedObjectNeedsLineCheck extends PipelineError {
+  constructor(
+    readonly stagedKey: string,
+    readonly why: string,
+  ) {
+    super('RECORD_INVALID', `vouched staged object ${stagedKey} needs the line check: ${why}`, { retriable: false });
+    this.name = 'VouchedObjectNeedsLineCheck';
+  }
+}

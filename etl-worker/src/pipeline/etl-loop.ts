@@ -112,6 +112,11 @@ export class EtlLoop {
       writer,
       {
         ...(this.deps.route ? { route: this.deps.route } : {}),
+        onVouchRefused: (err) => {
+          // Expected now and then (a producer's retry repeating an event id): the line check handles it.
+          logger.info({ key: err.stagedKey, why: err.why }, 'VouchedObjectLineChecked');
+          this.deps.metrics.vouchedObjects.inc({ outcome: 'line_checked' });
+        },
         prepare: (manifest, run) =>
           retry(run, {
             maxAttempts: 6,

@@ -8,7 +8,7 @@ import { deadLetterRecord, type OutgoingRecord } from '@spotify-pipeline/shared/
 import type { EtlMetrics } from '../metrics.js';
 import { fieldsOf, type ColumnFields } from '../parquet/copy-options.js';
 import type { DuckDbEncoder } from '../parquet/duckdb-encoder.js';
-import { EngineRejectedInput, isolateRejectedLines, LinesRejectedByEngine } from '../parquet/engine-rejection.js';
+import { EngineRejectedInput, isolateRejectedLines, LinesRejectedByEngine, VouchedObjectNeedsLineCheck } from '../parquet/engine-rejection.js';
 import { putFile, type LakeStore } from '../sink/lake-store.js';
 import { MemorySchemaCatalog } from '../sink/memory-schema-catalog.js';
 import { TableSchemas } from '../sink/table-schemas.js';
@@ -19,6 +19,7 @@ import { specTableColumnNames } from '../transform/spec-table-sql.js';
 import { REJECT_REASONS, type RejectReason } from '../validate/reasons.js';
 import { publishedWatermarkMs } from './event-time-watermark.js';
 import { fieldPartitionValues, lakeFileKey, quarantineKey, specFileKey, specPartitionValues } from './lake-keys.js';
+import type { EventTimeBounds } from '../validate/event-time-window.js';
 import type { HourBucket, PreparedObject, RejectedLine } from './staged-object-preparer.js';
 
 /** What one staged object turns into: the objects are durable, the records are not yet produced. */
@@ -143,14 +144,69 @@ export class LakeObjectWriter {
     return this.encoder.parallelWrites;
   }
 
+  /**
+   * Watermarks are taken in the order writes start (input order: a manifest's watermark covers
+   * every earlier object, never a later one), though encodes on parallel connections end in any order.
+   */
+  private watermarkTurn: Promise<void> = Promise.resolve();
+
   async write(prepared: PreparedObject): Promise<ObjectOutcome> {
+    const previousTurn = this.watermarkTurn;
+    let endTurn!: () => void;
+    this.watermarkTurn = new Promise<void>((resolve) => (endTurn = resolve));
+    try {
+      return await this.writeObject(prepared, async (buckets) => {
+        await previousTurn;
+        const staged = prepared.manifest;
+        const watermarkKey = `${staged.source.topic}:${staged.source.partition}`;
+        // The staged max is a Kafka timestamp (bounded only at year 9999): never past this writer's clock.
+        const objectMaxMs = Math.max(staged.event_time_max_ms, ...buckets.map((b) => b.eventTimeMaxMs));
+        const watermarkMs = publishedWatermarkMs(this.watermarks.get(watermarkKey), objectMaxMs, this.now());
+        this.watermarks.set(watermarkKey, watermarkMs);
+        return watermarkMs;
+      });
+    } finally {
+      endTurn();
+    }
+  }
+
+  /**
+   * The buckets and files of a vouched object, from what DuckDB wrote: one file per event hour,
+   * its rows and event-time range. Throws VouchedObjectNeedsLineCheck when the rows hold what the
+   * line check would have dropped (a repeated event id, an event time out of range) or DuckDB
+   * refuses the object: prepared again line by line, that check names and quarantines it.
+   */
+  private async encodeVouched(prepared: PreparedObject, eventTimes: EventTimeBounds, dir: string, fields: ColumnFields): Promise<{ buckets: HourBucket[]; files: EncodedFile[] }> {
+    const key = prepared.manifest.key;
+    let files: Awaited<ReturnType<DuckDbEncoder['encodeListeningEventsByHour']>>;
+    try {
+      files = await this.encoder.encodeListeningEventsByHour({ ndjsonPath: prepared.validLinesPath!, lineCount: prepared.lineCount }, [], dir, fields);
+    } catch (err) {
+      // A refused line, or a row count other than the manifest's: not what the sink vouched for.
+      if (err instanceof EngineRejectedInput || (err instanceof PipelineError && err.code === 'INTERNAL')) throw new VouchedObjectNeedsLineCheck(key, err.message);
+      throw err;
+    }
+    const rows = await this.encoder.describeEventRows(files.map((f) => f.path));
+    if (rows.distinctEventIds !== prepared.lineCount) throw new VouchedObjectNeedsLineCheck(key, `${prepared.lineCount - rows.distinctEventIds} line(s) repeat an event id`);
+    const buckets = files.map((file): HourBucket => {
+      const described = rows.files.get(file.path);
+      if (!described || described.rows !== file.rows) throw new PipelineError('INTERNAL', `vouched object ${key}: ${file.path} holds ${described?.rows} rows, its footer says ${file.rows}`);
+      return { partition: { dt: file.dt, hour: file.hour }, rowCount: file.rows, eventTimeMinMs: described.eventTimeMinMs, eventTimeMaxMs: described.eventTimeMaxMs };
+    });
+    for (const bucket of buckets) {
+      const problem = eventTimes.problem(new Date(bucket.eventTimeMinMs).toISOString()) ?? eventTimes.problem(new Date(bucket.eventTimeMaxMs).toISOString());
+      if (problem) throw new VouchedObjectNeedsLineCheck(key, problem);
+    }
+    return { buckets, files };
+  }
+
+  /** write() once its turn for the watermark is arranged: `watermark` is called after encoding, with the object's buckets. */
+  private async writeObject(prepared: PreparedObject, watermark: (buckets: readonly HourBucket[]) => Promise<number>): Promise<ObjectOutcome> {
     const { manifest: staged } = prepared;
-    const watermarkKey = `${staged.source.topic}:${staged.source.partition}`;
-    // The staged max is a Kafka timestamp (bounded only at year 9999): never past this writer's clock.
-    const objectMaxMs = Math.max(staged.event_time_max_ms, ...prepared.buckets.map((b) => b.eventTimeMaxMs));
-    const watermarkMs = publishedWatermarkMs(this.watermarks.get(watermarkKey), objectMaxMs, this.now());
-    this.watermarks.set(watermarkKey, watermarkMs);
-    const base = {
+    const manifests: LakeFileManifest[] = [];
+    let rowsOut = 0;
+    let buckets = prepared.buckets;
+    const baseOf = (watermarkMs: number) => ({
       schema_version: 1 as const,
       table: this.table,
       bucket: this.store.bucket,
@@ -159,22 +215,31 @@ export class LakeObjectWriter {
       input: { staged_record_count: prepared.lineCount, rejected_count: prepared.rejected.length, duplicate_count: prepared.duplicateCount },
       watermark_ms: watermarkMs,
       replaces: [],
-    };
-    const manifests: LakeFileManifest[] = [];
-    let rowsOut = 0;
+    });
+    // What every manifest of the object shares; its watermark is known once the object is encoded.
+    let base!: ReturnType<typeof baseOf>;
 
-    const validCount = prepared.buckets.reduce((sum, b) => sum + b.rowCount, 0);
-    if (validCount > 0) {
+    const validCount = prepared.vouched ? prepared.lineCount : buckets.reduce((sum, b) => sum + b.rowCount, 0);
+    if (validCount === 0) {
+      base = baseOf(await watermark(buckets));
+    } else {
       const dir = this.encoder.tempPath('.out');
       try {
         const started = performance.now();
-        const input = prepared.validLinesPath ? { ndjsonPath: prepared.validLinesPath, lineCount: validCount } : { lines: prepared.lines };
         // New columns reach the table before any file holding them: ids and types are the table's.
         const tableFields = await this.schemas.fields(this.table, [...(this.spec?.columns ?? LISTENING_EVENTS_COLUMNS), ...prepared.extras]);
         const fields = fieldsOf(tableFields, this.columnNames(prepared.extras));
-        const files = await this.encodeOrIsolate(prepared, input, dir, fields);
+        let files: EncodedFile[];
+        if (prepared.vouched) {
+          if (this.spec) throw new PipelineError('INTERNAL', `vouched object ${staged.key} routed to spec table ${this.spec.table}: vouches are for listening_events`);
+          ({ buckets, files } = await this.encodeVouched(prepared, prepared.vouched.eventTimes, dir, fields));
+        } else {
+          const input = prepared.validLinesPath ? { ndjsonPath: prepared.validLinesPath, lineCount: validCount } : { lines: prepared.lines };
+          files = await this.encodeOrIsolate(prepared, input, dir, fields);
+        }
         this.metrics.parquetWrite.observe((performance.now() - started) / 1000);
-        for (const [i, bucket] of prepared.buckets.entries()) {
+        base = baseOf(await watermark(buckets));
+        for (const [i, bucket] of buckets.entries()) {
           const file = files[i]!;
           if (file.rows !== bucket.rowCount) {
             throw new PipelineError('INTERNAL', `partition ${bucket.partition.dt}/${bucket.partition.hour}${bucket.partitionKey ? ` ${bucket.partitionKey}` : ''}: DuckDB wrote ${file.rows} rows, validation counted ${bucket.rowCount}`);
@@ -237,6 +302,7 @@ export class LakeObjectWriter {
 
     const dlq = prepared.rejected.map((r) => this.dlqRecord(prepared, r));
     this.metrics.stagedObjects.inc();
+    if (prepared.vouched) this.metrics.vouchedObjects.inc({ outcome: 'taken' });
     this.metrics.rowsIn.inc(prepared.lineCount);
     this.metrics.rowsOut.inc({ table: this.table }, rowsOut);
     this.metrics.rowsDuplicate.inc(prepared.duplicateCount);

@@ -1,5 +1,5 @@
 import type { StagedFileManifest } from '@spotify-pipeline/shared/schemas';
-import { LinesRejectedByEngine } from '../parquet/engine-rejection.js';
+import { LinesRejectedByEngine, VouchedObjectNeedsLineCheck } from '../parquet/engine-rejection.js';
 import type { LakeObjectWriter, ObjectOutcome } from './lake-object-writer.js';
 import type { PreparedObject, StagedObjectPreparer } from './staged-object-preparer.js';
 
@@ -17,6 +17,8 @@ export interface OverlapOptions {
    * parallel writes holds for all.
    */
   route?: (manifest: StagedFileManifest) => TableRoute | undefined;
+  /** A vouched object is being prepared again line by line (logged and counted by the worker). */
+  onVouchRefused?: (err: VouchedObjectNeedsLineCheck) => void;
 }
 
 /** How one table's staged objects are prepared and written. */
@@ -83,7 +85,8 @@ const MAX_ISOLATION_ROUNDS = 3;
 /**
  * Writes a prepared object; when the Parquet engine refuses some of its lines, prepares the object
  * again with exactly those lines quarantined (`engine_rejected`) and writes that: one bad line never
- * fails its whole object, let alone on every retry.
+ * fails its whole object, let alone on every retry. A vouched object the writer finds needs the
+ * line check (VouchedObjectNeedsLineCheck) is prepared again line by line, once.
  */
 async function writeIsolating(
   manifest: StagedFileManifest,
@@ -94,6 +97,16 @@ async function writeIsolating(
 ): Promise<ObjectOutcome> {
   const refused = new Map<string, string>();
   let prepared = first;
+  if (first.vouched) {
+    try {
+      return await writer.write(first);
+    } catch (err) {
+      if (!(err instanceof VouchedObjectNeedsLineCheck)) throw err;
+      options.onVouchRefused?.(err);
+      const run = () => preparer.prepare(manifest, undefined, true);
+      prepared = await (options.prepare ? options.prepare(manifest, run) : run());
+    }
+  }
   for (let round = 1; ; round++) {
     try {
       return await writer.write(prepared);

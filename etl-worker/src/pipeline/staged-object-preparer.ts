@@ -2,7 +2,7 @@ import { rm } from 'node:fs/promises';
 import { PipelineError } from '@spotify-pipeline/shared/errors';
 import { LISTENING_EVENTS_COLUMNS, type StagedFileManifest } from '@spotify-pipeline/shared/schemas';
 import { copyLinesExcept } from '../source/spooled-lines.js';
-import { type LinesRead, readSpooledLines, readStagedLines, type StagedObjectSource } from '../source/staged-object-reader.js';
+import { downloadStagedObject, type LinesRead, readSpooledLines, readStagedLines, type StagedObjectSource } from '../source/staged-object-reader.js';
 import type { ExtraColumn } from '../transform/lake-sql.js';
 import type { ExtraColumnType, LineChecker, LineSummary } from '../validate/event-validator.js';
 import { DEFAULT_EVENT_TIME_WINDOW, EventTimeBounds, type EventTimeWindow } from '../validate/event-time-window.js';
@@ -55,6 +55,18 @@ export interface PreparedObject {
    * DuckDB reads it; the writer deletes it.
    */
   validLinesPath?: string;
+  /**
+   * The sink vouched that every line is in the canonical form this worker checks (the manifest's
+   * `canonical_form`): nothing was read here, `validLinesPath` is the staged object itself (gzip,
+   * checksum verified), `buckets` is empty and `lineCount` the manifest's record count. The writer
+   * has DuckDB read it and takes the buckets from what DuckDB wrote, after checking what a line
+   * check would still have caught (repeated event ids, event times out of range); if any is found
+   * the object is prepared again line by line (VouchedObjectNeedsLineCheck).
+   */
+  vouched?: {
+    /** The event times accepted, as of this prepare (what the line check would have applied). */
+    eventTimes: EventTimeBounds;
+  };
   buckets: HourBucket[];
   extras: ExtraColumn[];
   rejected: RejectedLine[];
@@ -112,14 +124,27 @@ export class StagedObjectPreparer {
     private readonly eventTimes: { window: EventTimeWindow; now: () => number } = { window: DEFAULT_EVENT_TIME_WINDOW, now: Date.now },
     /** How a spec table's lines are cut beyond the event hour; listening_events has no layout. */
     private readonly layout?: BucketLayout,
+    /** Objects the sink vouched for skip the line check (ETL_TRUST_SINK_VOUCH; PreparedObject.vouched). */
+    private readonly trustVouches = true,
   ) {}
 
   /**
    * `engineRejected`: lines (exact text) the Parquet engine refused in an earlier attempt, with its
    * message; they are quarantined as `engine_rejected` this time (see LinesRejectedByEngine).
    */
-  async prepare(manifest: StagedFileManifest, engineRejected?: ReadonlyMap<string, string>): Promise<PreparedObject> {
+  async prepare(manifest: StagedFileManifest, engineRejected?: ReadonlyMap<string, string>, lineByLine = engineRejected !== undefined): Promise<PreparedObject> {
     const spool = this.spoolPath?.();
+    if (spool && !lineByLine && this.takesVouch(manifest)) {
+      // DuckDB picks gzip from the name.
+      const gzipPath = `${spool}.gz`;
+      try {
+        await downloadStagedObject(this.source, manifest, gzipPath);
+      } catch (err) {
+        await rm(gzipPath, { force: true });
+        throw err;
+      }
+      return { manifest, lines: [], validLinesPath: gzipPath, vouched: { eventTimes: new EventTimeBounds(this.eventTimes.window, this.eventTimes.now()) }, buckets: [], extras: [], rejected: [], duplicateCount: 0, lineCount: manifest.record_count };
+    }
     try {
       // With a spool, ids are remembered as hashes; a repeated hash means "validate it all again,
       // exactly", from the spooled copy (see event-id-filter.ts). Without one there is no second read.
@@ -153,6 +178,15 @@ export class StagedObjectPreparer {
       if (spool) await Promise.all([rm(spool, { force: true }), rm(`${spool}.valid`, { force: true })]);
       throw err;
     }
+  }
+
+  /**
+   * Whether the sink's vouch stands in for the line check: it names exactly the canonical form this
+   * worker's checker accepts as is, for plain NDJSON of a table without a bucket layout, and the
+   * operator has not turned vouches off (ETL_TRUST_SINK_VOUCH).
+   */
+  private takesVouch(manifest: StagedFileManifest): boolean {
+    return this.trustVouches && manifest.format === 'ndjson' && !this.layout && manifest.canonical_form !== undefined && manifest.canonical_form === this.checker.canonicalForm;
   }
 
   /**

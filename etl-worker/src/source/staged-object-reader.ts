@@ -86,14 +86,46 @@ export async function readStagedLines(
   }
   const tail = lines.end();
   if (tail.length > 0) await onLines(tail);
-  const digest = hash.digest('hex');
+  checkDigest(manifest, hash.digest('hex'), size);
+  return { validUtf8: lines.validUtf8 };
+}
+
+/**
+ * Downloads a staged object as it is (gzip) to `path`, hashing it on the way: for an object the
+ * sink vouched for (every line canonical), which DuckDB reads itself, decompression included.
+ * The same checks as readStagedLines: a sha256 or size mismatch rejects (retriable), and nothing
+ * may be published from the file before this resolves.
+ */
+export async function downloadStagedObject(source: StagedObjectSource, manifest: StagedFileManifest, path: string): Promise<void> {
+  const hash = createHash('sha256');
+  let size = 0;
+  const body = await source.open(manifest);
+  const file = await open(path, 'w');
+  try {
+    await eachChunk(body, async (chunk) => {
+      const written = file.write(chunk);
+      hash.update(chunk);
+      size += chunk.length;
+      await written;
+    });
+  } catch (err) {
+    if (err instanceof PipelineError) throw err;
+    if ((err as { code?: string }).code === 'ENOSPC') throw localDiskFull(path, err);
+    throw classifyS3Error(err, `read staged object ${manifest.key}`, manifest.bucket);
+  } finally {
+    await file.close();
+  }
+  checkDigest(manifest, hash.digest('hex'), size);
+}
+
+/** Rejects (retriable) when the bytes read are not the object the manifest describes. */
+function checkDigest(manifest: StagedFileManifest, digest: string, size: number): void {
   if (digest !== manifest.sha256 || size !== manifest.size_bytes) {
     // Retriable: a sink replay may be rewriting the same key right now; a lasting mismatch exhausts the retries.
     throw new PipelineError('CHECKSUM_MISMATCH', `staged object ${manifest.key}: sha256 ${digest} (${size} B), manifest says ${manifest.sha256} (${manifest.size_bytes} B)`, {
       retriable: true,
     });
   }
-  return { validUtf8: lines.validUtf8 };
 }
 
 /** Reads the lines of a spooled (decompressed, already verified) staged object, as readStagedLines delivered them. */

@@ -1,9 +1,15 @@
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import type { ValidateFunction } from 'ajv';
-import { z } from 'zod';
-import { DERIVED_LISTENING_COLUMNS, LISTENING_EVENTS_TABLE, listeningEventV1 } from '@spotify-pipeline/shared/schemas';
+import {
+  type CanonicalLineMatcher,
+  DERIVED_LISTENING_COLUMNS,
+  FIELD_NORMALISERS,
+  LISTENING_EVENTS_TABLE,
+  listeningEventCanonicalForm,
+  listeningEventCanonicalMatcher,
+  listeningEventJsonSchema as contractJsonSchema,
+} from '@spotify-pipeline/shared/schemas';
 import { partitionFieldOf } from '../pipeline/lake-keys.js';
-import { CanonicalLineMatcher } from './canonical-line-matcher.js';
 import { hasLoneSurrogate, topLevelKeyCount } from './json-text-checks.js';
 import type { RejectReason } from './reasons.js';
 
@@ -14,14 +20,6 @@ export type ExtraColumnType = 'string' | 'bigint' | 'double' | 'boolean';
 
 /** Fields of real Spotify exports that are personal data: dropped on sight, never a new column. */
 export const DROPPED_FIELDS: ReadonlySet<string> = new Set(['ip_addr', 'ip_addr_decrypted', 'user_agent_decrypted', 'username']);
-
-/**
- * Normalised before the contract is checked, not rejected: country codes arrive lower-case from some
- * clients (DuckDB upper-cases them again when it writes the raw line).
- */
-export const FIELD_NORMALISERS: Readonly<Record<string, (value: string) => string>> = {
-  conn_country: (value) => (value.length === 2 ? value.toUpperCase() : value),
-};
 
 /** A name a new column may take; the writer's helper columns start with `_`, so they never clash. */
 export const COLUMN_NAME = /^[a-z][a-z0-9_]{0,62}$/;
@@ -46,6 +44,11 @@ export type LineSummary =
 /** Checks lines in order: in this thread (EventValidator) or in worker threads (ValidationPool). */
 export interface LineChecker {
   checkLines(lines: string[]): LineSummary[] | Promise<LineSummary[]>;
+  /**
+   * The canonical form (listeningEventCanonicalForm) whose lines this checker accepts as they are:
+   * a staged object the sink vouched for with it needs no line check (StagedObjectPreparer).
+   */
+  readonly canonicalForm?: string;
 }
 
 export type LineVerdict =
@@ -76,9 +79,9 @@ export function typeMatches(actual: JsonType, allowed: Set<JsonType>): boolean {
   return allowed.has(actual) || (actual === 'integer' && allowed.has('number'));
 }
 
-/** The JSON Schema of the contract, as zod itself exports it (input side: unknown keys are allowed, as zod strips them). */
+/** The JSON Schema of the contract (shared with the sink's canonical form), typed for the checks here. */
 export function listeningEventJsonSchema(): JsonSchemaNode & Record<string, unknown> {
-  return z.toJSONSchema(listeningEventV1, { io: 'input' }) as JsonSchemaNode & Record<string, unknown>;
+  return contractJsonSchema() as JsonSchemaNode & Record<string, unknown>;
 }
 
 /** Compiles the zod contract to an ajv validator: same verdicts as `safeParse` (see the parity test), ~3× faster. */
@@ -96,6 +99,7 @@ export function compileListeningEventValidator(): ValidateFunction {
  * and the slower classification of *why* a line failed runs only for rejected lines.
  */
 export class EventValidator implements LineChecker {
+  readonly canonicalForm = listeningEventCanonicalForm();
   private readonly validate = compileListeningEventValidator();
   private readonly canonical: CanonicalLineMatcher;
   private readonly fieldTypes: Map<string, Set<JsonType>>;
@@ -103,8 +107,7 @@ export class EventValidator implements LineChecker {
 
   constructor() {
     const schema = listeningEventJsonSchema();
-    // The validator ignores `format: date-time` (zod writes it beside the pattern that is the real rule).
-    this.canonical = new CanonicalLineMatcher(schema, { capture: ['event_id', 'ts'], normalise: FIELD_NORMALISERS, formats: { 'date-time': null } });
+    this.canonical = listeningEventCanonicalMatcher();
     this.fieldTypes = new Map(Object.entries(schema.properties ?? {}).map(([name, node]) => [name, allowedTypes(node)]));
     this.required = schema.required ?? [];
   }

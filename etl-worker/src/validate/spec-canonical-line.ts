@@ -1,6 +1,6 @@
 import { PipelineError } from '@spotify-pipeline/shared/errors';
 import type { JsonSchemaNode, ResolvedTableSpec } from '@spotify-pipeline/shared/table-spec';
-import { CanonicalLineMatcher, type ObjectSchema } from './canonical-line-matcher.js';
+import { CanonicalLineMatcher, type ObjectSchema } from '@spotify-pipeline/shared/schemas';
 import { fieldPartitionsOf } from './field-partition-key.js';
 import { RECORD_FORMATS } from './record-formats.js';
 

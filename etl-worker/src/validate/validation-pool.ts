@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { PipelineError } from '@spotify-pipeline/shared/errors';
+import { listeningEventCanonicalForm } from '@spotify-pipeline/shared/schemas';
 import type { LineChecker, LineSummary } from './event-validator.js';
 
 interface Pending {
@@ -18,6 +19,8 @@ export const VALIDATION_WORKER_PATH = join(__dirname, 'validation-worker.js');
  * Batches go round-robin; answers carry their id, and the caller applies them in input order.
  */
 export class ValidationPool implements LineChecker {
+  /** The workers run EventValidator: the same canonical form. */
+  readonly canonicalForm = listeningEventCanonicalForm();
   private readonly workers: Worker[];
   private readonly pending = new Map<number, Pending>();
   private nextId = 0;

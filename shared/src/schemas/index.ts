@@ -1,4 +1,6 @@
 export { listeningEventV1, LISTENING_EVENT_FIELDS, REASON_START_VALUES, REASON_END_VALUES, type ListeningEvent } from './listening-event.js';
+export { CanonicalLineMatcher, type CapturedValue, type MatcherOptions, type ObjectSchema } from './canonical-line-matcher.js';
+export { CANONICAL_CAPTURE, FIELD_NORMALISERS, listeningEventCanonicalForm, listeningEventCanonicalMatcher, listeningEventJsonSchema } from './listening-event-canonical.js';
 export { trackV1, type Track } from './track.js';
 export { dlqHeadersV1, toKafkaHeaders, fromKafkaHeaders, PIPELINE_STAGES, type DlqHeaders, type PipelineStage } from './dlq.js';
 export { stagedFileManifestV1, lakeFileManifestV1, dataFileMetricsV1, type StagedFileManifest, type LakeFileManifest, type DataFileMetrics } from './manifests.js';

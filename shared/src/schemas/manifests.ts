@@ -28,6 +28,12 @@ export const stagedFileManifestV1 = z.object({
   event_time_min_ms: epochMs,
   event_time_max_ms: epochMs,
   written_at_ms: epochMs,
+  /**
+   * Set by the sink when every line of the object matched this canonical form
+   * (listeningEventCanonicalForm): the ETL, when it knows the same form, hands the object to
+   * DuckDB without reading it line by line. Absent: nothing is vouched for.
+   */
+  canonical_form: z.string().min(1).max(200).optional(),
 });
 
 export type StagedFileManifest = z.output<typeof stagedFileManifestV1>;

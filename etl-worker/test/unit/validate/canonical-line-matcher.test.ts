@@ -1,5 +1,5 @@
-import { CanonicalLineMatcher, type MatcherOptions, type ObjectSchema } from '../../../src/validate/canonical-line-matcher';
-import { EventValidator, FIELD_NORMALISERS, listeningEventJsonSchema } from '../../../src/validate/event-validator';
+import { CanonicalLineMatcher, FIELD_NORMALISERS, type MatcherOptions, type ObjectSchema } from '@spotify-pipeline/shared/schemas';
+import { EventValidator, listeningEventJsonSchema } from '../../../src/validate/event-validator';
 import { listeningEvent } from '../../fixtures/listening-events';
 
 const valid = listeningEvent(1);

@@ -1,4 +1,4 @@
-import { PipelineError } from '@spotify-pipeline/shared/errors';
+import { PipelineError } from '../errors/index.js';
 
 /**
  * A fast, exact accept for the common line: the contract's fields, in contract order, compact JSON,
@@ -260,6 +260,14 @@ export class CanonicalLineMatcher {
       if (group === undefined) throw new PipelineError('INTERNAL', `the contract has no field ${name} to capture`);
       return group;
     });
+  }
+
+  /**
+   * The generated expression's text: what the form admits, as far as the expression decides it
+   * (part of a form's fingerprint, listening-event-canonical.ts).
+   */
+  get source(): string {
+    return this.expression.source;
   }
 
   /** The captured fields' values (options.capture order) when the line is canonical and valid; undefined means "validate it in full", not "invalid". */
