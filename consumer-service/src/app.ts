@@ -10,6 +10,7 @@ import { maxRecordBytesOf, type Config } from './config.js';
 import { LoopHealth } from '@spotify-pipeline/shared/lifecycle';
 import { createSinkMetrics } from './metrics.js';
 import { PartitionBatcher } from './pipeline/partition-batcher.js';
+import { listeningEventForm } from './pipeline/record-check.js';
 import { BatchStager } from './sink/batch-stager.js';
 import { StagingUploader } from './sink/staging-uploader.js';
 import { PartitionSource } from './source/partition-source.js';
@@ -66,6 +67,8 @@ export function buildApp(config: Config, { logger, registry }: ServiceContext, s
     format: settings.format,
     gzipLevel: settings.gzipLevel,
     maxRecordBytes: maxRecordBytesOf(config),
+    // One matcher per consumer (each worker process builds its own app): compiled once, not per record.
+    canonicalForm: listeningEventForm(),
     now,
   });
 

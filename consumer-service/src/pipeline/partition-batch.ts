@@ -30,6 +30,11 @@ export class PartitionBatch {
   eventTimeMaxMs = Number.NEGATIVE_INFINITY;
   lastAddedAtMs: number;
   closedBy: FlushReason | undefined;
+  /**
+   * The canonical form every staged line of this batch is in (checkRecord), or undefined once one
+   * line is not: the manifest vouches with it. Dead letters are not in the object and leave it as is.
+   */
+  canonicalForm: string | undefined;
 
   constructor(
     readonly topic: string,
@@ -39,13 +44,18 @@ export class PartitionBatch {
     readonly firstTimestampMs: number,
     readonly openedAtMs: number,
     gzipLevel: number,
+    /** The form the batcher checks lines against; absent: the object vouches for nothing. */
+    canonicalForm?: string,
   ) {
     this.encoder = new StreamingGzip(gzipLevel);
+    this.canonicalForm = canonicalForm;
     this.lastOffset = firstOffset - 1;
     this.lastAddedAtMs = openedAtMs;
   }
 
-  addLine(record: SourceRecord, line: Buffer[], nowMs: number): void {
+  /** `canonical`: the line is the record's value as it came, in the batch's canonical form. */
+  addLine(record: SourceRecord, line: Buffer[], nowMs: number, canonical: boolean): void {
+    if (!canonical) this.canonicalForm = undefined;
     for (const part of line) this.bytes += part.length;
     this.encoder.write(line);
     this.stagedCount += 1;

@@ -1,5 +1,5 @@
 import { PipelineError } from '@spotify-pipeline/shared/errors';
-import { checkRecord } from './record-check.js';
+import { type CanonicalForm, checkRecord } from './record-check.js';
 import { encodeLine, type StagingFormat } from './encoder.js';
 import { closeAfter, closeBefore, dueByClock, type FlushPolicy } from './flush-policy.js';
 import { type FlushReason, PartitionBatch } from './partition-batch.js';
@@ -10,6 +10,11 @@ export interface BatcherOptions {
   format: StagingFormat;
   gzipLevel: number;
   maxRecordBytes: number;
+  /**
+   * Values in this form skip the JSON scan, and an object whose every line is in it says so in its
+   * manifest (listeningEventForm(), built once per consumer). Absent: every value is scanned, nothing vouched.
+   */
+  canonicalForm?: CanonicalForm;
   /** Injected wall clock (ms), so the idle and interval rules are testable. */
   now: () => number;
 }
@@ -40,7 +45,7 @@ export class PartitionBatcher {
       // A redelivery without a rewind would stage records twice: refuse, the loop rewinds.
       throw new PipelineError('INTERNAL', `offset went backwards on ${id}: ${record.offset} after ${previous}`, { details: { partition: id } });
     }
-    const verdict = checkRecord(record, this.options.maxRecordBytes);
+    const verdict = checkRecord(record, this.options.maxRecordBytes, this.options.canonicalForm?.matcher);
     const line = verdict.ok ? encodeLine(record, verdict.json, this.options.format) : undefined;
     let recordBytes = 0;
     if (line) for (const part of line) recordBytes += part.length;
@@ -55,10 +60,10 @@ export class PartitionBatcher {
       }
     }
     if (!batch) {
-      batch = new PartitionBatch(record.topic, record.partition, record.offset, record.timestamp, nowMs, this.options.gzipLevel);
+      batch = new PartitionBatch(record.topic, record.partition, record.offset, record.timestamp, nowMs, this.options.gzipLevel, this.options.canonicalForm?.fingerprint);
       this.open.set(id, batch);
     }
-    if (line) batch.addLine(record, line, nowMs);
+    if (line) batch.addLine(record, line, nowMs, verdict.ok && verdict.canonical);
     else if (!verdict.ok) batch.addDeadLetter({ record, code: verdict.code, reason: verdict.reason }, nowMs);
     this.lastOffsets.set(id, record.offset);
 

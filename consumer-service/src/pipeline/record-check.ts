@@ -1,10 +1,27 @@
+import { isUtf8 } from 'node:buffer';
 import type { ErrorCode } from '@spotify-pipeline/shared/errors';
+import { type CanonicalLineMatcher, listeningEventCanonicalForm, listeningEventCanonicalMatcher } from '@spotify-pipeline/shared/schemas';
 import { scanJsonObject } from './json-object-scan.js';
 import type { SourceRecord } from './source-record.js';
 
 export type RecordVerdict =
-  | { ok: true; json: Buffer }
+  /** `canonical`: `json` is the value as it came, and in the canonical form the matcher names (see `checkRecord`). */
+  | { ok: true; json: Buffer; canonical: boolean }
   | { ok: false; code: Extract<ErrorCode, 'RECORD_NOT_JSON' | 'RECORD_TOO_LARGE' | 'RECORD_INVALID'>; reason: string };
+
+/**
+ * A canonical form as the sink uses it: the fingerprint a manifest vouches with and the matcher that
+ * decides it, made together so that a batch never vouches for a form other than the one checked.
+ */
+export interface CanonicalForm {
+  fingerprint: string;
+  matcher: CanonicalLineMatcher;
+}
+
+/** The ListeningEvent form (shared/schemas): built once per consumer, the expression is compiled here. */
+export function listeningEventForm(): CanonicalForm {
+  return { fingerprint: listeningEventCanonicalForm(), matcher: listeningEventCanonicalMatcher() };
+}
 
 /** The latest instant a JavaScript Date (and so an ISO date in a staging key) can hold: 9999-12-31T23:59:59.999Z. */
 const LATEST_TIMESTAMP_MS = 253_402_300_799_999;
@@ -13,8 +30,13 @@ const LATEST_TIMESTAMP_MS = 253_402_300_799_999;
  * Decides whether a record can be one NDJSON line. The sink stages values byte for byte and leaves
  * schema validation to the ETL, but a value that is not a JSON object would break every reader of
  * the object, so it goes to the DLQ instead of poisoning the batch.
+ *
+ * `canonical`: the matcher of the canonical form (listeningEventCanonicalMatcher, built once per
+ * consumer). A value in that form is a compact JSON object by construction, so it skips the scan;
+ * its verdict says `canonical: true`, which lets the object's manifest vouch for every line
+ * (partition-batch.ts). Any other value takes the scan, and is never called canonical.
  */
-export function checkRecord(record: SourceRecord, maxRecordBytes: number): RecordVerdict {
+export function checkRecord(record: SourceRecord, maxRecordBytes: number, canonical?: CanonicalLineMatcher): RecordVerdict {
   const value = record.value;
   if (value === null || value.length === 0) return { ok: false, code: 'RECORD_NOT_JSON', reason: 'empty value (tombstone)' };
   // The staging key names the first record's hour; a timestamp no date can hold threw a RangeError
@@ -25,12 +47,16 @@ export function checkRecord(record: SourceRecord, maxRecordBytes: number): Recor
   if (value.length > maxRecordBytes) {
     return { ok: false, code: 'RECORD_TOO_LARGE', reason: `value is ${value.length} bytes, the limit is ${maxRecordBytes}` };
   }
+  // isUtf8 first: toString would turn bad bytes into U+FFFD, which the expression admits, so the
+  // text matched would not be the bytes staged.
+  if (canonical && isUtf8(value) && canonical.match(value.toString('utf8')) !== undefined) return { ok: true, json: value, canonical: true };
   const scan = scanJsonObject(value);
   if (!scan.ok) return { ok: false, code: 'RECORD_NOT_JSON', reason: REASONS[scan.reason] ?? `not JSON: ${parseError(value)}` };
-  if (scan.compact) return { ok: true, json: value };
+  if (scan.compact) return { ok: true, json: value, canonical: false };
   // A pretty-printed value holds line breaks that would split it across NDJSON lines: stage the
   // same object compacted (the one case where bytes change; JSON strings cannot hold raw newlines).
-  return { ok: true, json: Buffer.from(JSON.stringify(JSON.parse(value.toString('utf8')))) };
+  // Never canonical: the form is compact, so this value did not match it as it came.
+  return { ok: true, json: Buffer.from(JSON.stringify(JSON.parse(value.toString('utf8')))), canonical: false };
 }
 
 /** Why a scan failed, in the DLQ's words (`not_json` gets JSON.parse's own message). */

@@ -1,9 +1,10 @@
 import { createIdempotentProducer, disconnect, flush } from '@spotify-pipeline/shared/kafka';
-import { fromKafkaHeaders } from '@spotify-pipeline/shared/schemas';
+import { fromKafkaHeaders, listeningEventCanonicalForm } from '@spotify-pipeline/shared/schemas';
 import { readTopic, waitUntil } from '@spotify-pipeline/testkit';
 import { checkLedger, duplicates } from './support/ledger';
 import { counterValues, startInProcess } from './support/in-process';
 import { committedTotal, createWorld, eventValue, produceValues, recentStartMs, type SinkWorld } from './support/stack';
+import { listeningEventValue } from '../fixtures/listening-event';
 
 const PARTITIONS = 2;
 const MAX_RECORD_BYTES = 2_000;
@@ -14,7 +15,8 @@ const PATTERN: Kind[] = ['good', 'good', 'not-json', 'good', 'truncated', 'good'
 function valueOf(kind: Kind, id: string, ts: number): Buffer | null {
   switch (kind) {
     case 'good':
-      return eventValue(id, ts);
+      // As the simulator writes them: in the canonical form, so each object's manifest vouches for its lines.
+      return listeningEventValue(0, { event_id: id, ts: new Date(ts).toISOString() });
     case 'not-json':
       return Buffer.from(`event ${id} as plain text`);
     case 'truncated':
@@ -35,13 +37,13 @@ describe('sink dead letters (real broker + S3 server)', () => {
     world = await createWorld('dlq', PARTITIONS);
   });
 
-  it('sends malformed and oversized records to the DLQ with their reason and stages the good ones around them', async () => {
+  it('sends malformed and oversized records to the DLQ with their reason and stages the good ones around them, vouched for', async () => {
     const rounds = 50;
     const sent: Array<{ id: string; kind: Kind; value: Buffer | null; key: string; timestamp: number }> = [];
     const startMs = recentStartMs();
     for (let r = 0; r < rounds; r++) {
       PATTERN.forEach((kind, i) => {
-        const id = `dlq-${r}-${i}`;
+        const id = `dlq-event-${r}-${i}`;
         const timestamp = startMs + sent.length;
         sent.push({ id, kind, value: valueOf(kind, id, timestamp), key: id, timestamp });
       });
@@ -88,6 +90,9 @@ describe('sink dead letters (real broker + S3 server)', () => {
       deadLetterOffsets: deadOffsets,
     });
     expect(ledger.problems).toEqual([]);
+    // Every object holds only canonical events (its dead letters are not in it): every manifest vouches.
+    expect(ledger.manifests.length).toBeGreaterThan(0);
+    expect(ledger.manifests.every((m) => m.canonical_form === listeningEventCanonicalForm())).toBe(true);
     expect(duplicates(ledger.stagedIds)).toEqual([]);
     expect(new Set(ledger.stagedIds)).toEqual(new Set(sent.filter((s) => s.kind === 'good').map((s) => s.id)));
   });
