@@ -15,12 +15,6 @@ import { ETL_LOOKUP_RELATIONS, specTableSelect } from '../transform/spec-table-s
 import type { ColumnFields } from './copy-options.js';
 import { footerQuery, summariseFooters, type FileFooter } from './file-metrics.js';
 
-/** DuckDbEncoder.describeEventRows. */
-export interface EventRows {
-  files: Map<string, { rows: number; eventTimeMinMs: number; eventTimeMaxMs: number }>;
-  distinctEventIds: number;
-}
-
 export interface EncoderOptions {
   tmpDir?: string;
   threads: number;
@@ -169,24 +163,13 @@ export class DuckDbEncoder {
   }
 
   /**
-   * What a line check would have counted in listening-event files DuckDB wrote: per file its rows
-   * and event-time range (ms, as Date.parse reads a `ts`), and the distinct event ids of all files
-   * together (a repeated id across hours shows too). For an object the sink vouched for, whose
-   * lines this worker never read.
+   * How many distinct event ids the listening-event files hold together (a repeated id across hour
+   * files counts too): for an object the sink vouched for, whose lines this worker never read.
    */
-  async describeEventRows(paths: readonly string[]): Promise<EventRows> {
-    const list = `[${paths.map(sqlString).join(', ')}]`;
-    const sql = `SELECT filename, count(*)::BIGINT, epoch_ms(min(ts))::BIGINT, epoch_ms(max(ts))::BIGINT, count(DISTINCT event_id)::BIGINT
-      FROM read_parquet(${list}, filename = true) GROUP BY GROUPING SETS ((filename), ())`;
+  async distinctEventIds(paths: readonly string[]): Promise<number> {
+    const sql = `SELECT count(DISTINCT event_id)::BIGINT FROM read_parquet([${paths.map(sqlString).join(', ')}])`;
     try {
-      const rows = (await this.freeLane().run((connection) => connection.runAndReadAll(sql))).getRows();
-      const files = new Map<string, { rows: number; eventTimeMinMs: number; eventTimeMaxMs: number }>();
-      let distinctEventIds = 0;
-      for (const [filename, count, minMs, maxMs, distinct] of rows) {
-        if (filename === null) distinctEventIds = Number(distinct);
-        else files.set(String(filename), { rows: Number(count), eventTimeMinMs: Number(minMs), eventTimeMaxMs: Number(maxMs) });
-      }
-      return { files, distinctEventIds };
+      return Number((await this.freeLane().run((connection) => connection.runAndReadAll(sql))).getRows()[0]?.[0] ?? -1);
     } catch (err) {
       throw classifyEngineError(err);
     }
