@@ -183,9 +183,12 @@ export class LakeObjectWriter {
     try {
       files = await this.encoder.encodeListeningEventsByHour({ ndjsonPath: prepared.validLinesPath!, lineCount: prepared.lineCount }, [], dir, fields);
     } catch (err) {
-      // A refused line, or a row count other than the manifest's: not what the sink vouched for.
-      if (err instanceof EngineRejectedInput || (err instanceof PipelineError && err.code === 'INTERNAL')) throw new VouchedObjectNeedsLineCheck(key, err.message);
-      throw err;
+      // A refused line, a row count other than the manifest's, bytes that are not gzip ("IO Error: Input
+      // is not a GZIP stream", which reads like a local IO failure): not what the sink vouched for, and
+      // the line check names it (a torn gzip is poison there, not retried forever). Only the machine
+      // failing under DuckDB is rethrown as it is; the line check would meet it too.
+      if (err instanceof PipelineError && (err.code === 'LOCAL_DISK_FULL' || err.code === 'LOCAL_OUT_OF_MEMORY')) throw err;
+      throw new VouchedObjectNeedsLineCheck(key, (err as Error).message);
     }
     const distinct = await this.encoder.distinctEventIds(files.map((f) => f.path));
     if (distinct !== prepared.lineCount) throw new VouchedObjectNeedsLineCheck(key, `${prepared.lineCount - distinct} line(s) repeat an event id`);

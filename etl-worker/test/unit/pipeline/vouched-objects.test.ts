@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,6 +10,7 @@ import { DuckDbEncoder } from '../../../src/parquet/duckdb-encoder';
 import { VouchedObjectNeedsLineCheck } from '../../../src/parquet/engine-rejection';
 import { LakeObjectWriter, type ObjectOutcome } from '../../../src/pipeline/lake-object-writer';
 import { prepareAndWrite } from '../../../src/pipeline/overlapped-processing';
+import { poisonCode } from '../../../src/pipeline/poison-objects';
 import { StagedObjectPreparer } from '../../../src/pipeline/staged-object-preparer';
 import { DirectoryLakeStore } from '../../../src/sink/directory-lake-store';
 import { EventValidator } from '../../../src/validate/event-validator';
@@ -110,6 +112,18 @@ describe('vouched staged objects', () => {
     expect(refusals).toHaveLength(1);
     expect(vouched).toEqual(lineByLine);
     expect(vouched.dlq).toHaveLength(1);
+  });
+
+  it('sends a vouched object whose bytes are not gzip through the line check, where it is poison, not an IO failure retried forever', async () => {
+    const plain = Buffer.from(`${events(3, 700).join('\n')}\n`);
+    const staged = stage(events(3, 700), 7_000);
+    const manifest = { ...staged, key: `${staged.key}.plain`, size_bytes: plain.length, sha256: createHash('sha256').update(plain).digest('hex') };
+    source.objects.set(manifest.key, plain);
+    const refusals: string[] = [];
+    const failure = await prepareAndWrite([manifest], preparer(), writer('plain'), { onVouchRefused: (err) => refusals.push(err.why) }).catch((err: unknown) => err);
+    expect(refusals).toEqual([expect.stringContaining('GZIP')]);
+    expect(failure).toMatchObject({ code: 'CHECKSUM_MISMATCH', message: expect.stringContaining('not valid gzip') });
+    expect(poisonCode(failure, 'prepare')).toBeDefined();
   });
 
   it('checks every line of an object vouched for with another form, with trust turned off, or never vouched for', async () => {
