@@ -246,7 +246,9 @@ async function discardInChildren(
   const exits = children.map((child) => new Promise<number | null>((r) => child.once('exit', r)));
   const cpuReports = children.map(
     (child, i) =>
-      new Promise<void>((resolve) =>
+      new Promise<void>((resolve, reject) => {
+        // After its report, a child's exit settles nothing; before it, the run has no CPU figure.
+        child.once('exit', (code, signal) => reject(new Error(`consume-and-discard child ${i} exited (${code ?? signal}) without its CPU report`)));
         child.on('message', (m: DiscardMessage) => {
           if (m.type === 'assigned') assignment.assign(String(i), m.partitions);
           else if (m.type === 'revoked') assignment.revoke(String(i), m.partitions);
@@ -258,8 +260,8 @@ async function discardInChildren(
             cpuSeconds += m.cpuSeconds;
             resolve();
           }
-        }),
-      ),
+        });
+      }),
   );
   const sampler = setInterval(() => (peakRssBytes = Math.max(peakRssBytes, sum(children.map((c) => treeRssBytes(c.pid!))))), 50);
   let start = 0;
@@ -557,6 +559,13 @@ async function discardMain(topic: string, group: string): Promise<void> {
   const settings = JSON.parse(process.env.BENCH_KAFKA_SETTINGS ?? '{}') as KafkaSettings;
   await discardBaseline(settings, topic, group);
 }
+
+// An await that can never settle (a child gone without its report) once left nothing to keep the
+// event loop alive: node exited 0 mid-run, and run-all wrote "No result" with no reason. Say so, and fail.
+process.once('beforeExit', () => {
+  console.error('bench/src/sink.ts: the event loop emptied before the benchmark finished (an await that can never settle); the last line above is where it stopped');
+  process.exit(1);
+});
 
 (process.argv[2] === 'discard' ? discardMain(process.argv[3]!, process.argv[4]!) : main()).then(
   () => process.exit(0),
