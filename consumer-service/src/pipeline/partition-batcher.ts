@@ -45,7 +45,7 @@ export class PartitionBatcher {
       // A redelivery without a rewind would stage records twice: refuse, the loop rewinds.
       throw new PipelineError('INTERNAL', `offset went backwards on ${id}: ${record.offset} after ${previous}`, { details: { partition: id } });
     }
-    const verdict = checkRecord(record, this.options.maxRecordBytes, this.options.canonicalForm?.matcher);
+    const verdict = checkRecord(record, this.options.maxRecordBytes, this.options.canonicalForm);
     const line = verdict.ok ? encodeLine(record, verdict.json, this.options.format) : undefined;
     let recordBytes = 0;
     if (line) for (const part of line) recordBytes += part.length;

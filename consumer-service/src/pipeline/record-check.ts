@@ -16,11 +16,14 @@ export type RecordVerdict =
 export interface CanonicalForm {
   fingerprint: string;
   matcher: CanonicalLineMatcher;
+  /** The matcher's prefix as bytes: a value that does not start with them is not decoded to be matched. */
+  prefix: Buffer;
 }
 
 /** The ListeningEvent form (shared/schemas): built once per consumer, the expression is compiled here. */
 export function listeningEventForm(): CanonicalForm {
-  return { fingerprint: listeningEventCanonicalForm(), matcher: listeningEventCanonicalMatcher() };
+  const matcher = listeningEventCanonicalMatcher();
+  return { fingerprint: listeningEventCanonicalForm(), matcher, prefix: Buffer.from(matcher.prefix) };
 }
 
 /** The latest instant a JavaScript Date (and so an ISO date in a staging key) can hold: 9999-12-31T23:59:59.999Z. */
@@ -31,12 +34,11 @@ const LATEST_TIMESTAMP_MS = 253_402_300_799_999;
  * schema validation to the ETL, but a value that is not a JSON object would break every reader of
  * the object, so it goes to the DLQ instead of poisoning the batch.
  *
- * `canonical`: the matcher of the canonical form (listeningEventCanonicalMatcher, built once per
- * consumer). A value in that form is a compact JSON object by construction, so it skips the scan;
+ * `canonical`: the canonical form (listeningEventForm, built once per consumer). A value in that form is a compact JSON object by construction, so it skips the scan;
  * its verdict says `canonical: true`, which lets the object's manifest vouch for every line
  * (partition-batch.ts). Any other value takes the scan, and is never called canonical.
  */
-export function checkRecord(record: SourceRecord, maxRecordBytes: number, canonical?: CanonicalLineMatcher): RecordVerdict {
+export function checkRecord(record: SourceRecord, maxRecordBytes: number, canonical?: CanonicalForm): RecordVerdict {
   const value = record.value;
   if (value === null || value.length === 0) return { ok: false, code: 'RECORD_NOT_JSON', reason: 'empty value (tombstone)' };
   // The staging key names the first record's hour; a timestamp no date can hold threw a RangeError
@@ -47,9 +49,12 @@ export function checkRecord(record: SourceRecord, maxRecordBytes: number, canoni
   if (value.length > maxRecordBytes) {
     return { ok: false, code: 'RECORD_TOO_LARGE', reason: `value is ${value.length} bytes, the limit is ${maxRecordBytes}` };
   }
-  // isUtf8 first: toString would turn bad bytes into U+FFFD, which the expression admits, so the
-  // text matched would not be the bytes staged.
-  if (canonical && isUtf8(value) && canonical.match(value.toString('utf8')) !== undefined) return { ok: true, json: value, canonical: true };
+  // The prefix first: records of other shapes (users' own topics) are not decoded for nothing. Then
+  // isUtf8: toString would turn bad bytes into U+FFFD, which the expression admits, so the text
+  // matched would not be the bytes staged.
+  if (canonical && startsWith(value, canonical.prefix) && isUtf8(value) && canonical.matcher.match(value.toString('utf8')) !== undefined) {
+    return { ok: true, json: value, canonical: true };
+  }
   const scan = scanJsonObject(value);
   if (!scan.ok) return { ok: false, code: 'RECORD_NOT_JSON', reason: REASONS[scan.reason] ?? `not JSON: ${parseError(value)}` };
   if (scan.compact) return { ok: true, json: value, canonical: false };
@@ -57,6 +62,10 @@ export function checkRecord(record: SourceRecord, maxRecordBytes: number, canoni
   // same object compacted (the one case where bytes change; JSON strings cannot hold raw newlines).
   // Never canonical: the form is compact, so this value did not match it as it came.
   return { ok: true, json: Buffer.from(JSON.stringify(JSON.parse(value.toString('utf8')))), canonical: false };
+}
+
+function startsWith(value: Buffer, prefix: Buffer): boolean {
+  return value.length >= prefix.length && value.compare(prefix, 0, prefix.length, 0, prefix.length) === 0;
 }
 
 /** Why a scan failed, in the DLQ's words (`not_json` gets JSON.parse's own message). */

@@ -229,6 +229,11 @@ export class CanonicalLineMatcher {
   private readonly expression: RegExp;
   private readonly checks: Array<{ group: number; check: CaptureCheck }>;
   private readonly captureGroups: number[];
+  /**
+   * Text every line in the form starts with (`{"<first field>":`): a caller holding bytes can turn
+   * away other records before decoding them (the sink, whose topics may hold any JSON).
+   */
+  readonly prefix: string;
 
   constructor(schema: ObjectSchema, options: MatcherOptions) {
     for (const key of Object.keys(schema)) if (!OBJECT_KEYWORDS.has(key)) throw unsupported('(the record)', `keyword ${key}`);
@@ -248,6 +253,7 @@ export class CanonicalLineMatcher {
       const member = `${index === 0 ? '' : ','}"${escapeRegExp(name)}":${value.source}`;
       return optional ? `(?:${member})?` : member;
     });
+    this.prefix = properties.length === 0 ? '{}' : `{"${properties[0]![0]}":`;
     try {
       this.expression = new RegExp(`^\\{${members.join('')}\\}$`, 'u');
     } catch (err) {

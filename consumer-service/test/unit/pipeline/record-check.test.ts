@@ -2,7 +2,7 @@ import { checkRecord, listeningEventForm } from '../../../src/pipeline/record-ch
 import { listeningEventValue } from '../../fixtures/listening-event';
 import { record } from './fixtures';
 
-const { matcher } = listeningEventForm();
+const form = listeningEventForm();
 
 describe('checkRecord', () => {
   it('passes a JSON object through byte for byte (the same Buffer, not a re-serialisation)', () => {
@@ -57,7 +57,7 @@ describe('checkRecord', () => {
   describe('the canonical form', () => {
     it('calls a value in the form canonical and passes it through as it came (the same Buffer)', () => {
       const value = listeningEventValue(1);
-      const verdict = checkRecord(record(1, { value }), 10_000, matcher);
+      const verdict = checkRecord(record(1, { value }), 10_000, form);
       expect(verdict).toEqual({ ok: true, json: value, canonical: true });
       expect(verdict.ok && verdict.json).toBe(value);
       // What must not happen: a canonical verdict without the matcher (nothing was checked against a form).
@@ -71,12 +71,12 @@ describe('checkRecord', () => {
       ['a space after a colon', Buffer.from(listeningEventValue(1).toString().replace('"ms_played":', '"ms_played": '))],
       ['an escaped character', listeningEventValue(1, { track_name: 'The "Best" Of' })],
     ])('stages a valid JSON object with %s, but not as canonical', (_name, value) => {
-      expect(checkRecord(record(1, { value }), 10_000, matcher)).toEqual({ ok: true, json: value, canonical: false });
+      expect(checkRecord(record(1, { value }), 10_000, form)).toEqual({ ok: true, json: value, canonical: false });
     });
 
     it('never calls a compacted (pretty-printed) value canonical, though its compact bytes are in the form', () => {
       const pretty = Buffer.from(JSON.stringify(JSON.parse(listeningEventValue(1).toString()), null, 2));
-      const verdict = checkRecord(record(1, { value: pretty }), 10_000, matcher);
+      const verdict = checkRecord(record(1, { value: pretty }), 10_000, form);
       expect(verdict).toEqual({ ok: true, json: listeningEventValue(1), canonical: false });
     });
 
@@ -85,15 +85,15 @@ describe('checkRecord', () => {
       const good = listeningEventValue(1);
       const at = good.indexOf('í');
       const bad = Buffer.concat([good.subarray(0, at), Buffer.from([0xff]), good.subarray(at + 2)]);
-      expect(matcher.match(bad.toString('utf8'))).toBeDefined();
-      expect(checkRecord(record(1, { value: bad }), 10_000, matcher)).toMatchObject({ ok: false, code: 'RECORD_NOT_JSON', reason: expect.stringContaining('UTF-8') });
+      expect(form.matcher.match(bad.toString('utf8'))).toBeDefined();
+      expect(checkRecord(record(1, { value: bad }), 10_000, form)).toMatchObject({ ok: false, code: 'RECORD_NOT_JSON', reason: expect.stringContaining('UTF-8') });
     });
 
     it('keeps the earlier checks for a canonical value: tombstone, timestamp and size come first', () => {
       const value = listeningEventValue(1);
-      expect(checkRecord(record(1, { value, timestamp: -2 }), 10_000, matcher)).toMatchObject({ ok: false, code: 'RECORD_INVALID' });
-      expect(checkRecord(record(1, { value }), value.length - 1, matcher)).toMatchObject({ ok: false, code: 'RECORD_TOO_LARGE' });
-      expect(checkRecord(record(1, { value: null }), 10_000, matcher)).toMatchObject({ ok: false, code: 'RECORD_NOT_JSON' });
+      expect(checkRecord(record(1, { value, timestamp: -2 }), 10_000, form)).toMatchObject({ ok: false, code: 'RECORD_INVALID' });
+      expect(checkRecord(record(1, { value }), value.length - 1, form)).toMatchObject({ ok: false, code: 'RECORD_TOO_LARGE' });
+      expect(checkRecord(record(1, { value: null }), 10_000, form)).toMatchObject({ ok: false, code: 'RECORD_NOT_JSON' });
     });
   });
 });
